@@ -1,0 +1,271 @@
+//! API keys: a recognisable prefix, a public key id and 256 bits of randomness. Only a SHA-256 hash of the
+//! secret part is stored; a presented key is found by its id and its hash compared in constant time.
+//! SHA-256 (not a slow password hash) is right here: the secret has 256 bits of entropy, so there is
+//! nothing to brute-force, and verification stays cheap on every request.
+
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use time::OffsetDateTime;
+
+use crate::ids::{random_base62, ProjectId};
+
+/// What a key may do. See decisions.md, "Tenancy and credentials".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// Full admin of its project on every surface.
+    Secret,
+    /// Identifies a project for end-user calls; grants nothing on its own.
+    Publishable,
+    /// Acts as one user, within its scopes.
+    User,
+}
+
+impl KeyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::Secret => "secret",
+            KeyKind::Publishable => "publishable",
+            KeyKind::User => "user",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "secret" => Some(KeyKind::Secret),
+            "publishable" => Some(KeyKind::Publishable),
+            "user" => Some(KeyKind::User),
+            _ => None,
+        }
+    }
+
+    fn token_tag(self) -> &'static str {
+        match self {
+            KeyKind::Secret => "sk",
+            KeyKind::Publishable => "pk",
+            KeyKind::User => "uk",
+        }
+    }
+
+    fn from_token_tag(s: &str) -> Option<Self> {
+        match s {
+            "sk" => Some(KeyKind::Secret),
+            "pk" => Some(KeyKind::Publishable),
+            "uk" => Some(KeyKind::User),
+            _ => None,
+        }
+    }
+}
+
+/// The public id of a key, `key_` + 16 base62 characters; safe to log and show.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct KeyId(String);
+
+impl KeyId {
+    const BODY_LEN: usize = 16;
+
+    fn generate() -> Self {
+        Self(format!("key_{}", random_base62(Self::BODY_LEN)))
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        let body = s.strip_prefix("key_")?;
+        (body.len() == Self::BODY_LEN && body.bytes().all(|b| b.is_ascii_alphanumeric())).then(|| Self(s.to_owned()))
+    }
+
+    pub fn from_stored(s: String) -> Self {
+        Self(s)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn body(&self) -> &str {
+        &self.0[4..]
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// SHA-256 of a key's secret part.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretHash(pub [u8; 32]);
+
+impl SecretHash {
+    fn of(secret: &str) -> Self {
+        Self(Sha256::digest(secret.as_bytes()).into())
+    }
+
+    /// Constant-time comparison with a stored hash.
+    pub fn matches(&self, stored: &[u8]) -> bool {
+        stored.len() == 32 && bool::from(self.0.ct_eq(stored))
+    }
+}
+
+impl fmt::Debug for SecretHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretHash(..)")
+    }
+}
+
+/// A key as presented by a caller, split into its parts. `Debug` never shows the secret.
+pub struct PresentedKey {
+    pub kind: KeyKind,
+    pub id: KeyId,
+    pub hash: SecretHash,
+}
+
+impl fmt::Debug for PresentedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PresentedKey({}, {})", self.kind.as_str(), self.id)
+    }
+}
+
+const SECRET_LEN: usize = 43; // 43 base62 characters carry 256 bits.
+
+impl PresentedKey {
+    /// Parses `ub_<sk|pk|uk>_<16 id chars>_<43 secret chars>`; anything else is not a userbase key.
+    pub fn parse(text: &str) -> Option<Self> {
+        let rest = text.strip_prefix("ub_")?;
+        let (tag, rest) = rest.split_once('_')?;
+        let kind = KeyKind::from_token_tag(tag)?;
+        let (id, secret) = rest.split_once('_')?;
+        let id = KeyId::parse(&format!("key_{id}"))?;
+        if secret.len() != SECRET_LEN || !secret.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return None;
+        }
+        Some(Self { kind, id, hash: SecretHash::of(secret) })
+    }
+}
+
+/// A stored key's public record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    pub id: KeyId,
+    pub project_id: ProjectId,
+    pub kind: KeyKind,
+    pub name: Option<String>,
+    /// The first characters of the plaintext, to recognise a key in lists (`ub_sk_AbCd1234`).
+    pub prefix: String,
+    pub user_id: Option<i64>,
+    pub scopes: Vec<String>,
+    pub created_at: OffsetDateTime,
+    pub expires_at: Option<OffsetDateTime>,
+    pub revoked_at: Option<OffsetDateTime>,
+    pub last_used_at: Option<OffsetDateTime>,
+}
+
+impl ApiKey {
+    /// Usable at `now`: neither revoked nor expired.
+    pub fn is_usable(&self, now: OffsetDateTime) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| e > now)
+    }
+}
+
+/// A freshly generated key: the record to store, the hash to store, and the plaintext to show once.
+pub struct GeneratedKey {
+    pub record: ApiKey,
+    pub hash: SecretHash,
+    pub plaintext: String,
+}
+
+impl fmt::Debug for GeneratedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "GeneratedKey({:?})", self.record)
+    }
+}
+
+/// The request for a new key.
+#[derive(Debug, Clone)]
+pub struct NewKey {
+    pub project_id: ProjectId,
+    pub kind: KeyKind,
+    pub name: Option<String>,
+    pub user_id: Option<i64>,
+    pub scopes: Vec<String>,
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+impl NewKey {
+    pub fn generate(self, now: OffsetDateTime) -> GeneratedKey {
+        let id = KeyId::generate();
+        let secret = random_base62(SECRET_LEN);
+        let plaintext = format!("ub_{}_{}_{}", self.kind.token_tag(), id.body(), secret);
+        let prefix = plaintext[..14].to_owned();
+        GeneratedKey {
+            hash: SecretHash::of(&secret),
+            record: ApiKey {
+                id,
+                project_id: self.project_id,
+                kind: self.kind,
+                name: self.name,
+                prefix,
+                user_id: self.user_id,
+                scopes: self.scopes,
+                created_at: now,
+                expires_at: self.expires_at,
+                revoked_at: None,
+                last_used_at: None,
+            },
+            plaintext,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_key(kind: KeyKind) -> GeneratedKey {
+        NewKey {
+            project_id: ProjectId::parse("p").unwrap(),
+            kind,
+            name: None,
+            user_id: None,
+            scopes: vec![],
+            expires_at: None,
+        }
+        .generate(OffsetDateTime::now_utc())
+    }
+
+    #[test]
+    fn a_generated_key_parses_back_to_its_id_and_hash() {
+        let key = new_key(KeyKind::Secret);
+        assert!(key.plaintext.starts_with("ub_sk_"));
+        let presented = PresentedKey::parse(&key.plaintext).unwrap();
+        assert_eq!(presented.kind, KeyKind::Secret);
+        assert_eq!(presented.id, key.record.id);
+        assert!(presented.hash.matches(&key.hash.0));
+    }
+
+    #[test]
+    fn a_tampered_secret_does_not_match() {
+        let key = new_key(KeyKind::Publishable);
+        let mut tampered = key.plaintext.clone();
+        let last = tampered.pop().unwrap();
+        tampered.push(if last == 'a' { 'b' } else { 'a' });
+        let presented = PresentedKey::parse(&tampered).unwrap();
+        assert!(!presented.hash.matches(&key.hash.0));
+    }
+
+    #[test]
+    fn other_strings_are_not_keys() {
+        for bad in ["", "ub_sk_", "sk_live_123", "ub_xx_0123456789abcdef_0123456789012345678901234567890123456789012"] {
+            assert!(PresentedKey::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_secret() {
+        let key = new_key(KeyKind::Secret);
+        let secret = key.plaintext.rsplit('_').next().unwrap().to_owned();
+        assert!(!format!("{key:?}").contains(&secret));
+        assert!(!format!("{:?}", PresentedKey::parse(&key.plaintext).unwrap()).contains(&secret));
+    }
+}

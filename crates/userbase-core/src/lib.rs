@@ -1,0 +1,17 @@
+//! userbase domain: the canonical user model as validated types, the services that hold the business rules
+//! (ids, uniqueness, patch semantics, soft delete and restore) and the store interface they run against.
+//! Knows nothing of HTTP or SQL.
+
+pub mod api_key;
+pub mod error;
+pub mod ids;
+pub mod page;
+pub mod patch;
+pub mod project;
+pub mod services;
+pub mod store;
+pub mod time_util;
+pub mod user;
+pub mod values;
+
+pub use error::{DomainError, FieldError};

@@ -1,0 +1,24 @@
+//! Services: the business rules, run against a `Store`.
+
+mod keys;
+mod projects;
+mod user_patch;
+mod users;
+
+pub use keys::KeyService;
+pub use projects::{NewProject, ProjectService};
+pub use user_patch::UserPatch;
+pub use users::{NewUser, UserService};
+
+use crate::error::DomainError;
+use crate::store::StoreError;
+
+impl From<StoreError> for DomainError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(c) => DomainError::Conflict(c),
+            StoreError::VersionMismatch => DomainError::PreconditionFailed,
+            StoreError::Backend(msg) => DomainError::Internal(msg),
+        }
+    }
+}

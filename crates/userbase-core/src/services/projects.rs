@@ -1,0 +1,86 @@
+//! Projects: creation, lookup and the first-start bootstrap.
+
+use std::sync::Arc;
+
+use crate::api_key::{GeneratedKey, KeyKind, NewKey};
+use crate::error::{Conflict, DomainError, FieldError};
+use crate::ids::ProjectId;
+use crate::project::{Project, ProjectSettings};
+use crate::store::Store;
+use crate::time_util::now_utc;
+use crate::values::Locale;
+
+use super::KeyService;
+
+#[derive(Debug, Clone)]
+pub struct NewProject {
+    pub id: ProjectId,
+    pub name: Option<String>,
+    pub settings: ProjectSettings,
+}
+
+#[derive(Clone)]
+pub struct ProjectService {
+    store: Arc<dyn Store>,
+}
+
+impl ProjectService {
+    pub const BOOTSTRAP_PROJECT: &'static str = "default";
+
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    pub async fn create(&self, new: NewProject) -> Result<Project, DomainError> {
+        Locale::parse("settings.default_locale", &new.settings.default_locale)
+            .map_err(|e| DomainError::Invalid(vec![e]))?;
+        let name = new.name.unwrap_or_else(|| new.id.as_str().to_owned());
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(DomainError::Invalid(vec![FieldError::new(
+                "name",
+                "invalid_name",
+                "A project name is 1 to 200 characters.",
+            )]));
+        }
+        let now = now_utc();
+        let project = Project { id: new.id, name, settings: new.settings, created_at: now, updated_at: now };
+        self.store.insert_project(&project).await?;
+        Ok(project)
+    }
+
+    pub async fn get(&self, id: &ProjectId) -> Result<Project, DomainError> {
+        self.store.get_project(id).await?.ok_or(DomainError::NotFound { resource: "project" })
+    }
+
+    pub async fn list(&self) -> Result<Vec<Project>, DomainError> {
+        Ok(self.store.list_projects().await?)
+    }
+
+    /// On a database without projects, creates project `default` and a secret key for it, and returns the
+    /// key so that it can be shown once. Several processes starting at once create at most one project.
+    pub async fn bootstrap(&self, keys: &KeyService) -> Result<Option<GeneratedKey>, DomainError> {
+        if !self.store.list_projects().await?.is_empty() {
+            return Ok(None);
+        }
+        let id = ProjectId::from_stored(Self::BOOTSTRAP_PROJECT.to_owned());
+        let created = self
+            .create(NewProject { id: id.clone(), name: Some("Default project".into()), settings: Default::default() })
+            .await;
+        match created {
+            Ok(_) => {}
+            Err(DomainError::Conflict(Conflict::ProjectId)) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        let key = keys
+            .create(NewKey {
+                project_id: id,
+                kind: KeyKind::Secret,
+                name: Some("bootstrap".into()),
+                user_id: None,
+                scopes: vec![],
+                expires_at: None,
+            })
+            .await?;
+        Ok(Some(key))
+    }
+}

@@ -1,0 +1,161 @@
+//! Users: create, read, update, soft delete, restore, list. The rules of decisions.md, "Users", live here.
+
+use std::sync::Arc;
+
+use crate::error::DomainError;
+use crate::ids::{HumanId, ObjectId, PublicUserId};
+use crate::page::{Page, PageRequest};
+use crate::project::Project;
+use crate::store::{NewUserRecord, Store, StoreError, UniqueClaims, UserFilter};
+use crate::time_util::now_utc;
+use crate::user::{BuiltonExtras, Profile, User, UserKey, UserStatus};
+use crate::values::MetadataLimits;
+
+use super::UserPatch;
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub profile: Profile,
+    /// `active` or `blocked`.
+    pub status: UserStatus,
+}
+
+#[derive(Clone)]
+pub struct UserService {
+    store: Arc<dyn Store>,
+}
+
+/// How often an update is retried when another writer changed the user between read and write.
+const UPDATE_ATTEMPTS: usize = 8;
+
+fn claims(project: &Project, user_status: UserStatus, has_email: bool) -> UniqueClaims {
+    let live = user_status != UserStatus::Deleted;
+    UniqueClaims { email: live && has_email && project.settings.email_unique, live }
+}
+
+fn claims_of(project: &Project, user: &User) -> UniqueClaims {
+    claims(project, user.status, user.profile.email.is_some())
+}
+
+impl UserService {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    pub async fn create(&self, project: &Project, new: NewUser) -> Result<User, DomainError> {
+        if new.status == UserStatus::Deleted {
+            return Err(DomainError::invalid("status", "invalid_status", "A new user is active or blocked."));
+        }
+        let now = now_utc();
+        let record = NewUserRecord {
+            project_id: project.id.clone(),
+            public_id: PublicUserId::generate(now),
+            object_id: ObjectId::generate(now),
+            human_id: HumanId::generate(),
+            claims: claims(project, new.status, new.profile.email.is_some()),
+            profile: new.profile,
+            builton: BuiltonExtras::new_for(now),
+            status: new.status,
+            created_at: now,
+            last_login_at: None,
+        };
+        Ok(self.store.insert_user(&record).await?)
+    }
+
+    /// A live (not deleted) user.
+    pub async fn get(&self, project: &Project, key: &UserKey) -> Result<User, DomainError> {
+        match self.store.find_user(&project.id, key).await? {
+            Some(u) if !u.is_deleted() => Ok(u),
+            _ => Err(DomainError::user_not_found()),
+        }
+    }
+
+    /// Applies `patch` to a live user. With `expected_version`, a user changed since that version gives
+    /// `PreconditionFailed`; without, a concurrent change is merged by re-reading and re-applying.
+    pub async fn update(
+        &self,
+        project: &Project,
+        key: &UserKey,
+        patch: UserPatch,
+        limits: MetadataLimits,
+        expected_version: Option<i64>,
+    ) -> Result<User, DomainError> {
+        for _ in 0..UPDATE_ATTEMPTS {
+            let mut user = self.get(project, key).await?;
+            if expected_version.is_some_and(|v| v != user.version) {
+                return Err(DomainError::PreconditionFailed);
+            }
+            patch.clone().apply(&mut user, limits)?;
+            user.updated_at = now_utc();
+            match self.store.update_user(&user, claims_of(project, &user)).await {
+                Err(StoreError::VersionMismatch) if expected_version.is_none() => continue,
+                other => return Ok(other?),
+            }
+        }
+        Err(DomainError::Internal("update kept racing with other writers".into()))
+    }
+
+    /// Soft delete: status `deleted`, `deleted_at` set, email and external refs freed. Gives the user as
+    /// stored after the delete.
+    pub async fn delete(
+        &self,
+        project: &Project,
+        key: &UserKey,
+        expected_version: Option<i64>,
+    ) -> Result<User, DomainError> {
+        self.set_deleted(project, key, true, expected_version).await
+    }
+
+    /// Undoes a soft delete; `Conflict` when the email or an external ref was taken meanwhile.
+    pub async fn restore(&self, project: &Project, key: &UserKey) -> Result<User, DomainError> {
+        self.set_deleted(project, key, false, None).await
+    }
+
+    async fn set_deleted(
+        &self,
+        project: &Project,
+        key: &UserKey,
+        deleted: bool,
+        expected_version: Option<i64>,
+    ) -> Result<User, DomainError> {
+        for _ in 0..UPDATE_ATTEMPTS {
+            let Some(mut user) = self.store.find_user(&project.id, key).await? else {
+                return Err(DomainError::user_not_found());
+            };
+            if user.is_deleted() != deleted && expected_version.is_some_and(|v| v != user.version) {
+                return Err(DomainError::PreconditionFailed);
+            }
+            match (user.is_deleted(), deleted) {
+                // Deleting a deleted user: it is gone as far as callers can tell.
+                (true, true) => return Err(DomainError::user_not_found()),
+                // Restoring a live user changes nothing.
+                (false, false) => return Ok(user),
+                _ => {}
+            }
+            let now = now_utc();
+            user.status = if deleted { UserStatus::Deleted } else { UserStatus::Active };
+            user.deleted_at = deleted.then_some(now);
+            user.updated_at = now;
+            match self.store.update_user(&user, claims_of(project, &user)).await {
+                Err(StoreError::VersionMismatch) if expected_version.is_none() => continue,
+                other => return Ok(other?),
+            }
+        }
+        Err(DomainError::Internal("delete kept racing with other writers".into()))
+    }
+
+    pub async fn list(
+        &self,
+        project: &Project,
+        filter: &UserFilter,
+        page: PageRequest,
+    ) -> Result<Page<User>, DomainError> {
+        Ok(self.store.list_users(&project.id, filter, page).await?)
+    }
+
+    /// The integer id of a user of the project, deleted or not; for turning an id cursor into a position.
+    pub async fn position_of(&self, project: &Project, key: &UserKey) -> Result<Option<i64>, DomainError> {
+        Ok(self.store.find_user(&project.id, key).await?.map(|u| u.numeric_id))
+    }
+}

@@ -1,0 +1,98 @@
+//! The store interface the services run against. Two implementations live in `userbase-store`
+//! (SQLite and PostgreSQL); both pass one conformance suite.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::api_key::{ApiKey, KeyId, SecretHash};
+use crate::error::Conflict;
+use crate::ids::{HumanId, ObjectId, ProjectId, PublicUserId};
+use crate::page::{Page, PageRequest};
+use crate::project::Project;
+use crate::user::{BuiltonExtras, Profile, User, UserKey, UserStatus};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule of the database refused the write.
+    #[error("unique constraint: {0:?}")]
+    Conflict(Conflict),
+    /// The row changed since it was read (optimistic concurrency), or is gone.
+    #[error("version mismatch")]
+    VersionMismatch,
+    /// Any other failure of the database; the message is for logs only.
+    #[error("database: {0}")]
+    Backend(String),
+}
+
+/// Which uniqueness rules a user row takes part in; decided by the services, enforced by the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UniqueClaims {
+    /// The email is unique among live users of the project.
+    pub email: bool,
+    /// External refs and the auth subject are held (the user is not deleted).
+    pub live: bool,
+}
+
+/// Everything needed to insert a user; the store assigns `numeric_id` and `version`.
+#[derive(Debug, Clone)]
+pub struct NewUserRecord {
+    pub project_id: ProjectId,
+    pub public_id: PublicUserId,
+    pub object_id: ObjectId,
+    pub human_id: HumanId,
+    pub profile: Profile,
+    pub builton: BuiltonExtras,
+    pub status: UserStatus,
+    pub created_at: OffsetDateTime,
+    pub last_login_at: Option<OffsetDateTime>,
+    pub claims: UniqueClaims,
+}
+
+/// The canonical list filter.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// Exact email, compared in normalised (lowercase) form.
+    pub email_normalized: Option<String>,
+    /// Soft-deleted users are left out unless this is set.
+    pub include_deleted: bool,
+}
+
+/// A key found by id, with the stored hash to compare and its project.
+#[derive(Debug, Clone)]
+pub struct StoredKey {
+    pub key: ApiKey,
+    pub hash: Vec<u8>,
+    pub project: Project,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Succeeds when the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    async fn insert_project(&self, project: &Project) -> Result<(), StoreError>;
+    async fn get_project(&self, id: &ProjectId) -> Result<Option<Project>, StoreError>;
+    async fn list_projects(&self) -> Result<Vec<Project>, StoreError>;
+
+    async fn insert_key(&self, key: &ApiKey, hash: &SecretHash) -> Result<(), StoreError>;
+    async fn find_key(&self, id: &KeyId) -> Result<Option<StoredKey>, StoreError>;
+    async fn list_keys(&self, project: &ProjectId) -> Result<Vec<ApiKey>, StoreError>;
+    /// Sets `revoked_at` unless already set; `None` when there is no such key.
+    async fn revoke_key(&self, id: &KeyId, at: OffsetDateTime) -> Result<Option<ApiKey>, StoreError>;
+
+    /// Inserts a user and its external refs in one transaction. A human-id collision is retried with a
+    /// fresh one; other uniqueness violations give `Conflict`.
+    async fn insert_user(&self, user: &NewUserRecord) -> Result<User, StoreError>;
+    /// Finds a user of the project by any of its ids, deleted or not.
+    async fn find_user(&self, project: &ProjectId, key: &UserKey) -> Result<Option<User>, StoreError>;
+    /// Writes every mutable field of `user` if the stored version is still `user.version`; the stored
+    /// version becomes `user.version + 1`. External refs are replaced in the same transaction.
+    async fn update_user(&self, user: &User, claims: UniqueClaims) -> Result<User, StoreError>;
+    /// A page of users, newest first.
+    async fn list_users(
+        &self,
+        project: &ProjectId,
+        filter: &UserFilter,
+        page: PageRequest,
+    ) -> Result<Page<User>, StoreError>;
+}
