@@ -1,1 +1,68 @@
-//! placeholder
+//! userbase storage: the `Store` interface of `userbase-core` on SQLite (embedded default) and PostgreSQL.
+//! The database URL's scheme picks the backend; both migrate their schema when opened.
+
+mod db_time;
+mod postgres;
+mod rows;
+mod sql;
+mod sql_store;
+mod sqlite;
+mod violation;
+
+use std::sync::Arc;
+
+use userbase_core::store::Store;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// Connection settings that apply to either backend.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// Upper bound of pooled connections (PostgreSQL) or of reader connections (SQLite, which has one writer).
+    pub max_connections: u32,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        Self { max_connections: 16 }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("unsupported database URL (expected sqlite://PATH or postgres://...)")]
+    UnsupportedUrl,
+    #[error("cannot open the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("cannot migrate the database: {0}")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+}
+
+/// Which backend a database URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// Opens (creating an SQLite file if needed) and migrates the database at `url`.
+pub async fn open(url: &str, options: &OpenOptions) -> Result<Arc<dyn Store>, OpenError> {
+    match Backend::of_url(url) {
+        Some(Backend::Sqlite) => Ok(Arc::new(SqliteStore::open(url, options).await?)),
+        Some(Backend::Postgres) => Ok(Arc::new(PgStore::open(url, options).await?)),
+        None => Err(OpenError::UnsupportedUrl),
+    }
+}

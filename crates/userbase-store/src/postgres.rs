@@ -1,0 +1,35 @@
+//! PostgreSQL: the production backend. One pool serves reads and writes; sqlx prepares and caches each
+//! statement per connection.
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Postgres, Transaction};
+
+use crate::sql_store::impl_sql_store;
+use crate::{OpenError, OpenOptions};
+
+pub struct PgStore {
+    reader: PgPool,
+    writer: PgPool,
+}
+
+impl PgStore {
+    pub async fn open(url: &str, options: &OpenOptions) -> Result<Self, OpenError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(OpenError::Connect)?;
+        // sqlx takes an advisory lock, so several servers starting at once migrate once.
+        sqlx::migrate!("./migrations/postgres").run(&pool).await.map_err(OpenError::Migrate)?;
+        Ok(Self { reader: pool.clone(), writer: pool })
+    }
+
+    async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+        self.writer.begin().await
+    }
+}
+
+impl_sql_store!(PgStore, Postgres);

@@ -1,0 +1,149 @@
+//! SQL text shared by both backends (SQLite accepts PostgreSQL's `$N` placeholders), and the one builder
+//! of list filters, so that the two stores cannot drift.
+
+use std::sync::LazyLock;
+
+use sqlx::{Database, Encode, QueryBuilder, Type};
+use userbase_core::page::Position;
+use userbase_core::store::UserFilter;
+
+pub const USER_COLUMNS: &str = "id, project_id, public_id, object_id, human_id, auth_subject, email, \
+    email_verified, salutation, first_name, middle_name, last_name, full_name, abbreviation, birth_date, gender, \
+    phone, mobile, locale, country_code, company_name, login, debtor_id, tax_number, coc_number, pricelist_amount, \
+    pricelist_percentage, parent_group, external_refs, metadata, tags, bio, note, image_ref, avatar, \
+    default_payment_method_ref, roles, default_organization_id, builton, status, created_at, updated_at, \
+    last_login_at, deleted_at, version";
+
+/// The columns every write sets, in the order `bind_user_write!` binds them.
+const WRITE_COLUMNS: [&str; 40] = [
+    "auth_subject",
+    "email",
+    "email_normalized",
+    "email_unique",
+    "email_verified",
+    "salutation",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "full_name",
+    "abbreviation",
+    "birth_date",
+    "gender",
+    "phone",
+    "mobile",
+    "locale",
+    "country_code",
+    "company_name",
+    "login",
+    "debtor_id",
+    "tax_number",
+    "coc_number",
+    "pricelist_amount",
+    "pricelist_percentage",
+    "parent_group",
+    "external_refs",
+    "metadata",
+    "tags",
+    "bio",
+    "note",
+    "image_ref",
+    "avatar",
+    "default_payment_method_ref",
+    "roles",
+    "default_organization_id",
+    "builton",
+    "status",
+    "updated_at",
+    "last_login_at",
+    "deleted_at",
+];
+
+/// `$1..$5` are project_id, public_id, object_id, human_id, created_at; the write columns follow.
+pub static INSERT_USER: LazyLock<String> = LazyLock::new(|| {
+    let params: Vec<String> = (6..6 + WRITE_COLUMNS.len()).map(|i| format!("${i}")).collect();
+    format!(
+        "INSERT INTO users (project_id, public_id, object_id, human_id, created_at, {}) \
+         VALUES ($1, $2, $3, $4, $5, {}) RETURNING {USER_COLUMNS}",
+        WRITE_COLUMNS.join(", "),
+        params.join(", ")
+    )
+});
+
+/// `$1..$3` are project_id, id and the expected version; the write columns follow.
+pub static UPDATE_USER: LazyLock<String> = LazyLock::new(|| {
+    let sets: Vec<String> = WRITE_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 4)).collect();
+    format!(
+        "UPDATE users SET {}, version = version + 1 \
+         WHERE project_id = $1 AND id = $2 AND version = $3 RETURNING {USER_COLUMNS}",
+        sets.join(", ")
+    )
+});
+
+pub static USER_BY_PUBLIC_ID: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {USER_COLUMNS} FROM users WHERE project_id = $1 AND public_id = $2"));
+pub static USER_BY_OBJECT_ID: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {USER_COLUMNS} FROM users WHERE project_id = $1 AND object_id = $2"));
+pub static USER_BY_NUMERIC_ID: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {USER_COLUMNS} FROM users WHERE project_id = $1 AND id = $2"));
+/// Prefers the live user holding the subject over deleted ones.
+pub static USER_BY_AUTH_SUBJECT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE project_id = $1 AND auth_subject = $2 \
+         ORDER BY (deleted_at IS NULL) DESC, id DESC LIMIT 1"
+    )
+});
+
+pub const DELETE_REFS: &str = "DELETE FROM user_external_refs WHERE user_id = $1";
+pub const INSERT_REF: &str =
+    "INSERT INTO user_external_refs (user_id, project_id, source, source_id, live) VALUES ($1, $2, $3, $4, $5)";
+
+pub const INSERT_PROJECT: &str =
+    "INSERT INTO projects (id, name, settings, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)";
+pub const PROJECT_COLUMNS: &str = "id, name, settings, created_at, updated_at";
+pub static PROJECT_BY_ID: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE id = $1"));
+pub static ALL_PROJECTS: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {PROJECT_COLUMNS} FROM projects ORDER BY created_at, id"));
+
+pub const KEY_COLUMNS: &str =
+    "id, project_id, kind, name, prefix, user_id, scopes, created_at, expires_at, revoked_at, last_used_at";
+pub const INSERT_KEY: &str = "INSERT INTO api_keys (id, project_id, kind, name, prefix, secret_hash, user_id, \
+    scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+pub const KEY_WITH_PROJECT: &str = "SELECT k.id, k.project_id, k.kind, k.name, k.prefix, k.user_id, k.scopes, \
+    k.created_at, k.expires_at, k.revoked_at, k.last_used_at, k.secret_hash, p.name AS p_name, \
+    p.settings AS p_settings, p.created_at AS p_created_at, p.updated_at AS p_updated_at \
+    FROM api_keys k JOIN projects p ON p.id = k.project_id WHERE k.id = $1";
+pub static KEYS_OF_PROJECT: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE project_id = $1 ORDER BY created_at, id"));
+pub static REVOKE_KEY: LazyLock<String> = LazyLock::new(|| {
+    format!("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 RETURNING {KEY_COLUMNS}")
+});
+
+/// Appends `WHERE ...` for the project, the filter and the keyset position.
+pub fn push_user_conditions<'a, DB>(
+    qb: &mut QueryBuilder<'a, DB>,
+    project: &'a str,
+    filter: &'a UserFilter,
+    position: Position,
+) where
+    DB: Database,
+    &'a str: Encode<'a, DB> + Type<DB>,
+    i64: Encode<'a, DB> + Type<DB>,
+{
+    qb.push(" WHERE project_id = ").push_bind(project);
+    if !filter.include_deleted {
+        qb.push(" AND deleted_at IS NULL");
+    }
+    if let Some(email) = &filter.email_normalized {
+        qb.push(" AND email_normalized = ").push_bind(email.as_str());
+    }
+    match position {
+        Position::First => {}
+        Position::After(id) => {
+            qb.push(" AND id < ").push_bind(id);
+        }
+        Position::Before(id) => {
+            qb.push(" AND id > ").push_bind(id);
+        }
+    }
+}

@@ -1,0 +1,436 @@
+//! The `Store` implementation shared by both backends. sqlx's query API is the same for SQLite and
+//! PostgreSQL, so one body (instantiated per backend by `impl_sql_store!`) serves both; what differs
+//! (pools, transaction start, timestamp encoding, constraint reporting) lives in `sqlite.rs`,
+//! `postgres.rs`, `db_time.rs` and `violation.rs`.
+
+use std::collections::BTreeMap;
+
+use sqlx::types::Json;
+use userbase_core::store::{NewUserRecord, StoreError, UniqueClaims};
+use userbase_core::user::{BuiltonExtras, Profile, User, UserStatus};
+use userbase_core::values::GroupRef;
+
+use crate::db_time::DbTime;
+use crate::rows::RefJson;
+use crate::violation::{classify, Violation};
+
+/// How often a user insert is retried when its random human id collides.
+pub const HUMAN_ID_ATTEMPTS: usize = 5;
+
+/// The values of the write columns (`sql::WRITE_COLUMNS`) for one user, borrowed where possible.
+pub struct UserWrite<'a> {
+    pub profile: &'a Profile,
+    pub email_normalized: Option<String>,
+    pub email_unique: bool,
+    pub gender: Option<&'static str>,
+    pub country: Option<&'static str>,
+    pub parent_group: Option<Json<&'a GroupRef>>,
+    pub external_refs: Json<Vec<RefJson>>,
+    pub metadata: Json<&'a BTreeMap<String, String>>,
+    pub tags: Json<&'a Vec<String>>,
+    pub roles: Json<&'a Vec<String>>,
+    pub builton: Json<&'a BuiltonExtras>,
+    pub status: &'static str,
+    pub updated_at: DbTime,
+    pub last_login_at: Option<DbTime>,
+    pub deleted_at: Option<DbTime>,
+}
+
+impl<'a> UserWrite<'a> {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        profile: &'a Profile,
+        builton: &'a BuiltonExtras,
+        status: UserStatus,
+        claims: UniqueClaims,
+        updated_at: time::OffsetDateTime,
+        last_login_at: Option<time::OffsetDateTime>,
+        deleted_at: Option<time::OffsetDateTime>,
+    ) -> Self {
+        Self {
+            profile,
+            email_normalized: profile.email.as_ref().map(|e| e.normalized()),
+            email_unique: claims.email,
+            gender: profile.gender.map(|g| g.code()),
+            country: profile.country.map(|c| c.as_str()),
+            parent_group: profile.parent_group.as_ref().map(Json),
+            external_refs: Json(profile.external_refs.iter().map(RefJson::from).collect()),
+            metadata: Json(profile.metadata.as_map()),
+            tags: Json(&profile.tags),
+            roles: Json(&profile.roles),
+            builton: Json(builton),
+            status: status.as_str(),
+            updated_at: updated_at.into(),
+            last_login_at: last_login_at.map(DbTime),
+            deleted_at: deleted_at.map(DbTime),
+        }
+    }
+
+    pub fn for_insert(r: &'a NewUserRecord) -> Self {
+        Self::new(&r.profile, &r.builton, r.status, r.claims, r.created_at, r.last_login_at, None)
+    }
+
+    pub fn for_update(u: &'a User, claims: UniqueClaims) -> Self {
+        Self::new(&u.profile, &u.builton, u.status, claims, u.updated_at, u.last_login_at, u.deleted_at)
+    }
+}
+
+/// Binds the write columns of a `UserWrite`, in `sql::WRITE_COLUMNS` order.
+macro_rules! bind_user_write {
+    ($query:expr, $w:expr) => {{
+        let w = $w;
+        let p = w.profile;
+        $query
+            .bind(p.auth_subject.as_deref())
+            .bind(p.email.as_ref().map(|e| e.as_str()))
+            .bind(w.email_normalized.as_deref())
+            .bind(w.email_unique)
+            .bind(p.email_verified)
+            .bind(p.salutation.as_deref())
+            .bind(p.first_name.as_deref())
+            .bind(p.middle_name.as_deref())
+            .bind(p.last_name.as_deref())
+            .bind(p.full_name.as_deref())
+            .bind(p.abbreviation.as_deref())
+            .bind(p.birth_date)
+            .bind(w.gender)
+            .bind(p.phone.as_deref())
+            .bind(p.mobile.as_deref())
+            .bind(p.locale.as_ref().map(|l| l.as_str()))
+            .bind(w.country)
+            .bind(p.company_name.as_deref())
+            .bind(p.login.as_deref())
+            .bind(p.debtor_id.as_deref())
+            .bind(p.tax_number.as_deref())
+            .bind(p.coc_number.as_deref())
+            .bind(p.pricelist_amount.as_deref())
+            .bind(p.pricelist_percentage.as_deref())
+            .bind(&w.parent_group)
+            .bind(&w.external_refs)
+            .bind(&w.metadata)
+            .bind(&w.tags)
+            .bind(p.bio.as_deref())
+            .bind(p.note.as_deref())
+            .bind(p.image_ref.as_deref())
+            .bind(p.avatar.as_deref())
+            .bind(p.default_payment_method_ref.as_deref())
+            .bind(&w.roles)
+            .bind(p.default_organization_id)
+            .bind(&w.builton)
+            .bind(w.status)
+            .bind(w.updated_at)
+            .bind(w.last_login_at)
+            .bind(w.deleted_at)
+    }};
+}
+pub(crate) use bind_user_write;
+
+/// Maps a database error to the store's error: known uniqueness violations become conflicts.
+pub fn store_error(e: sqlx::Error) -> StoreError {
+    match classify(&e) {
+        Some(Violation::Conflict(c)) => StoreError::Conflict(c),
+        _ => StoreError::Backend(e.to_string()),
+    }
+}
+
+/// Implements `Store` for a backend type with fields `reader` and `writer` (pools of `$db`) and an
+/// inherent `begin_write()` that starts a write transaction.
+macro_rules! impl_sql_store {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            async fn try_insert_user(
+                &self,
+                rec: &userbase_core::store::NewUserRecord,
+                human_id: &str,
+            ) -> Result<crate::rows::UserRow, sqlx::Error> {
+                let write = crate::sql_store::UserWrite::for_insert(rec);
+                let mut tx = self.begin_write().await?;
+                let query = sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::INSERT_USER)
+                    .bind(rec.project_id.as_str())
+                    .bind(rec.public_id.as_str())
+                    .bind(rec.object_id.as_str())
+                    .bind(human_id)
+                    .bind(crate::db_time::DbTime(rec.created_at));
+                let row = crate::sql_store::bind_user_write!(query, &write).fetch_one(&mut *tx).await?;
+                for r in &rec.profile.external_refs {
+                    sqlx::query(crate::sql::INSERT_REF)
+                        .bind(row.id)
+                        .bind(rec.project_id.as_str())
+                        .bind(r.source())
+                        .bind(r.source_id())
+                        .bind(rec.claims.live)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(row)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl userbase_core::store::Store for $store {
+            async fn ping(&self) -> Result<(), userbase_core::store::StoreError> {
+                sqlx::query("SELECT 1").execute(&self.reader).await.map_err(crate::sql_store::store_error)?;
+                Ok(())
+            }
+
+            async fn insert_project(
+                &self,
+                project: &userbase_core::project::Project,
+            ) -> Result<(), userbase_core::store::StoreError> {
+                sqlx::query(crate::sql::INSERT_PROJECT)
+                    .bind(project.id.as_str())
+                    .bind(project.name.as_str())
+                    .bind(sqlx::types::Json(&project.settings))
+                    .bind(crate::db_time::DbTime(project.created_at))
+                    .bind(crate::db_time::DbTime(project.updated_at))
+                    .execute(&self.writer)
+                    .await
+                    .map_err(crate::sql_store::store_error)?;
+                Ok(())
+            }
+
+            async fn get_project(
+                &self,
+                id: &userbase_core::ids::ProjectId,
+            ) -> Result<Option<userbase_core::project::Project>, userbase_core::store::StoreError> {
+                let row = sqlx::query_as::<_, crate::rows::ProjectRow>(&crate::sql::PROJECT_BY_ID)
+                    .bind(id.as_str())
+                    .fetch_optional(&self.reader)
+                    .await
+                    .map_err(crate::sql_store::store_error)?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn list_projects(
+                &self,
+            ) -> Result<Vec<userbase_core::project::Project>, userbase_core::store::StoreError> {
+                let rows = sqlx::query_as::<_, crate::rows::ProjectRow>(&crate::sql::ALL_PROJECTS)
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err(crate::sql_store::store_error)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn insert_key(
+                &self,
+                key: &userbase_core::api_key::ApiKey,
+                hash: &userbase_core::api_key::SecretHash,
+            ) -> Result<(), userbase_core::store::StoreError> {
+                sqlx::query(crate::sql::INSERT_KEY)
+                    .bind(key.id.as_str())
+                    .bind(key.project_id.as_str())
+                    .bind(key.kind.as_str())
+                    .bind(key.name.as_deref())
+                    .bind(key.prefix.as_str())
+                    .bind(&hash.0[..])
+                    .bind(key.user_id)
+                    .bind(sqlx::types::Json(&key.scopes))
+                    .bind(crate::db_time::DbTime(key.created_at))
+                    .bind(key.expires_at.map(crate::db_time::DbTime))
+                    .execute(&self.writer)
+                    .await
+                    .map_err(crate::sql_store::store_error)?;
+                Ok(())
+            }
+
+            async fn find_key(
+                &self,
+                id: &userbase_core::api_key::KeyId,
+            ) -> Result<Option<userbase_core::store::StoredKey>, userbase_core::store::StoreError> {
+                let row = sqlx::query_as::<_, crate::rows::StoredKeyRow>(crate::sql::KEY_WITH_PROJECT)
+                    .bind(id.as_str())
+                    .fetch_optional(&self.reader)
+                    .await
+                    .map_err(crate::sql_store::store_error)?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn list_keys(
+                &self,
+                project: &userbase_core::ids::ProjectId,
+            ) -> Result<Vec<userbase_core::api_key::ApiKey>, userbase_core::store::StoreError> {
+                let rows = sqlx::query_as::<_, crate::rows::KeyRow>(&crate::sql::KEYS_OF_PROJECT)
+                    .bind(project.as_str())
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err(crate::sql_store::store_error)?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn revoke_key(
+                &self,
+                id: &userbase_core::api_key::KeyId,
+                at: time::OffsetDateTime,
+            ) -> Result<Option<userbase_core::api_key::ApiKey>, userbase_core::store::StoreError> {
+                let row = sqlx::query_as::<_, crate::rows::KeyRow>(&crate::sql::REVOKE_KEY)
+                    .bind(id.as_str())
+                    .bind(crate::db_time::DbTime(at))
+                    .fetch_optional(&self.writer)
+                    .await
+                    .map_err(crate::sql_store::store_error)?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn insert_user(
+                &self,
+                rec: &userbase_core::store::NewUserRecord,
+            ) -> Result<userbase_core::user::User, userbase_core::store::StoreError> {
+                let mut human_id = rec.human_id.clone();
+                for _ in 0..crate::sql_store::HUMAN_ID_ATTEMPTS {
+                    match self.try_insert_user(rec, human_id.as_str()).await {
+                        Ok(row) => return row.try_into(),
+                        Err(e)
+                            if crate::violation::classify(&e) == Some(crate::violation::Violation::HumanId) =>
+                        {
+                            human_id = userbase_core::ids::HumanId::generate();
+                        }
+                        Err(e) => return Err(crate::sql_store::store_error(e)),
+                    }
+                }
+                Err(userbase_core::store::StoreError::Backend("no free human id after several attempts".into()))
+            }
+
+            async fn find_user(
+                &self,
+                project: &userbase_core::ids::ProjectId,
+                key: &userbase_core::user::UserKey,
+            ) -> Result<Option<userbase_core::user::User>, userbase_core::store::StoreError> {
+                use userbase_core::user::UserKey;
+                let row = match key {
+                    UserKey::Public(id) => {
+                        sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::USER_BY_PUBLIC_ID)
+                            .bind(project.as_str())
+                            .bind(id.as_str())
+                            .fetch_optional(&self.reader)
+                            .await
+                    }
+                    UserKey::Object(id) => {
+                        sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::USER_BY_OBJECT_ID)
+                            .bind(project.as_str())
+                            .bind(id.as_str())
+                            .fetch_optional(&self.reader)
+                            .await
+                    }
+                    UserKey::Numeric(id) => {
+                        sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::USER_BY_NUMERIC_ID)
+                            .bind(project.as_str())
+                            .bind(*id)
+                            .fetch_optional(&self.reader)
+                            .await
+                    }
+                    UserKey::AuthSubject(sub) => {
+                        sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::USER_BY_AUTH_SUBJECT)
+                            .bind(project.as_str())
+                            .bind(sub.as_str())
+                            .fetch_optional(&self.reader)
+                            .await
+                    }
+                }
+                .map_err(crate::sql_store::store_error)?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn update_user(
+                &self,
+                user: &userbase_core::user::User,
+                claims: userbase_core::store::UniqueClaims,
+            ) -> Result<userbase_core::user::User, userbase_core::store::StoreError> {
+                let write = crate::sql_store::UserWrite::for_update(user, claims);
+                let mut tx = self.begin_write().await.map_err(crate::sql_store::store_error)?;
+                let query = sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::UPDATE_USER)
+                    .bind(user.project_id.as_str())
+                    .bind(user.numeric_id)
+                    .bind(user.version);
+                let row = crate::sql_store::bind_user_write!(query, &write)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(crate::sql_store::store_error)?
+                    .ok_or(userbase_core::store::StoreError::VersionMismatch)?;
+                sqlx::query(crate::sql::DELETE_REFS)
+                    .bind(user.numeric_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(crate::sql_store::store_error)?;
+                for r in &user.profile.external_refs {
+                    sqlx::query(crate::sql::INSERT_REF)
+                        .bind(user.numeric_id)
+                        .bind(user.project_id.as_str())
+                        .bind(r.source())
+                        .bind(r.source_id())
+                        .bind(claims.live)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(crate::sql_store::store_error)?;
+                }
+                tx.commit().await.map_err(crate::sql_store::store_error)?;
+                row.try_into()
+            }
+
+            async fn list_users(
+                &self,
+                project: &userbase_core::ids::ProjectId,
+                filter: &userbase_core::store::UserFilter,
+                page: userbase_core::page::PageRequest,
+            ) -> Result<userbase_core::page::Page<userbase_core::user::User>, userbase_core::store::StoreError>
+            {
+                use userbase_core::page::{Page, Position};
+                if page.limit == 0 {
+                    return Ok(Page { items: Vec::new(), more_after: false, more_before: false });
+                }
+                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT ");
+                qb.push(crate::sql::USER_COLUMNS).push(" FROM users");
+                crate::sql::push_user_conditions(&mut qb, project.as_str(), filter, page.position);
+                let backwards = matches!(page.position, Position::Before(_));
+                qb.push(if backwards { " ORDER BY id ASC LIMIT " } else { " ORDER BY id DESC LIMIT " });
+                qb.push_bind(i64::from(page.limit) + 1);
+                let rows = qb
+                    .build_query_as::<crate::rows::UserRow>()
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err(crate::sql_store::store_error)?;
+                let more_in_direction = rows.len() > page.limit as usize;
+                let mut items = rows
+                    .into_iter()
+                    .take(page.limit as usize)
+                    .map(TryInto::try_into)
+                    .collect::<Result<Vec<userbase_core::user::User>, _>>()?;
+                if backwards {
+                    items.reverse();
+                }
+                // Whether anything lies on the other side of the page (only possible after a cursor).
+                let more_opposite = match (page.position, items.first(), items.last()) {
+                    (Position::First, _, _) => false,
+                    (Position::After(_), Some(first), _) => {
+                        self.any_user(project, filter, Position::Before(first.numeric_id)).await?
+                    }
+                    (Position::Before(_), _, Some(last)) => {
+                        self.any_user(project, filter, Position::After(last.numeric_id)).await?
+                    }
+                    (Position::After(id), None, _) => self.any_user(project, filter, Position::Before(id - 1)).await?,
+                    (Position::Before(id), _, None) => self.any_user(project, filter, Position::After(id + 1)).await?,
+                };
+                let (more_after, more_before) =
+                    if backwards { (more_opposite, more_in_direction) } else { (more_in_direction, more_opposite) };
+                Ok(Page { items, more_after, more_before })
+            }
+        }
+
+        impl $store {
+            /// Whether any user matches the filter at the position.
+            async fn any_user(
+                &self,
+                project: &userbase_core::ids::ProjectId,
+                filter: &userbase_core::store::UserFilter,
+                position: userbase_core::page::Position,
+            ) -> Result<bool, userbase_core::store::StoreError> {
+                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT id FROM users");
+                crate::sql::push_user_conditions(&mut qb, project.as_str(), filter, position);
+                qb.push(" LIMIT 1");
+                let row = qb.build().fetch_optional(&self.reader).await.map_err(crate::sql_store::store_error)?;
+                Ok(row.is_some())
+            }
+        }
+    };
+}
+pub(crate) use impl_sql_store;
