@@ -1,1 +1,44 @@
-//! placeholder
+//! userbase HTTP layer. One module per API surface translates requests into service calls and results into
+//! that surface's response and error shapes; `auth` turns credentials into a `Principal`. No SQL and no
+//! business rules live here.
+
+pub mod auth;
+mod body;
+mod health;
+mod middleware;
+pub mod v1;
+
+use std::sync::Arc;
+
+use axum::Router;
+use userbase_core::services::{KeyService, ProjectService, UserService};
+use userbase_core::store::Store;
+
+/// Largest accepted request body, except on bulk endpoints (decisions.md, "Limits").
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What every handler can reach: the services over one store.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub users: UserService,
+    pub keys: KeyService,
+    pub projects: ProjectService,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            users: UserService::new(store.clone()),
+            keys: KeyService::new(store.clone()),
+            projects: ProjectService::new(store.clone()),
+            store,
+        }
+    }
+}
+
+/// The whole HTTP application: health checks and every enabled API surface.
+pub fn router(state: AppState) -> Router {
+    let app = Router::new().merge(health::routes()).nest("/v1", v1::routes()).with_state(state);
+    middleware::apply(app)
+}

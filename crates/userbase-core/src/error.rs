@@ -114,12 +114,12 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
-    /// `Ok(())` when nothing was recorded.
-    pub fn finish(self) -> Result<(), DomainError> {
+    /// `Ok(())` when nothing was recorded, else every recorded error.
+    pub fn finish(self) -> Result<(), Vec<FieldError>> {
         if self.0.is_empty() {
             Ok(())
         } else {
-            Err(DomainError::Invalid(self.0))
+            Err(self.0)
         }
     }
 }

@@ -32,3 +32,10 @@ impl<T> Patch<T> {
         matches!(self, Patch::Keep)
     }
 }
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Patch<T> {
+    /// Pair with `#[serde(default)]`: an absent field never reaches this and stays `Keep`.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Option::<T>::deserialize(d)?.map_or(Patch::Clear, Patch::Set))
+    }
+}

@@ -1,1 +1,49 @@
-fn main() {}
+//! The `userbase` binary: the composition root. The database URL picks the store; every command runs
+//! against the same database as `serve`.
+
+#![forbid(unsafe_code)]
+
+mod admin;
+mod cli;
+mod serve;
+mod telemetry;
+
+use clap::Parser;
+
+use cli::{Cli, Command, KeysCommand, ProjectsCommand};
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let db = cli.database;
+    match cli.command {
+        Command::Serve(args) => serve::run(&db, args).await,
+        Command::Migrate => admin::migrate(&db).await,
+        Command::Projects { command } => match command {
+            ProjectsCommand::Create { id, name } => admin::create_project(&db, &id, name).await,
+            ProjectsCommand::List => admin::list_projects(&db).await,
+        },
+        Command::Keys { command } => match command {
+            KeysCommand::Create { project, kind, name } => admin::create_key(&db, &project, kind, name).await,
+            KeysCommand::List { project } => admin::list_keys(&db, &project).await,
+            KeysCommand::Revoke { key_id } => admin::revoke_key(&db, &key_id).await,
+        },
+    }
+}

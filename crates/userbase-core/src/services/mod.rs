@@ -8,7 +8,7 @@ mod users;
 pub use keys::KeyService;
 pub use projects::{NewProject, ProjectService};
 pub use user_patch::UserPatch;
-pub use users::{NewUser, UserService};
+pub use users::UserService;
 
 use crate::error::DomainError;
 use crate::store::StoreError;

@@ -5,7 +5,7 @@ use time::Date;
 
 use crate::error::{DomainError, FieldError};
 use crate::patch::Patch;
-use crate::user::{User, UserStatus};
+use crate::user::{Profile, UserStatus};
 use crate::values::{CountryCode, Email, ExternalRef, Gender, GroupRef, Locale, MetadataLimits, MetadataPatch};
 
 #[derive(Debug, Clone, Default)]
@@ -40,6 +40,7 @@ pub struct UserPatch {
     pub bio: Patch<String>,
     pub note: Patch<String>,
     pub image_ref: Patch<String>,
+    pub avatar: Patch<String>,
     pub default_payment_method_ref: Patch<String>,
     pub roles: Option<Vec<String>>,
     /// `active` or `blocked`; deletion goes through `UserService::delete`.
@@ -47,9 +48,8 @@ pub struct UserPatch {
 }
 
 impl UserPatch {
-    /// Applies the patch to `user` in memory; the caller writes the result.
-    pub fn apply(self, user: &mut User, limits: MetadataLimits) -> Result<(), DomainError> {
-        let p = &mut user.profile;
+    /// Applies the patch to a user's profile and status in memory; the caller writes the result.
+    pub fn apply(self, p: &mut Profile, status: &mut UserStatus, limits: MetadataLimits) -> Result<(), DomainError> {
         let old_email = p.email.as_ref().map(Email::normalized);
         self.auth_subject.apply_to(&mut p.auth_subject);
         self.email.apply_to(&mut p.email);
@@ -88,6 +88,7 @@ impl UserPatch {
         self.bio.apply_to(&mut p.bio);
         self.note.apply_to(&mut p.note);
         self.image_ref.apply_to(&mut p.image_ref);
+        self.avatar.apply_to(&mut p.avatar);
         self.default_payment_method_ref.apply_to(&mut p.default_payment_method_ref);
         if let Some(roles) = self.roles {
             p.roles = roles;
@@ -101,7 +102,7 @@ impl UserPatch {
                     "Status is active or blocked; delete a user to delete it.",
                 )]))
             }
-            Some(s) => user.status = s,
+            Some(s) => *status = s,
         }
         Ok(())
     }

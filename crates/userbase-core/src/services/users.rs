@@ -13,14 +13,6 @@ use crate::values::MetadataLimits;
 
 use super::UserPatch;
 
-/// A user to create.
-#[derive(Debug, Clone)]
-pub struct NewUser {
-    pub profile: Profile,
-    /// `active` or `blocked`.
-    pub status: UserStatus,
-}
-
 #[derive(Clone)]
 pub struct UserService {
     store: Arc<dyn Store>,
@@ -43,20 +35,22 @@ impl UserService {
         Self { store }
     }
 
-    pub async fn create(&self, project: &Project, new: NewUser) -> Result<User, DomainError> {
-        if new.status == UserStatus::Deleted {
-            return Err(DomainError::invalid("status", "invalid_status", "A new user is active or blocked."));
-        }
+    /// Creates a user from the fields of `fields` (`Keep` and `Clear` both mean unset). Every user gets the
+    /// BuiltOn defaults (`roles: ["user"]`, a voucher) whatever surface creates it.
+    pub async fn create(&self, project: &Project, fields: UserPatch, limits: MetadataLimits) -> Result<User, DomainError> {
+        let mut profile = Profile { roles: vec!["user".to_owned()], ..Profile::default() };
+        let mut status = UserStatus::Active;
+        fields.apply(&mut profile, &mut status, limits)?;
         let now = now_utc();
         let record = NewUserRecord {
             project_id: project.id.clone(),
             public_id: PublicUserId::generate(now),
             object_id: ObjectId::generate(now),
             human_id: HumanId::generate(),
-            claims: claims(project, new.status, new.profile.email.is_some()),
-            profile: new.profile,
+            claims: claims(project, status, profile.email.is_some()),
+            profile,
             builton: BuiltonExtras::new_for(now),
-            status: new.status,
+            status,
             created_at: now,
             last_login_at: None,
         };
@@ -86,7 +80,7 @@ impl UserService {
             if expected_version.is_some_and(|v| v != user.version) {
                 return Err(DomainError::PreconditionFailed);
             }
-            patch.clone().apply(&mut user, limits)?;
+            patch.clone().apply(&mut user.profile, &mut user.status, limits)?;
             user.updated_at = now_utc();
             match self.store.update_user(&user, claims_of(project, &user)).await {
                 Err(StoreError::VersionMismatch) if expected_version.is_none() => continue,

@@ -65,11 +65,8 @@ impl MetadataPatch {
                 errors.take(check_value(k, v, limits));
             }
         }
-        match errors.finish() {
-            Ok(()) => Ok(Self(entries)),
-            Err(crate::DomainError::Invalid(e)) => Err(e),
-            Err(_) => Err(Vec::new()),
-        }
+        errors.finish()?;
+        Ok(Self(entries))
     }
 
     pub fn is_empty(&self) -> bool {

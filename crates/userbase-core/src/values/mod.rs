@@ -2,7 +2,7 @@
 //! private field, so a value of that type is valid wherever it travels.
 
 mod country;
-mod email;
+pub mod email;
 mod external_ref;
 mod locale;
 mod metadata;

@@ -1,0 +1,32 @@
+//! userbase's own API, `/v1`: snake_case JSON, RFC 9457 problems, cursor pagination.
+
+mod cursor;
+mod extract;
+mod problem;
+mod user_input;
+mod user_view;
+mod users;
+
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::Router;
+
+pub use problem::Problem;
+
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(users::list_users).post(users::create_user))
+        .route("/users/{id}", get(users::get_user).patch(users::update_user).delete(users::delete_user))
+        .route("/users/{id}/restore", post(users::restore_user))
+        .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "route_not_found", "Not found", "No such endpoint.") })
+        .method_not_allowed_fallback(|| async {
+            Problem::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "Method not allowed",
+                "This endpoint does not support this method.",
+            )
+        })
+}

@@ -1,0 +1,169 @@
+//! v1 errors: RFC 9457 `application/problem+json` with a stable machine `code` and per-field `errors`.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use userbase_core::error::{Conflict, FieldError};
+use userbase_core::DomainError;
+
+use crate::auth::AuthError;
+use crate::body::BodyError;
+
+#[derive(Debug, Serialize)]
+pub struct ProblemField {
+    pub field: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    pub code: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+        Self { kind: format!("/problems/{code}"), title, status: status.as_u16(), detail: detail.into(), code, errors: vec![] }
+    }
+
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.errors = errors.into_iter().map(|e| ProblemField { field: e.field, code: e.code, message: e.message }).collect();
+        self
+    }
+
+    pub fn not_found(resource: &'static str) -> Self {
+        let (code, detail) = match resource {
+            "user" => ("user_not_found", "No such user in this project."),
+            "project" => ("project_not_found", "No such project."),
+            "key" => ("key_not_found", "No such key."),
+            _ => ("not_found", "No such resource."),
+        };
+        Self::new(StatusCode::NOT_FOUND, code, "Not found", detail)
+    }
+
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, "Bad request", detail)
+    }
+
+    pub fn invalid_param(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self::bad_request("invalid_parameter", format!("Query parameter '{field}' is invalid: {message}"))
+            .with_errors(vec![FieldError::new(field, code, message)])
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let unauthorized = status == StatusCode::UNAUTHORIZED;
+        let mut response = (status, axum::Json(self)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if unauthorized {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<DomainError> for Problem {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::NotFound { resource } => Problem::not_found(resource),
+            DomainError::Invalid(errors) => {
+                let detail = match errors.as_slice() {
+                    [one] => format!("{}: {}", one.field, one.message),
+                    _ => format!("{} fields are invalid.", errors.len()),
+                };
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Validation failed", detail)
+                    .with_errors(errors)
+            }
+            DomainError::Conflict(c) => {
+                let field = match c {
+                    Conflict::Email => "email",
+                    Conflict::ExternalRef => "external_refs",
+                    Conflict::AuthSubject => "auth_subject",
+                    Conflict::ProjectId => "id",
+                };
+                Problem::new(StatusCode::CONFLICT, c.code(), "Conflict", c.message())
+                    .with_errors(vec![FieldError::new(field, c.code(), c.message())])
+            }
+            DomainError::PreconditionFailed => Problem::new(
+                StatusCode::PRECONDITION_FAILED,
+                "precondition_failed",
+                "Precondition failed",
+                "The resource changed since the version named in If-Match.",
+            ),
+            DomainError::Forbidden => Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", "Not allowed."),
+            DomainError::Internal(message) => {
+                tracing::error!(error = %message, "internal error");
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "Internal error",
+                    "Something went wrong on our side; the request id identifies it in the server's logs.",
+                )
+            }
+        }
+    }
+}
+
+impl From<BodyError> for Problem {
+    fn from(e: BodyError) -> Self {
+        match e {
+            BodyError::TooLarge => Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                "Payload too large",
+                format!("The request body is over {} bytes.", crate::MAX_BODY_BYTES),
+            ),
+            BodyError::UnsupportedMediaType => Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Unsupported media type",
+                "Send the body as application/json.",
+            ),
+            BodyError::Malformed(msg) => Problem::bad_request("malformed_json", format!("The body is not valid JSON: {msg}")),
+            BodyError::Invalid { path, message } => {
+                let field = if path.is_empty() { "body".to_owned() } else { path };
+                let code = if message.starts_with("unknown field") { "unknown_field" } else { "invalid_type" };
+                Problem::bad_request("invalid_body", format!("{field}: {message}"))
+                    .with_errors(vec![FieldError::new(field, code, message)])
+            }
+            BodyError::Unreadable => Problem::bad_request("unreadable_body", "The request body could not be read."),
+        }
+    }
+}
+
+impl From<AuthError> for Problem {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::Missing => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Unauthenticated",
+                "Send a secret key as 'Authorization: Bearer <key>'.",
+            ),
+            AuthError::Invalid => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "Unauthenticated",
+                "The key is not valid, or has been revoked or has expired.",
+            ),
+            AuthError::Forbidden => Problem::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Forbidden",
+                "This credential may not call this endpoint; use a secret key.",
+            ),
+            AuthError::Internal(e) => e.into(),
+        }
+    }
+}

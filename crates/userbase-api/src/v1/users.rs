@@ -1,0 +1,172 @@
+//! `/v1/users`: create, get, patch, delete (soft), restore and list.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use userbase_core::ids::PublicUserId;
+use userbase_core::page::{PageRequest, Position};
+use userbase_core::store::UserFilter;
+use userbase_core::user::{User, UserKey};
+use userbase_core::values::{email::normalize_email, MetadataLimits};
+use userbase_core::DomainError;
+
+use super::extract::{etag, if_match, Admin, V1Json, V1Query};
+use super::user_input::UserInput;
+use super::user_view::{UserListView, UserView};
+use super::{cursor, Problem};
+use crate::AppState;
+
+const DEFAULT_LIMIT: u32 = 20;
+const MAX_LIMIT: u32 = 200;
+
+/// A user id from the path; anything that is not one of our ids names no user.
+fn user_key(id: &str) -> Result<UserKey, Problem> {
+    PublicUserId::parse(id).map(UserKey::Public).ok_or_else(|| Problem::not_found("user"))
+}
+
+fn user_response(status: StatusCode, user: &User) -> Response {
+    let body = match serde_json::to_vec(&UserView::from(user)) {
+        Ok(b) => b,
+        Err(e) => return Problem::from(DomainError::Internal(e.to_string())).into_response(),
+    };
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Ok(tag) = HeaderValue::from_str(&etag(user.version)) {
+        headers.insert(header::ETAG, tag);
+    }
+    response
+}
+
+pub async fn create_user(
+    State(state): State<AppState>,
+    Admin(principal): Admin,
+    V1Json(input): V1Json<UserInput>,
+) -> Result<Response, Problem> {
+    let fields = input.into_patch().map_err(DomainError::Invalid)?;
+    let user = state.users.create(&principal.project, fields, MetadataLimits::V1).await?;
+    let mut response = user_response(StatusCode::CREATED, &user);
+    if let Ok(location) = HeaderValue::from_str(&format!("/v1/users/{}", user.public_id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+pub async fn get_user(
+    State(state): State<AppState>,
+    Admin(principal): Admin,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let key = user_key(&id)?;
+    let user = state.users.get(&principal.project, &key).await?;
+    Ok(user_response(StatusCode::OK, &user))
+}
+
+pub async fn update_user(
+    State(state): State<AppState>,
+    Admin(principal): Admin,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    V1Json(input): V1Json<UserInput>,
+) -> Result<Response, Problem> {
+    let key = user_key(&id)?;
+    let expected = if_match(&headers)?;
+    let patch = input.into_patch().map_err(DomainError::Invalid)?;
+    let user = state.users.update(&principal.project, &key, patch, MetadataLimits::V1, expected).await?;
+    Ok(user_response(StatusCode::OK, &user))
+}
+
+pub async fn delete_user(
+    State(state): State<AppState>,
+    Admin(principal): Admin,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let key = user_key(&id)?;
+    let expected = if_match(&headers)?;
+    let user = state.users.delete(&principal.project, &key, expected).await?;
+    Ok(user_response(StatusCode::OK, &user))
+}
+
+pub async fn restore_user(
+    State(state): State<AppState>,
+    Admin(principal): Admin,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let key = user_key(&id)?;
+    let user = state.users.restore(&principal.project, &key).await?;
+    Ok(user_response(StatusCode::OK, &user))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    limit: Option<u32>,
+    starting_after: Option<String>,
+    ending_before: Option<String>,
+    cursor: Option<String>,
+    email: Option<String>,
+    include_deleted: Option<bool>,
+}
+
+/// Resolves the one position parameter given (`starting_after`, `ending_before` or `cursor`).
+async fn position(state: &AppState, principal: &crate::auth::Principal, q: &ListQuery) -> Result<Position, Problem> {
+    let given = [q.starting_after.is_some(), q.ending_before.is_some(), q.cursor.is_some()];
+    if given.iter().filter(|g| **g).count() > 1 {
+        return Err(Problem::bad_request(
+            "conflicting_parameters",
+            "Use at most one of starting_after, ending_before and cursor.",
+        ));
+    }
+    if let Some(c) = &q.cursor {
+        return cursor::decode(c)
+            .ok_or_else(|| Problem::invalid_param("cursor", "invalid_cursor", "Not a cursor this server issued."));
+    }
+    let (name, id, make): (&str, &String, fn(i64) -> Position) = match (&q.starting_after, &q.ending_before) {
+        (Some(id), _) => ("starting_after", id, Position::After),
+        (_, Some(id)) => ("ending_before", id, Position::Before),
+        _ => return Ok(Position::First),
+    };
+    let unknown = || Problem::invalid_param(name, "unknown_user", "No user of this project has this id.");
+    let key = PublicUserId::parse(id).map(UserKey::Public).ok_or_else(unknown)?;
+    let numeric = state.users.position_of(&principal.project, &key).await?.ok_or_else(unknown)?;
+    Ok(make(numeric))
+}
+
+pub async fn list_users(
+    State(state): State<AppState>,
+    Admin(principal): Admin,
+    V1Query(q): V1Query<ListQuery>,
+) -> Result<Response, Problem> {
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(Problem::invalid_param("limit", "out_of_range", format!("limit is 1 to {MAX_LIMIT}.")));
+    }
+    if q.email.as_deref().is_some_and(|e| e.trim().is_empty()) {
+        return Err(Problem::invalid_param("email", "empty", "email cannot be empty."));
+    }
+    let position = position(&state, &principal, &q).await?;
+    let filter = UserFilter {
+        email_normalized: q.email.as_deref().map(normalize_email),
+        include_deleted: q.include_deleted.unwrap_or(false),
+    };
+    let page = state.users.list(&principal.project, &filter, PageRequest { position, limit }).await?;
+    let backwards = matches!(position, Position::Before(_));
+    let next_cursor = match page.items.last() {
+        Some(last) if page.more_after => cursor::encode(Position::After(last.numeric_id)),
+        _ => None,
+    };
+    let previous_cursor = match page.items.first() {
+        Some(first) if page.more_before => cursor::encode(Position::Before(first.numeric_id)),
+        _ => None,
+    };
+    let view = UserListView {
+        object: "list",
+        data: page.items.iter().map(UserView::from).collect(),
+        has_more: if backwards { page.more_before } else { page.more_after },
+        next_cursor,
+        previous_cursor,
+    };
+    Ok(axum::Json(view).into_response())
+}

@@ -1,0 +1,98 @@
+//! Command-line interface.
+
+use std::net::SocketAddr;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "userbase", version, about = "A self-hosted Users API server")]
+pub struct Cli {
+    /// Database URL: sqlite://PATH (created if missing) or postgres://USER@HOST/DB.
+    #[arg(long, global = true, env = "USERBASE_DATABASE_URL", default_value = "sqlite://userbase.db")]
+    pub database: String,
+    /// Log format on standard error.
+    #[arg(long, global = true, env = "USERBASE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API (migrates the database first).
+    Serve(ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Manage projects (tenants).
+    Projects {
+        #[command(subcommand)]
+        command: ProjectsCommand,
+    },
+    /// Manage API keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "USERBASE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Do not create a `default` project and key on an empty database.
+    #[arg(long)]
+    pub no_bootstrap: bool,
+    /// Database connections (PostgreSQL pool size; SQLite reader connections).
+    #[arg(long, env = "USERBASE_MAX_CONNECTIONS", default_value_t = 16)]
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectsCommand {
+    /// Create a project.
+    Create {
+        /// Short id used in paths: a-z, 0-9 and '-'.
+        id: String,
+        /// Display name (defaults to the id).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List projects.
+    List,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KeyKindArg {
+    /// Full admin of the project.
+    Secret,
+    /// Identifies the project for end-user calls; grants nothing alone.
+    Publishable,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key; prints the plaintext key, once, as the only line on standard output.
+    Create {
+        #[arg(long)]
+        project: String,
+        #[arg(long, value_enum)]
+        kind: KeyKindArg,
+        /// A label to recognise the key by.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List a project's keys (never their secrets).
+    List {
+        #[arg(long)]
+        project: String,
+    },
+    /// Revoke a key; it stops working at once on every server.
+    Revoke { key_id: String },
+}

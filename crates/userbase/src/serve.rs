@@ -1,0 +1,69 @@
+//! `userbase serve`: migrate, bootstrap an empty database, listen, shut down gracefully.
+
+use tokio::net::TcpListener;
+use userbase_api::AppState;
+use userbase_core::services::{KeyService, ProjectService};
+use userbase_store::OpenOptions;
+
+use crate::admin::{open_with, redact};
+use crate::cli::ServeArgs;
+
+pub async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
+    let store = open_with(database, &OpenOptions { max_connections: args.max_connections }).await?;
+    let bootstrap_key = if args.no_bootstrap {
+        None
+    } else {
+        ProjectService::new(store.clone())
+            .bootstrap(&KeyService::new(store.clone()))
+            .await
+            .map_err(|e| anyhow::anyhow!("bootstrap failed: {e}"))?
+    };
+    let listener = TcpListener::bind(args.listen).await?;
+    let addr = listener.local_addr()?;
+    tracing::info!(database = %redact(database), address = %addr, "userbase listening");
+    // Printed, not logged: the key must never reach log files.
+    match bootstrap_key {
+        Some(key) => println!(
+            "\nuserbase is listening on http://{addr}\n\n\
+             This database was empty, so userbase created project '{project}' and its first secret key.\n\
+             It is shown only this once; store it now:\n\n    {key}\n\n\
+             Try it:\n\n    curl -s http://{addr}/v1/users -H 'Authorization: Bearer {key}'\n\n\
+             More keys: userbase keys create --project {project} --kind secret\n",
+            project = key.record.project_id,
+            key = key.plaintext,
+        ),
+        None => println!(
+            "userbase is listening on http://{addr}\n\
+             Create a key with: userbase keys create --project <project-id> --kind secret"
+        ),
+    }
+    let app = userbase_api::router(AppState::new(store));
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    tracing::info!("userbase stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM; in-flight requests then finish before the server exits.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}
