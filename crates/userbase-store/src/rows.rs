@@ -202,7 +202,12 @@ impl TryFrom<UserRow> for User {
             pricelist_amount: r.pricelist_amount,
             pricelist_percentage: r.pricelist_percentage,
             parent_group: r.parent_group.map(|j| j.0),
-            external_refs: r.external_refs.0.into_iter().map(|e| ExternalRef::from_stored(e.source, e.source_id)).collect(),
+            external_refs: r
+                .external_refs
+                .0
+                .into_iter()
+                .map(|e| ExternalRef::from_stored(e.source, e.source_id))
+                .collect(),
             metadata: Metadata::from_stored(r.metadata.0),
             tags: r.tags.0,
             bio: r.bio,

@@ -280,9 +280,7 @@ macro_rules! impl_sql_store {
                 for _ in 0..crate::sql_store::HUMAN_ID_ATTEMPTS {
                     match self.try_insert_user(rec, human_id.as_str()).await {
                         Ok(row) => return row.try_into(),
-                        Err(e)
-                            if crate::violation::classify(&e) == Some(crate::violation::Violation::HumanId) =>
-                        {
+                        Err(e) if crate::violation::classify(&e) == Some(crate::violation::Violation::HumanId) => {
                             human_id = userbase_core::ids::HumanId::generate();
                         }
                         Err(e) => return Err(crate::sql_store::store_error(e)),
@@ -372,8 +370,7 @@ macro_rules! impl_sql_store {
                 project: &userbase_core::ids::ProjectId,
                 filter: &userbase_core::store::UserFilter,
                 page: userbase_core::page::PageRequest,
-            ) -> Result<userbase_core::page::Page<userbase_core::user::User>, userbase_core::store::StoreError>
-            {
+            ) -> Result<userbase_core::page::Page<userbase_core::user::User>, userbase_core::store::StoreError> {
                 use userbase_core::page::{Page, Position};
                 if page.limit == 0 {
                     return Ok(Page { items: Vec::new(), more_after: false, more_before: false });

@@ -138,7 +138,10 @@ mod tests {
 
     #[test]
     fn database_name_is_replaced_in_urls() {
-        assert_eq!(with_database("postgres://postgres@127.0.0.1:5432/test", "x"), "postgres://postgres@127.0.0.1:5432/x");
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
         assert_eq!(with_database("postgres://u:p@h/test?sslmode=disable", "x"), "postgres://u:p@h/x?sslmode=disable");
         assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
     }

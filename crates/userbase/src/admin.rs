@@ -88,7 +88,14 @@ pub async fn create_key(database: &str, project: &str, kind: KeyKindArg, name: O
         KeyKindArg::Publishable => KeyKind::Publishable,
     };
     let key = keys
-        .create(NewKey { project_id: project_id(project)?, kind, name, user_id: None, scopes: vec![], expires_at: None })
+        .create(NewKey {
+            project_id: project_id(project)?,
+            kind,
+            name,
+            user_id: None,
+            scopes: vec![],
+            expires_at: None,
+        })
         .await
         .map_err(describe)?;
     println!("{}", key.plaintext);

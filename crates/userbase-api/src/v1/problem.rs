@@ -30,11 +30,19 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(status: StatusCode, code: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { kind: format!("/problems/{code}"), title, status: status.as_u16(), detail: detail.into(), code, errors: vec![] }
+        Self {
+            kind: format!("/problems/{code}"),
+            title,
+            status: status.as_u16(),
+            detail: detail.into(),
+            code,
+            errors: vec![],
+        }
     }
 
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
-        self.errors = errors.into_iter().map(|e| ProblemField { field: e.field, code: e.code, message: e.message }).collect();
+        self.errors =
+            errors.into_iter().map(|e| ProblemField { field: e.field, code: e.code, message: e.message }).collect();
         self
     }
 
@@ -130,7 +138,9 @@ impl From<BodyError> for Problem {
                 "Unsupported media type",
                 "Send the body as application/json.",
             ),
-            BodyError::Malformed(msg) => Problem::bad_request("malformed_json", format!("The body is not valid JSON: {msg}")),
+            BodyError::Malformed(msg) => {
+                Problem::bad_request("malformed_json", format!("The body is not valid JSON: {msg}"))
+            }
             BodyError::Invalid { path, message } => {
                 let field = if path.is_empty() { "body".to_owned() } else { path };
                 let code = if message.starts_with("unknown field") { "unknown_field" } else { "invalid_type" };

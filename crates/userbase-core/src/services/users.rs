@@ -37,7 +37,12 @@ impl UserService {
 
     /// Creates a user from the fields of `fields` (`Keep` and `Clear` both mean unset). Every user gets the
     /// BuiltOn defaults (`roles: ["user"]`, a voucher) whatever surface creates it.
-    pub async fn create(&self, project: &Project, fields: UserPatch, limits: MetadataLimits) -> Result<User, DomainError> {
+    pub async fn create(
+        &self,
+        project: &Project,
+        fields: UserPatch,
+        limits: MetadataLimits,
+    ) -> Result<User, DomainError> {
         let mut profile = Profile { roles: vec!["user".to_owned()], ..Profile::default() };
         let mut status = UserStatus::Active;
         fields.apply(&mut profile, &mut status, limits)?;

@@ -2,7 +2,6 @@
 
 use std::str::FromStr;
 
-
 use crate::error::FieldError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -146,7 +146,8 @@ mod tests {
         assert!(MetadataPatch::parse([("k".into(), Some("v".repeat(256)))].into(), MetadataLimits::GIGS).is_err());
         assert!(MetadataPatch::parse([(String::new(), Some("v".into()))].into(), MetadataLimits::V1).is_err());
         let mut m = Metadata::default();
-        let eleven = MetadataPatch::parse((0..11).map(|i| (format!("k{i}"), Some("v".into()))).collect(), MetadataLimits::GIGS);
+        let eleven =
+            MetadataPatch::parse((0..11).map(|i| (format!("k{i}"), Some("v".into()))).collect(), MetadataLimits::GIGS);
         assert!(m.merge(&eleven.unwrap(), MetadataLimits::GIGS).is_err());
     }
 }

@@ -25,11 +25,7 @@ impl TextLimit {
 /// Trims nothing and accepts any text without control characters (tabs and newlines allowed in long text).
 pub fn parse_text(field: &str, s: &str, limit: TextLimit) -> Result<String, FieldError> {
     if s.chars().count() > limit.max_chars() {
-        return Err(FieldError::new(
-            field,
-            "too_long",
-            format!("At most {} characters.", limit.max_chars()),
-        ));
+        return Err(FieldError::new(field, "too_long", format!("At most {} characters.", limit.max_chars())));
     }
     let allowed_control = |c: char| matches!(limit, TextLimit::Long) && matches!(c, '\n' | '\r' | '\t');
     if s.chars().any(|c| c.is_control() && !allowed_control(c)) {

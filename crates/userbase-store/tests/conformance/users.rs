@@ -160,13 +160,16 @@ async fn pages_are_newest_first_with_flags_on_both_sides(backend: Backend) {
     let p1 = f.store.list_users(&p.id, &none, first(3)).await.unwrap();
     assert_eq!(ids(&p1.items), all[0..3]);
     assert!(p1.more_after && !p1.more_before);
-    let p2 = f.store.list_users(&p.id, &none, PageRequest { position: Position::After(all[2]), limit: 3 }).await.unwrap();
+    let p2 =
+        f.store.list_users(&p.id, &none, PageRequest { position: Position::After(all[2]), limit: 3 }).await.unwrap();
     assert_eq!(ids(&p2.items), all[3..6]);
     assert!(p2.more_after && p2.more_before);
-    let p3 = f.store.list_users(&p.id, &none, PageRequest { position: Position::After(all[5]), limit: 3 }).await.unwrap();
+    let p3 =
+        f.store.list_users(&p.id, &none, PageRequest { position: Position::After(all[5]), limit: 3 }).await.unwrap();
     assert_eq!(ids(&p3.items), all[6..7]);
     assert!(!p3.more_after && p3.more_before);
-    let back = f.store.list_users(&p.id, &none, PageRequest { position: Position::Before(all[3]), limit: 2 }).await.unwrap();
+    let back =
+        f.store.list_users(&p.id, &none, PageRequest { position: Position::Before(all[3]), limit: 2 }).await.unwrap();
     assert_eq!(ids(&back.items), all[1..3]);
     assert!(back.more_after && back.more_before);
     let zero = f.store.list_users(&p.id, &none, first(0)).await.unwrap();

@@ -1,0 +1,179 @@
+//! The `userbase` binary: admin commands and `serve` against the same database, on both backends.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use userbase_testing::{backend_tests, Backend, TestDatabase};
+
+const BIN: &str = env!("CARGO_BIN_EXE_userbase");
+
+fn userbase(db: &TestDatabase, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("USERBASE_DATABASE_URL", &db.url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run userbase")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A running `userbase serve`, stopped with SIGTERM on drop if still running.
+struct Server {
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+    base: String,
+}
+
+impl Server {
+    fn start(db: &TestDatabase, extra: &[&str]) -> Self {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .env("USERBASE_DATABASE_URL", &db.url)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start userbase serve");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let out = child.stdout.take().expect("stdout");
+        let sink = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let mut server = Self { child, lines, base: String::new() };
+        let line = server.wait_for_line(|l| l.contains("listening on http://"));
+        let addr = line.rsplit("http://").next().unwrap().trim().to_owned();
+        server.base = format!("http://{addr}");
+        server
+    }
+
+    fn wait_for_line(&self, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Some(l) = self.lines.lock().unwrap().iter().find(|l| pred(l)) {
+                return l.clone();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("server did not print the expected line; it printed {:?}", self.lines.lock().unwrap());
+    }
+
+    fn output(&self) -> String {
+        self.lines.lock().unwrap().join("\n")
+    }
+
+    /// Sends SIGTERM and returns whether the process exited successfully.
+    fn terminate(&mut self) -> bool {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+async fn status_with_key(base: &str, key: &str) -> u16 {
+    reqwest::Client::new().get(format!("{base}/v1/users")).bearer_auth(key).send().await.unwrap().status().as_u16()
+}
+
+async fn admin_commands_manage_the_database_the_server_uses(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else { return };
+    let created = userbase(&db, &["projects", "create", "acme", "--name", "Acme Inc"]);
+    assert!(created.status.success(), "{}", stderr(&created));
+    assert_eq!(stdout(&created).trim(), "acme");
+    let again = userbase(&db, &["projects", "create", "acme"]);
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
+    let listed = userbase(&db, &["projects", "list"]);
+    assert!(stdout(&listed).contains("acme") && stdout(&listed).contains("Acme Inc"));
+
+    let key_out = userbase(&db, &["keys", "create", "--project", "acme", "--kind", "secret"]);
+    assert!(key_out.status.success(), "{}", stderr(&key_out));
+    let text = stdout(&key_out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "the key is the only line on stdout: {text:?}");
+    let key = lines[0].to_owned();
+    assert!(key.starts_with("ub_sk_"), "{key}");
+    let key_id = format!("key_{}", key.split('_').nth(2).unwrap());
+    assert!(stderr(&key_out).contains(&key_id));
+
+    let keys = userbase(&db, &["keys", "list", "--project", "acme"]);
+    assert!(stdout(&keys).contains(&key_id));
+    assert!(!stdout(&keys).contains(&key), "lists never show the secret");
+    assert!(stdout(&keys).contains("active"));
+
+    let mut server = Server::start(&db, &["--no-bootstrap"]);
+    assert!(!server.output().contains("ub_sk_"), "no bootstrap key when projects exist");
+    assert_eq!(status_with_key(&server.base, &key).await, 200);
+
+    let revoked = userbase(&db, &["keys", "revoke", &key_id]);
+    assert!(revoked.status.success(), "{}", stderr(&revoked));
+    assert_eq!(status_with_key(&server.base, &key).await, 401, "revocation is immediate");
+    assert!(stdout(&userbase(&db, &["keys", "list", "--project", "acme"])).contains("revoked"));
+    assert!(server.terminate(), "SIGTERM shuts the server down cleanly");
+}
+
+async fn serve_bootstraps_an_empty_database_once_and_prints_a_working_key(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else { return };
+    let mut server = Server::start(&db, &[]);
+    let key = server.wait_for_line(|l| l.trim_start().starts_with("ub_sk_")).trim().to_owned();
+    server.wait_for_line(|l| l.contains("curl"));
+    assert_eq!(status_with_key(&server.base, &key).await, 200);
+    assert!(server.terminate());
+
+    let mut second = Server::start(&db, &[]);
+    assert!(!second.output().contains("ub_sk_"), "the key is printed only once");
+    assert_eq!(status_with_key(&second.base, &key).await, 200, "the bootstrap key survives restarts");
+    assert!(second.terminate());
+    assert!(stdout(&userbase(&db, &["projects", "list"])).contains("default"));
+}
+
+async fn admin_commands_reject_bad_input_clearly(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else { return };
+    let migrated = userbase(&db, &["migrate"]);
+    assert!(migrated.status.success(), "{}", stderr(&migrated));
+    for (args, message) in [
+        (&["projects", "create", "Not Valid"][..], "project id"),
+        (&["keys", "create", "--project", "ghost", "--kind", "secret"][..], "no such project"),
+        (&["keys", "list", "--project", "ghost"][..], "no such project"),
+        (&["keys", "revoke", "nonsense"][..], "not a key id"),
+        (&["keys", "revoke", "key_0000000000000000"][..], "no such key"),
+    ] {
+        let out = userbase(&db, args);
+        assert!(!out.status.success(), "{args:?} should fail");
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+    }
+    let bad_kind = userbase(&db, &["keys", "create", "--project", "acme", "--kind", "root"]);
+    assert!(!bad_kind.status.success());
+}
+
+backend_tests!(
+    admin_commands_manage_the_database_the_server_uses,
+    serve_bootstraps_an_empty_database_once_and_prints_a_working_key,
+    admin_commands_reject_bad_input_clearly,
+);

@@ -1,0 +1,14 @@
+//! Black-box tests: HTTP in, HTTP out (and the CLI), each on SQLite and on PostgreSQL.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+mod auth;
+mod cli;
+mod health;
+mod tenancy;
+mod users_crud;
+mod users_delete;
+mod users_input;
+mod users_list;
