@@ -11,7 +11,7 @@ pub mod v1;
 use std::sync::Arc;
 
 use axum::Router;
-use userbase_core::services::{KeyService, ProjectService, UserService};
+use userbase_core::services::{AddressService, KeyService, ProjectService, UserService};
 use userbase_core::store::Store;
 
 /// Largest accepted request body, except on bulk endpoints (decisions.md, "Limits").
@@ -22,6 +22,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub users: UserService,
+    pub addresses: AddressService,
     pub keys: KeyService,
     pub projects: ProjectService,
 }
@@ -30,6 +31,7 @@ impl AppState {
     pub fn new(store: Arc<dyn Store>) -> Self {
         Self {
             users: UserService::new(store.clone()),
+            addresses: AddressService::new(store.clone()),
             keys: KeyService::new(store.clone()),
             projects: ProjectService::new(store.clone()),
             store,

@@ -42,43 +42,61 @@ fn is_base62(s: &str) -> bool {
     s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
-/// `usr_` + 28 base62 characters: 48 bits of milliseconds then 112 random bits, so that lexicographic order
-/// is creation order.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PublicUserId(String);
+const TIME_ID_BODY_LEN: usize = 28;
 
-impl PublicUserId {
-    pub const PREFIX: &'static str = "usr_";
-    const BODY_LEN: usize = 28;
-
-    pub fn generate(at: OffsetDateTime) -> Self {
-        let millis = (at.unix_timestamp_nanos() / 1_000_000) as u64;
-        let mut raw = [0u8; 20];
-        raw[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
-        rand::thread_rng().fill(&mut raw[6..]);
-        Self(format!("{}{}", Self::PREFIX, base62_fixed(&raw, Self::BODY_LEN)))
-    }
-
-    /// Accepts only the exact shape userbase generates; anything else is not a user id of ours.
-    pub fn parse(s: &str) -> Option<Self> {
-        let body = s.strip_prefix(Self::PREFIX)?;
-        (body.len() == Self::BODY_LEN && is_base62(body)).then(|| Self(s.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub fn into_string(self) -> String {
-        self.0
-    }
+/// 28 base62 characters: 48 bits of milliseconds then 112 random bits, so that lexicographic order is
+/// creation order.
+fn time_ordered_body(at: OffsetDateTime) -> String {
+    let millis = (at.unix_timestamp_nanos() / 1_000_000) as u64;
+    let mut raw = [0u8; 20];
+    raw[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+    rand::thread_rng().fill(&mut raw[6..]);
+    base62_fixed(&raw, TIME_ID_BODY_LEN)
 }
 
-impl fmt::Display for PublicUserId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+/// Declares a public id type: a prefix plus a time-ordered base62 body.
+macro_rules! time_ordered_id {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            pub const PREFIX: &'static str = $prefix;
+
+            pub fn generate(at: OffsetDateTime) -> Self {
+                Self(format!("{}{}", Self::PREFIX, time_ordered_body(at)))
+            }
+
+            /// Accepts only the exact shape userbase generates; anything else is not an id of ours.
+            pub fn parse(s: &str) -> Option<Self> {
+                let body = s.strip_prefix(Self::PREFIX)?;
+                (body.len() == TIME_ID_BODY_LEN && is_base62(body)).then(|| Self(s.to_owned()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
 }
+
+time_ordered_id!(
+    /// A user's public id, `usr_` + 28 base62 characters.
+    PublicUserId,
+    "usr_"
+);
+time_ordered_id!(
+    /// An address's public id, `adr_` + 28 base62 characters.
+    AddressId,
+    "adr_"
+);
 
 /// A MongoDB-style ObjectId: 4 bytes of UNIX seconds, 5 random bytes, a 3-byte counter; 24 lowercase hex.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -2,6 +2,7 @@
 //! (ids, uniqueness, patch semantics, soft delete and restore) and the store interface they run against.
 //! Knows nothing of HTTP or SQL.
 
+pub mod address;
 pub mod api_key;
 pub mod error;
 pub mod ids;

@@ -4,9 +4,10 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use crate::address::{Address, AddressFields, AddressKey, AddressType};
 use crate::api_key::{ApiKey, KeyId, SecretHash};
 use crate::error::Conflict;
-use crate::ids::{HumanId, ObjectId, ProjectId, PublicUserId};
+use crate::ids::{AddressId, HumanId, ObjectId, ProjectId, PublicUserId};
 use crate::page::{Page, PageRequest};
 use crate::project::Project;
 use crate::user::{BuiltonExtras, Profile, User, UserKey, UserStatus};
@@ -46,6 +47,17 @@ pub struct NewUserRecord {
     pub created_at: OffsetDateTime,
     pub last_login_at: Option<OffsetDateTime>,
     pub claims: UniqueClaims,
+}
+
+/// Everything needed to insert an address; the store assigns `numeric_id` and `version`.
+#[derive(Debug, Clone)]
+pub struct NewAddressRecord {
+    pub project_id: ProjectId,
+    /// The owning user's integer id.
+    pub user_id: i64,
+    pub public_id: AddressId,
+    pub fields: AddressFields,
+    pub created_at: OffsetDateTime,
 }
 
 /// The canonical list filter.
@@ -95,4 +107,26 @@ pub trait Store: Send + Sync + 'static {
         filter: &UserFilter,
         page: PageRequest,
     ) -> Result<Page<User>, StoreError>;
+
+    /// Inserts an address; when it is the default of its type, the user's other addresses of that type stop
+    /// being default, in the same transaction.
+    async fn insert_address(&self, address: &NewAddressRecord) -> Result<Address, StoreError>;
+    /// A user's addresses, oldest first, optionally of one type.
+    async fn list_addresses(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        of_type: Option<AddressType>,
+    ) -> Result<Vec<Address>, StoreError>;
+    async fn find_address(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        key: &AddressKey,
+    ) -> Result<Option<Address>, StoreError>;
+    /// Writes every field if the stored version is still `address.version` (else `VersionMismatch`), with
+    /// the same default-per-type rule as `insert_address`.
+    async fn update_address(&self, address: &Address) -> Result<Address, StoreError>;
+    /// Deletes an address; false when there was none.
+    async fn delete_address(&self, project: &ProjectId, user_id: i64, address_id: i64) -> Result<bool, StoreError>;
 }

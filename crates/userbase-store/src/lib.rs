@@ -1,6 +1,7 @@
 //! userbase storage: the `Store` interface of `userbase-core` on SQLite (embedded default) and PostgreSQL.
 //! The database URL's scheme picks the backend; both migrate their schema when opened.
 
+mod addresses;
 mod db_time;
 mod postgres;
 mod rows;

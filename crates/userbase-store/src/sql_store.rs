@@ -14,6 +14,11 @@ use crate::db_time::DbTime;
 use crate::rows::RefJson;
 use crate::violation::{classify, Violation};
 
+/// Names the sqlx database of a backend store type.
+pub trait Backend {
+    type Db: sqlx::Database;
+}
+
 /// How often a user insert is retried when its random human id collides.
 pub const HUMAN_ID_ATTEMPTS: usize = 5;
 
@@ -137,6 +142,12 @@ pub fn store_error(e: sqlx::Error) -> StoreError {
 /// inherent `begin_write()` that starts a write transaction.
 macro_rules! impl_sql_store {
     ($store:ty, $db:ty) => {
+        impl crate::sql_store::Backend for $store {
+            type Db = $db;
+        }
+
+        crate::addresses::impl_sql_addresses!($store);
+
         impl $store {
             async fn try_insert_user(
                 &self,
@@ -363,6 +374,47 @@ macro_rules! impl_sql_store {
                 }
                 tx.commit().await.map_err(crate::sql_store::store_error)?;
                 row.try_into()
+            }
+
+            async fn insert_address(
+                &self,
+                address: &userbase_core::store::NewAddressRecord,
+            ) -> Result<userbase_core::address::Address, userbase_core::store::StoreError> {
+                self.address_insert(address).await
+            }
+
+            async fn list_addresses(
+                &self,
+                project: &userbase_core::ids::ProjectId,
+                user_id: i64,
+                of_type: Option<userbase_core::address::AddressType>,
+            ) -> Result<Vec<userbase_core::address::Address>, userbase_core::store::StoreError> {
+                self.address_list(project, user_id, of_type).await
+            }
+
+            async fn find_address(
+                &self,
+                project: &userbase_core::ids::ProjectId,
+                user_id: i64,
+                key: &userbase_core::address::AddressKey,
+            ) -> Result<Option<userbase_core::address::Address>, userbase_core::store::StoreError> {
+                self.address_find(project, user_id, key).await
+            }
+
+            async fn update_address(
+                &self,
+                address: &userbase_core::address::Address,
+            ) -> Result<userbase_core::address::Address, userbase_core::store::StoreError> {
+                self.address_update(address).await
+            }
+
+            async fn delete_address(
+                &self,
+                project: &userbase_core::ids::ProjectId,
+                user_id: i64,
+                address_id: i64,
+            ) -> Result<bool, userbase_core::store::StoreError> {
+                self.address_delete(project, user_id, address_id).await
             }
 
             async fn list_users(

@@ -3,8 +3,11 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
+use userbase_core::DomainError;
 
 use super::Problem;
 use crate::auth::{self, Principal};
@@ -64,4 +67,19 @@ pub fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Problem> {
 /// The strong ETag of a resource version.
 pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
+}
+
+/// A JSON response carrying the strong ETag of the resource version it shows.
+pub fn json_with_etag<T: Serialize>(status: StatusCode, body: &T, version: i64) -> Response {
+    let bytes = match serde_json::to_vec(body) {
+        Ok(b) => b,
+        Err(e) => return Problem::from(DomainError::Internal(e.to_string())).into_response(),
+    };
+    let mut response = (status, bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Ok(tag) = HeaderValue::from_str(&etag(version)) {
+        headers.insert(header::ETAG, tag);
+    }
+    response
 }

@@ -1,5 +1,8 @@
 //! userbase's own API, `/v1`: snake_case JSON, RFC 9457 problems, cursor pagination.
 
+mod address_input;
+mod address_view;
+mod addresses;
 mod cursor;
 mod extract;
 mod problem;
@@ -20,6 +23,11 @@ pub fn routes() -> Router<AppState> {
         .route("/users", get(users::list_users).post(users::create_user))
         .route("/users/{id}", get(users::get_user).patch(users::update_user).delete(users::delete_user))
         .route("/users/{id}/restore", post(users::restore_user))
+        .route("/users/{id}/addresses", get(addresses::list_addresses).post(addresses::create_address))
+        .route(
+            "/users/{id}/addresses/{address_id}",
+            get(addresses::get_address).patch(addresses::update_address).delete(addresses::delete_address),
+        )
         .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "route_not_found", "Not found", "No such endpoint.") })
         .method_not_allowed_fallback(|| async {
             Problem::new(

@@ -51,6 +51,7 @@ impl Problem {
             "user" => ("user_not_found", "No such user in this project."),
             "project" => ("project_not_found", "No such project."),
             "key" => ("key_not_found", "No such key."),
+            "address" => ("address_not_found", "No such address of this user."),
             _ => ("not_found", "No such resource."),
         };
         Self::new(StatusCode::NOT_FOUND, code, "Not found", detail)

@@ -100,7 +100,8 @@ fn field<T, U>(errors: &mut FieldErrors, value: Patch<T>, parse: impl FnOnce(T) 
     }
 }
 
-fn short(errors: &mut FieldErrors, name: &str, value: Patch<String>) -> Patch<String> {
+/// A short free-text field (names, codes, phone numbers).
+pub fn short_text(errors: &mut FieldErrors, name: &str, value: Patch<String>) -> Patch<String> {
     field(errors, value, |s| parse_text(name, &s, TextLimit::Short))
 }
 
@@ -121,7 +122,7 @@ fn list<T, U>(
     }
 }
 
-fn parse_gender(s: String) -> Result<Gender, FieldError> {
+pub fn parse_gender(s: String) -> Result<Gender, FieldError> {
     match s.as_str() {
         "male" => Ok(Gender::Male),
         "female" => Ok(Gender::Female),
@@ -168,28 +169,28 @@ impl UserInput {
             Patch::Set(s) => e.take(parse_status(s)),
         };
         let patch = UserPatch {
-            auth_subject: short(&mut e, "auth_subject", self.auth_subject),
+            auth_subject: short_text(&mut e, "auth_subject", self.auth_subject),
             email: field(&mut e, self.email, |s| Email::parse("email", &s)),
             email_verified: self.email_verified,
-            salutation: short(&mut e, "salutation", self.salutation),
-            first_name: short(&mut e, "first_name", self.first_name),
-            middle_name: short(&mut e, "middle_name", self.middle_name),
-            last_name: short(&mut e, "last_name", self.last_name),
-            full_name: short(&mut e, "full_name", self.full_name),
-            abbreviation: short(&mut e, "abbreviation", self.abbreviation),
+            salutation: short_text(&mut e, "salutation", self.salutation),
+            first_name: short_text(&mut e, "first_name", self.first_name),
+            middle_name: short_text(&mut e, "middle_name", self.middle_name),
+            last_name: short_text(&mut e, "last_name", self.last_name),
+            full_name: short_text(&mut e, "full_name", self.full_name),
+            abbreviation: short_text(&mut e, "abbreviation", self.abbreviation),
             birth_date: field(&mut e, self.birthday, |s| parse_birth_date("birthday", &s)),
             gender: field(&mut e, self.gender, parse_gender),
-            phone: short(&mut e, "phone", self.phone),
-            mobile: short(&mut e, "mobile", self.mobile),
+            phone: short_text(&mut e, "phone", self.phone),
+            mobile: short_text(&mut e, "mobile", self.mobile),
             locale: field(&mut e, self.locale, |s| Locale::parse("locale", &s)),
             country: field(&mut e, self.country, |s| CountryCode::parse("country", &s)),
-            company_name: short(&mut e, "company_name", self.company_name),
-            login: short(&mut e, "login", self.login),
-            debtor_id: short(&mut e, "debtor_id", self.debtor_id),
-            tax_number: short(&mut e, "tax_number", self.tax_number),
-            coc_number: short(&mut e, "coc_number", self.coc_number),
-            pricelist_amount: short(&mut e, "pricelist_amount", self.pricelist_amount),
-            pricelist_percentage: short(&mut e, "pricelist_percentage", self.pricelist_percentage),
+            company_name: short_text(&mut e, "company_name", self.company_name),
+            login: short_text(&mut e, "login", self.login),
+            debtor_id: short_text(&mut e, "debtor_id", self.debtor_id),
+            tax_number: short_text(&mut e, "tax_number", self.tax_number),
+            coc_number: short_text(&mut e, "coc_number", self.coc_number),
+            pricelist_amount: short_text(&mut e, "pricelist_amount", self.pricelist_amount),
+            pricelist_percentage: short_text(&mut e, "pricelist_percentage", self.pricelist_percentage),
             parent_group: self.parent_group,
             external_refs: list(&mut e, self.external_refs, |refs| {
                 ExternalRef::parse_list("external_refs", refs.into_iter().map(|r| (r.source, r.source_id)).collect())
@@ -198,9 +199,9 @@ impl UserInput {
             tags: list(&mut e, self.tags, |t| parse_labels(LabelKind::Tag, t)),
             bio: long(&mut e, "bio", self.bio),
             note: long(&mut e, "note", self.note),
-            image_ref: short(&mut e, "image", self.image),
-            avatar: short(&mut e, "avatar", self.avatar),
-            default_payment_method_ref: short(&mut e, "default_payment_method", self.default_payment_method),
+            image_ref: short_text(&mut e, "image", self.image),
+            avatar: short_text(&mut e, "avatar", self.avatar),
+            default_payment_method_ref: short_text(&mut e, "default_payment_method", self.default_payment_method),
             roles: list(&mut e, self.roles, |r| parse_labels(LabelKind::Role, r)),
             status,
         };

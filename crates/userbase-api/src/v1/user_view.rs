@@ -74,7 +74,7 @@ fn external_refs<S: Serializer>(refs: &&[ExternalRef], s: S) -> Result<S::Ok, S:
     seq.end()
 }
 
-fn gender_word(g: Gender) -> &'static str {
+pub fn gender_word(g: Gender) -> &'static str {
     match g {
         Gender::Male => "male",
         Gender::Female => "female",

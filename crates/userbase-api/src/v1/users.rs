@@ -11,7 +11,7 @@ use userbase_core::user::{User, UserKey};
 use userbase_core::values::{email::normalize_email, MetadataLimits};
 use userbase_core::DomainError;
 
-use super::extract::{etag, if_match, Admin, V1Json, V1Query};
+use super::extract::{if_match, json_with_etag, Admin, V1Json, V1Query};
 use super::user_input::UserInput;
 use super::user_view::{UserListView, UserView};
 use super::{cursor, Problem};
@@ -21,22 +21,12 @@ const DEFAULT_LIMIT: u32 = 20;
 const MAX_LIMIT: u32 = 200;
 
 /// A user id from the path; anything that is not one of our ids names no user.
-fn user_key(id: &str) -> Result<UserKey, Problem> {
+pub fn user_key(id: &str) -> Result<UserKey, Problem> {
     PublicUserId::parse(id).map(UserKey::Public).ok_or_else(|| Problem::not_found("user"))
 }
 
 fn user_response(status: StatusCode, user: &User) -> Response {
-    let body = match serde_json::to_vec(&UserView::from(user)) {
-        Ok(b) => b,
-        Err(e) => return Problem::from(DomainError::Internal(e.to_string())).into_response(),
-    };
-    let mut response = (status, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    if let Ok(tag) = HeaderValue::from_str(&etag(user.version)) {
-        headers.insert(header::ETAG, tag);
-    }
-    response
+    json_with_etag(status, &UserView::from(user), user.version)
 }
 
 pub async fn create_user(

@@ -1,10 +1,14 @@
 //! Services: the business rules, run against a `Store`.
 
+mod address_patch;
+mod addresses;
 mod keys;
 mod projects;
 mod user_patch;
 mod users;
 
+pub use address_patch::AddressPatch;
+pub use addresses::{AddressService, MAX_ADDRESSES_PER_USER};
 pub use keys::KeyService;
 pub use projects::{NewProject, ProjectService};
 pub use user_patch::UserPatch;

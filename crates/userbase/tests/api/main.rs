@@ -8,6 +8,7 @@ mod auth;
 mod cli;
 mod health;
 mod tenancy;
+mod users_addresses;
 mod users_crud;
 mod users_delete;
 mod users_input;

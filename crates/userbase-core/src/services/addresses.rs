@@ -1,0 +1,113 @@
+//! Addresses of live users: create, list, get, update, delete. At most one default address per type:
+//! making one the default clears the flag on the user's others of that type.
+
+use std::sync::Arc;
+
+use crate::address::{Address, AddressFields, AddressKey, AddressType};
+use crate::error::DomainError;
+use crate::ids::AddressId;
+use crate::project::Project;
+use crate::store::{NewAddressRecord, Store};
+use crate::time_util::now_utc;
+use crate::user::UserKey;
+
+use super::{AddressPatch, UserService};
+
+/// Addresses one user may have; enough for any real use, small enough to list in one page.
+pub const MAX_ADDRESSES_PER_USER: usize = 100;
+
+#[derive(Clone)]
+pub struct AddressService {
+    store: Arc<dyn Store>,
+    users: UserService,
+}
+
+fn not_found() -> DomainError {
+    DomainError::NotFound { resource: "address" }
+}
+
+impl AddressService {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { users: UserService::new(store.clone()), store }
+    }
+
+    async fn owner(&self, project: &Project, user: &UserKey) -> Result<i64, DomainError> {
+        Ok(self.users.get(project, user).await?.numeric_id)
+    }
+
+    /// Creates an address from `fields` applied to a blank one; the type is required.
+    pub async fn create(
+        &self,
+        project: &Project,
+        user: &UserKey,
+        fields: AddressPatch,
+    ) -> Result<Address, DomainError> {
+        let Some(address_type) = fields.address_type else {
+            return Err(DomainError::invalid("type", "required", "An address needs a type."));
+        };
+        let user_id = self.owner(project, user).await?;
+        if self.store.list_addresses(&project.id, user_id, None).await?.len() >= MAX_ADDRESSES_PER_USER {
+            return Err(DomainError::invalid(
+                "addresses",
+                "too_many_addresses",
+                format!("A user has at most {MAX_ADDRESSES_PER_USER} addresses."),
+            ));
+        }
+        let mut address = AddressFields::blank(address_type);
+        fields.apply(&mut address);
+        let now = now_utc();
+        let record = NewAddressRecord {
+            project_id: project.id.clone(),
+            user_id,
+            public_id: AddressId::generate(now),
+            fields: address,
+            created_at: now,
+        };
+        Ok(self.store.insert_address(&record).await?)
+    }
+
+    /// The user's addresses, oldest first, optionally of one type.
+    pub async fn list(
+        &self,
+        project: &Project,
+        user: &UserKey,
+        of_type: Option<AddressType>,
+    ) -> Result<Vec<Address>, DomainError> {
+        let user_id = self.owner(project, user).await?;
+        Ok(self.store.list_addresses(&project.id, user_id, of_type).await?)
+    }
+
+    pub async fn get(&self, project: &Project, user: &UserKey, key: &AddressKey) -> Result<Address, DomainError> {
+        let user_id = self.owner(project, user).await?;
+        self.store.find_address(&project.id, user_id, key).await?.ok_or_else(not_found)
+    }
+
+    /// Applies `patch`; with `expected_version`, a changed address gives `PreconditionFailed`.
+    pub async fn update(
+        &self,
+        project: &Project,
+        user: &UserKey,
+        key: &AddressKey,
+        patch: AddressPatch,
+        expected_version: Option<i64>,
+    ) -> Result<Address, DomainError> {
+        let user_id = self.owner(project, user).await?;
+        let mut address = self.store.find_address(&project.id, user_id, key).await?.ok_or_else(not_found)?;
+        if expected_version.is_some_and(|v| v != address.version) {
+            return Err(DomainError::PreconditionFailed);
+        }
+        patch.apply(&mut address.fields);
+        address.updated_at = now_utc();
+        Ok(self.store.update_address(&address).await?)
+    }
+
+    /// Deletes an address for good and returns it as it was.
+    pub async fn delete(&self, project: &Project, user: &UserKey, key: &AddressKey) -> Result<Address, DomainError> {
+        let user_id = self.owner(project, user).await?;
+        let address = self.store.find_address(&project.id, user_id, key).await?.ok_or_else(not_found)?;
+        if !self.store.delete_address(&project.id, user_id, address.numeric_id).await? {
+            return Err(not_found());
+        }
+        Ok(address)
+    }
+}

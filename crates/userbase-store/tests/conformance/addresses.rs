@@ -1,0 +1,75 @@
+use userbase_core::address::{AddressFields, AddressKey, AddressType};
+use userbase_core::ids::AddressId;
+use userbase_core::store::{NewAddressRecord, StoreError};
+use userbase_core::time_util::now_utc;
+use userbase_core::values::{CountryCode, Gender};
+use userbase_testing::{backend_tests, Backend};
+
+use super::{fixture, new_user, project};
+
+fn record(p: &userbase_core::project::Project, user_id: i64, t: AddressType, default: bool) -> NewAddressRecord {
+    let mut fields = AddressFields::blank(t);
+    fields.is_default = default;
+    NewAddressRecord {
+        project_id: p.id.clone(),
+        user_id,
+        public_id: AddressId::generate(now_utc()),
+        fields,
+        created_at: now_utc(),
+    }
+}
+
+async fn addresses_round_trip_and_keep_one_default_per_type(backend: Backend) {
+    let Some(f) = fixture(backend).await else { return };
+    let p = project("acme");
+    f.store.insert_project(&p).await.unwrap();
+    let user = f.store.insert_user(&new_user(&p, None)).await.unwrap();
+    let mut full = record(&p, user.numeric_id, AddressType::Delivery, true);
+    full.fields.street = Some("Main".into());
+    full.fields.gender = Some(Gender::Female);
+    full.fields.country = Some(CountryCode::parse("c", "NL").unwrap());
+    full.fields.geocoder_raw = Some(serde_json::json!({"place_id": "x"}));
+    let a = f.store.insert_address(&full).await.unwrap();
+    assert_eq!(a.fields, full.fields);
+    assert_eq!(a.version, 1);
+    let found = f.store.find_address(&p.id, user.numeric_id, &AddressKey::Public(a.public_id.clone())).await.unwrap();
+    assert_eq!(found.as_ref(), Some(&a));
+
+    let b = f.store.insert_address(&record(&p, user.numeric_id, AddressType::Delivery, true)).await.unwrap();
+    let c = f.store.insert_address(&record(&p, user.numeric_id, AddressType::Invoice, true)).await.unwrap();
+    let all = f.store.list_addresses(&p.id, user.numeric_id, None).await.unwrap();
+    let defaults: Vec<i64> = all.iter().filter(|x| x.fields.is_default).map(|x| x.numeric_id).collect();
+    assert_eq!(defaults, [b.numeric_id, c.numeric_id]);
+    let deliveries = f.store.list_addresses(&p.id, user.numeric_id, Some(AddressType::Delivery)).await.unwrap();
+    assert_eq!(deliveries.len(), 2);
+
+    let mut again =
+        f.store.find_address(&p.id, user.numeric_id, &AddressKey::Numeric(a.numeric_id)).await.unwrap().unwrap();
+    again.fields.is_default = true;
+    let again = f.store.update_address(&again).await.unwrap();
+    assert!(again.fields.is_default);
+    let b_now =
+        f.store.find_address(&p.id, user.numeric_id, &AddressKey::Numeric(b.numeric_id)).await.unwrap().unwrap();
+    assert!(!b_now.fields.is_default);
+    let stale = f.store.update_address(&a).await;
+    assert!(matches!(stale, Err(StoreError::VersionMismatch)), "{stale:?}");
+}
+
+async fn addresses_belong_to_one_user_of_one_project(backend: Backend) {
+    let Some(f) = fixture(backend).await else { return };
+    let (p, q) = (project("acme"), project("beta"));
+    f.store.insert_project(&p).await.unwrap();
+    f.store.insert_project(&q).await.unwrap();
+    let owner = f.store.insert_user(&new_user(&p, None)).await.unwrap();
+    let other = f.store.insert_user(&new_user(&p, None)).await.unwrap();
+    let a = f.store.insert_address(&record(&p, owner.numeric_id, AddressType::Home, false)).await.unwrap();
+    let key = AddressKey::Numeric(a.numeric_id);
+    assert!(f.store.find_address(&p.id, other.numeric_id, &key).await.unwrap().is_none());
+    assert!(f.store.find_address(&q.id, owner.numeric_id, &key).await.unwrap().is_none());
+    assert!(!f.store.delete_address(&q.id, owner.numeric_id, a.numeric_id).await.unwrap());
+    assert!(!f.store.delete_address(&p.id, other.numeric_id, a.numeric_id).await.unwrap());
+    assert!(f.store.delete_address(&p.id, owner.numeric_id, a.numeric_id).await.unwrap());
+    assert!(f.store.list_addresses(&p.id, owner.numeric_id, None).await.unwrap().is_empty());
+}
+
+backend_tests!(addresses_round_trip_and_keep_one_default_per_type, addresses_belong_to_one_user_of_one_project);
