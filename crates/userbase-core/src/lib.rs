@@ -5,6 +5,7 @@
 pub mod address;
 pub mod api_key;
 pub mod error;
+pub mod filter;
 pub mod ids;
 pub mod page;
 pub mod patch;

@@ -67,6 +67,8 @@ pub struct UserFilter {
     pub email_normalized: Option<String>,
     /// Soft-deleted users are left out unless this is set.
     pub include_deleted: bool,
+    /// A filter expression, parsed and type-checked.
+    pub expr: Option<crate::filter::Filter>,
 }
 
 /// A key found by id, with the stored hash to compare and its project.
@@ -100,6 +102,8 @@ pub trait Store: Send + Sync + 'static {
     /// Writes every mutable field of `user` if the stored version is still `user.version`; the stored
     /// version becomes `user.version + 1`. External refs are replaced in the same transaction.
     async fn update_user(&self, user: &User, claims: UniqueClaims) -> Result<User, StoreError>;
+    /// How many users match the filter.
+    async fn count_users(&self, project: &ProjectId, filter: &UserFilter) -> Result<u64, StoreError>;
     /// A page of users, newest first.
     async fn list_users(
         &self,

@@ -3,6 +3,7 @@
 
 mod addresses;
 mod db_time;
+mod filter_sql;
 mod postgres;
 mod rows;
 mod sql;

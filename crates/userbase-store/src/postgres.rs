@@ -32,4 +32,4 @@ impl PgStore {
     }
 }
 
-impl_sql_store!(PgStore, Postgres);
+impl_sql_store!(PgStore, Postgres, crate::filter_sql::Flavor::Postgres);

@@ -7,6 +7,9 @@ use sqlx::{Database, Encode, QueryBuilder, Type};
 use userbase_core::page::Position;
 use userbase_core::store::UserFilter;
 
+use crate::db_time::DbTime;
+use crate::filter_sql::{Compiler, Flavor};
+
 pub const USER_COLUMNS: &str = "id, project_id, public_id, object_id, human_id, auth_subject, email, \
     email_verified, salutation, first_name, middle_name, last_name, full_name, abbreviation, birth_date, gender, \
     phone, mobile, locale, country_code, company_name, login, debtor_id, tax_number, coc_number, pricelist_amount, \
@@ -125,10 +128,15 @@ pub fn push_user_conditions<'a, DB>(
     project: &'a str,
     filter: &'a UserFilter,
     position: Position,
+    flavor: Flavor,
 ) where
     DB: Database,
     &'a str: Encode<'a, DB> + Type<DB>,
+    String: Encode<'a, DB> + Type<DB>,
     i64: Encode<'a, DB> + Type<DB>,
+    bool: Encode<'a, DB> + Type<DB>,
+    DbTime: Encode<'a, DB> + Type<DB>,
+    time::Date: Encode<'a, DB> + Type<DB>,
 {
     qb.push(" WHERE project_id = ").push_bind(project);
     if !filter.include_deleted {
@@ -136,6 +144,10 @@ pub fn push_user_conditions<'a, DB>(
     }
     if let Some(email) = &filter.email_normalized {
         qb.push(" AND email_normalized = ").push_bind(email.as_str());
+    }
+    if let Some(expr) = &filter.expr {
+        qb.push(" AND ");
+        Compiler { flavor }.push(qb, expr);
     }
     match position {
         Position::First => {}

@@ -14,9 +14,10 @@ use crate::db_time::DbTime;
 use crate::rows::RefJson;
 use crate::violation::{classify, Violation};
 
-/// Names the sqlx database of a backend store type.
+/// Names the sqlx database and SQL flavor of a backend store type.
 pub trait Backend {
     type Db: sqlx::Database;
+    const FLAVOR: crate::filter_sql::Flavor;
 }
 
 /// How often a user insert is retried when its random human id collides.
@@ -141,9 +142,10 @@ pub fn store_error(e: sqlx::Error) -> StoreError {
 /// Implements `Store` for a backend type with fields `reader` and `writer` (pools of `$db`) and an
 /// inherent `begin_write()` that starts a write transaction.
 macro_rules! impl_sql_store {
-    ($store:ty, $db:ty) => {
+    ($store:ty, $db:ty, $flavor:expr) => {
         impl crate::sql_store::Backend for $store {
             type Db = $db;
+            const FLAVOR: crate::filter_sql::Flavor = $flavor;
         }
 
         crate::addresses::impl_sql_addresses!($store);
@@ -417,6 +419,24 @@ macro_rules! impl_sql_store {
                 self.address_delete(project, user_id, address_id).await
             }
 
+            async fn count_users(
+                &self,
+                project: &userbase_core::ids::ProjectId,
+                filter: &userbase_core::store::UserFilter,
+            ) -> Result<u64, userbase_core::store::StoreError> {
+                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) FROM users");
+                crate::sql::push_user_conditions(
+                    &mut qb,
+                    project.as_str(),
+                    filter,
+                    userbase_core::page::Position::First,
+                    <Self as crate::sql_store::Backend>::FLAVOR,
+                );
+                let (count,): (i64,) =
+                    qb.build_query_as().fetch_one(&self.reader).await.map_err(crate::sql_store::store_error)?;
+                Ok(count.max(0) as u64)
+            }
+
             async fn list_users(
                 &self,
                 project: &userbase_core::ids::ProjectId,
@@ -429,7 +449,13 @@ macro_rules! impl_sql_store {
                 }
                 let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT ");
                 qb.push(crate::sql::USER_COLUMNS).push(" FROM users");
-                crate::sql::push_user_conditions(&mut qb, project.as_str(), filter, page.position);
+                crate::sql::push_user_conditions(
+                    &mut qb,
+                    project.as_str(),
+                    filter,
+                    page.position,
+                    <Self as crate::sql_store::Backend>::FLAVOR,
+                );
                 let backwards = matches!(page.position, Position::Before(_));
                 qb.push(if backwards { " ORDER BY id ASC LIMIT " } else { " ORDER BY id DESC LIMIT " });
                 qb.push_bind(i64::from(page.limit) + 1);
@@ -474,7 +500,13 @@ macro_rules! impl_sql_store {
                 position: userbase_core::page::Position,
             ) -> Result<bool, userbase_core::store::StoreError> {
                 let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT id FROM users");
-                crate::sql::push_user_conditions(&mut qb, project.as_str(), filter, position);
+                crate::sql::push_user_conditions(
+                    &mut qb,
+                    project.as_str(),
+                    filter,
+                    position,
+                    <Self as crate::sql_store::Backend>::FLAVOR,
+                );
                 qb.push(" LIMIT 1");
                 let row = qb.build().fetch_optional(&self.reader).await.map_err(crate::sql_store::store_error)?;
                 Ok(row.is_some())

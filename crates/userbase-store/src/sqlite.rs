@@ -48,4 +48,4 @@ impl SqliteStore {
     }
 }
 
-impl_sql_store!(SqliteStore, Sqlite);
+impl_sql_store!(SqliteStore, Sqlite, crate::filter_sql::Flavor::Sqlite);

@@ -16,28 +16,51 @@ pub struct ProblemField {
     pub message: String,
 }
 
-#[derive(Debug, Serialize)]
+/// A problem document. Its `type` is derived from `code` when it is written.
+#[derive(Debug)]
 pub struct Problem {
-    #[serde(rename = "type")]
-    pub kind: String,
     pub title: &'static str,
     pub status: u16,
     pub detail: String,
     pub code: &'static str,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ProblemField>,
+    /// For a bad filter expression: the character offset of the problem.
+    pub position: Option<u32>,
+}
+
+/// The wire form of a `Problem`.
+#[derive(Serialize)]
+struct ProblemWire<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'static str,
+    status: u16,
+    detail: &'a str,
+    code: &'static str,
+    #[serde(skip_serializing_if = "<[ProblemField]>::is_empty")]
+    errors: &'a [ProblemField],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    position: Option<u32>,
+}
+
+impl Serialize for Problem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        ProblemWire {
+            kind: format!("/problems/{}", self.code),
+            title: self.title,
+            status: self.status,
+            detail: &self.detail,
+            code: self.code,
+            errors: &self.errors,
+            position: self.position,
+        }
+        .serialize(s)
+    }
 }
 
 impl Problem {
     pub fn new(status: StatusCode, code: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self {
-            kind: format!("/problems/{code}"),
-            title,
-            status: status.as_u16(),
-            detail: detail.into(),
-            code,
-            errors: vec![],
-        }
+        Self { title, status: status.as_u16(), detail: detail.into(), code, errors: vec![], position: None }
     }
 
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
@@ -59,6 +82,13 @@ impl Problem {
 
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, "Bad request", detail)
+    }
+
+    pub fn invalid_filter(e: userbase_core::filter::FilterError) -> Self {
+        let mut p = Self::bad_request("invalid_filter", format!("The filter is invalid: {e}."))
+            .with_errors(vec![FieldError::new("filter", "invalid_filter", e.message.clone())]);
+        p.position = Some(u32::try_from(e.position).unwrap_or(u32::MAX));
+        p
     }
 
     pub fn invalid_param(field: &str, code: &'static str, message: impl Into<String>) -> Self {

@@ -141,4 +141,7 @@ pub struct UserListView<'a> {
     pub has_more: bool,
     pub next_cursor: Option<String>,
     pub previous_cursor: Option<String>,
+    /// Present when asked for with `include=total`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
 }

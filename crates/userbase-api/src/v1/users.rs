@@ -4,6 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use userbase_core::filter::parse as parse_filter;
 use userbase_core::ids::PublicUserId;
 use userbase_core::page::{PageRequest, Position};
 use userbase_core::store::UserFilter;
@@ -89,6 +90,8 @@ pub async fn restore_user(
     Ok(user_response(StatusCode::OK, &user))
 }
 
+/// The list parameters: a query string on `GET /v1/users`, a JSON body on `POST /v1/users/search` (for
+/// filters too long for a URL).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
@@ -98,6 +101,9 @@ pub struct ListQuery {
     cursor: Option<String>,
     email: Option<String>,
     include_deleted: Option<bool>,
+    filter: Option<String>,
+    /// `total` adds the number of matching users to the answer.
+    include: Option<String>,
 }
 
 /// Resolves the one position parameter given (`starting_after`, `ending_before` or `cursor`).
@@ -129,6 +135,18 @@ pub async fn list_users(
     Admin(principal): Admin,
     V1Query(q): V1Query<ListQuery>,
 ) -> Result<Response, Problem> {
+    list(&state, &principal, q).await
+}
+
+pub async fn search_users(
+    State(state): State<AppState>,
+    Admin(principal): Admin,
+    V1Json(q): V1Json<ListQuery>,
+) -> Result<Response, Problem> {
+    list(&state, &principal, q).await
+}
+
+async fn list(state: &AppState, principal: &crate::auth::Principal, q: ListQuery) -> Result<Response, Problem> {
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(Problem::invalid_param("limit", "out_of_range", format!("limit is 1 to {MAX_LIMIT}.")));
@@ -136,12 +154,23 @@ pub async fn list_users(
     if q.email.as_deref().is_some_and(|e| e.trim().is_empty()) {
         return Err(Problem::invalid_param("email", "empty", "email cannot be empty."));
     }
-    let position = position(&state, &principal, &q).await?;
+    let include_total = match q.include.as_deref() {
+        None => false,
+        Some("total") => true,
+        Some(_) => return Err(Problem::invalid_param("include", "invalid_include", "include takes the value total.")),
+    };
+    let expr = match q.filter.as_deref() {
+        None => None,
+        Some(text) => Some(parse_filter(text).map_err(Problem::invalid_filter)?),
+    };
+    let position = position(state, principal, &q).await?;
     let filter = UserFilter {
         email_normalized: q.email.as_deref().map(normalize_email),
         include_deleted: q.include_deleted.unwrap_or(false),
+        expr,
     };
     let page = state.users.list(&principal.project, &filter, PageRequest { position, limit }).await?;
+    let total = if include_total { Some(state.users.count(&principal.project, &filter).await?) } else { None };
     let backwards = matches!(position, Position::Before(_));
     let next_cursor = match page.items.last() {
         Some(last) if page.more_after => cursor::encode(Position::After(last.numeric_id)),
@@ -157,6 +186,7 @@ pub async fn list_users(
         has_more: if backwards { page.more_before } else { page.more_after },
         next_cursor,
         previous_cursor,
+        total,
     };
     Ok(axum::Json(view).into_response())
 }

@@ -153,6 +153,11 @@ impl UserService {
         Ok(self.store.list_users(&project.id, filter, page).await?)
     }
 
+    /// How many users of the project match the filter.
+    pub async fn count(&self, project: &Project, filter: &UserFilter) -> Result<u64, DomainError> {
+        Ok(self.store.count_users(&project.id, filter).await?)
+    }
+
     /// The integer id of a user of the project, deleted or not; for turning an id cursor into a position.
     pub async fn position_of(&self, project: &Project, key: &UserKey) -> Result<Option<i64>, DomainError> {
         Ok(self.store.find_user(&project.id, key).await?.map(|u| u.numeric_id))

@@ -13,3 +13,4 @@ mod users_crud;
 mod users_delete;
 mod users_input;
 mod users_list;
+mod users_search;

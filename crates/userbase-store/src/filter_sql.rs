@@ -1,0 +1,373 @@
+//! Compiles a domain `Filter` into a SQL condition over `users`, for either backend. Every literal is a
+//! bound parameter; only fixed column names and operators become SQL text. Each comparison is wrapped
+//! in `COALESCE(..., FALSE)` so that a missing value makes it false, never NULL, and `not` stays two-valued.
+
+use sqlx::{Database, Encode, QueryBuilder, Type};
+use userbase_core::filter::{
+    AddressField, Collection, ElementField, ElementFilter, Filter, Op, Scalar, TextField, TimeField, Value,
+};
+
+use crate::db_time::DbTime;
+
+/// The backend-specific SQL a filter needs (JSON access).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    Sqlite,
+    Postgres,
+}
+
+/// How a column's text compares.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Case {
+    Exact,
+    Insensitive,
+}
+
+fn text_column(field: TextField) -> &'static str {
+    match field {
+        TextField::AuthSubject => "auth_subject",
+        TextField::Salutation => "salutation",
+        TextField::FirstName => "first_name",
+        TextField::MiddleName => "middle_name",
+        TextField::LastName => "last_name",
+        TextField::FullName => "full_name",
+        TextField::Abbreviation => "abbreviation",
+        TextField::Phone => "phone",
+        TextField::Mobile => "mobile",
+        TextField::Locale => "locale",
+        TextField::CompanyName => "company_name",
+        TextField::Login => "login",
+        TextField::DebtorId => "debtor_id",
+        TextField::TaxNumber => "tax_number",
+        TextField::CocNumber => "coc_number",
+        TextField::Bio => "bio",
+        TextField::Note => "note",
+    }
+}
+
+fn time_column(field: TimeField) -> &'static str {
+    match field {
+        TimeField::CreatedAt => "created_at",
+        TimeField::UpdatedAt => "updated_at",
+        TimeField::LastLoginAt => "last_login_at",
+        TimeField::DeletedAt => "deleted_at",
+    }
+}
+
+fn address_column(field: AddressField) -> (&'static str, Case) {
+    match field {
+        AddressField::Type => ("e.type", Case::Exact),
+        AddressField::Country => ("e.country_code", Case::Exact),
+        AddressField::Code => ("e.code", Case::Insensitive),
+        AddressField::Company => ("e.company", Case::Insensitive),
+        AddressField::Street => ("e.street", Case::Insensitive),
+        AddressField::PostalCode => ("e.postal_code", Case::Insensitive),
+        AddressField::City => ("e.city", Case::Insensitive),
+        AddressField::Region => ("e.region", Case::Insensitive),
+    }
+}
+
+/// A LIKE pattern for `co`/`sw`/`ew`, with the value's own wildcards escaped.
+fn like_pattern(op: Op, value: &str) -> String {
+    let escaped = value.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    match op {
+        Op::Co => format!("%{escaped}%"),
+        Op::Sw => format!("{escaped}%"),
+        _ => format!("%{escaped}"),
+    }
+}
+
+fn sql_op(op: Op) -> &'static str {
+    match op {
+        Op::Eq => " = ",
+        Op::Ne => " <> ",
+        Op::Gt => " > ",
+        Op::Ge => " >= ",
+        Op::Lt => " < ",
+        Op::Le => " <= ",
+        Op::Co | Op::Sw | Op::Ew => " LIKE ",
+    }
+}
+
+pub struct Compiler {
+    pub flavor: Flavor,
+}
+
+impl Compiler {
+    /// Appends the condition for `filter` (parenthesised).
+    pub fn push<'a, DB: Database>(&self, qb: &mut QueryBuilder<'a, DB>, filter: &'a Filter)
+    where
+        &'a str: Encode<'a, DB> + Type<DB>,
+        String: Encode<'a, DB> + Type<DB>,
+        i64: Encode<'a, DB> + Type<DB>,
+        bool: Encode<'a, DB> + Type<DB>,
+        DbTime: Encode<'a, DB> + Type<DB>,
+        time::Date: Encode<'a, DB> + Type<DB>,
+    {
+        match filter {
+            Filter::And(parts) | Filter::Or(parts) => {
+                let joiner = if matches!(filter, Filter::And(_)) { " AND " } else { " OR " };
+                qb.push("(");
+                for (i, part) in parts.iter().enumerate() {
+                    if i > 0 {
+                        qb.push(joiner);
+                    }
+                    self.push(qb, part);
+                }
+                qb.push(")");
+            }
+            Filter::Not(inner) => {
+                qb.push("(NOT ");
+                self.push(qb, inner);
+                qb.push(")");
+            }
+            Filter::Present(attr) => self.push_present(qb, attr),
+            // `ne` is `not eq`: a user without the attribute is not equal to the value.
+            Filter::Compare { attr, op: Op::Ne, value } => {
+                qb.push("(NOT COALESCE(");
+                self.push_scalar_compare(qb, attr, Op::Eq, value);
+                qb.push(", FALSE))");
+            }
+            Filter::Compare { attr, op, value } => {
+                qb.push("COALESCE(");
+                self.push_scalar_compare(qb, attr, *op, value);
+                qb.push(", FALSE)");
+            }
+            Filter::NotEmpty(collection) => {
+                qb.push("EXISTS (SELECT 1 FROM ");
+                self.push_elements_from(qb, *collection);
+                qb.push(")");
+            }
+            Filter::Any { collection, filter } => {
+                qb.push("EXISTS (SELECT 1 FROM ");
+                self.push_elements_from(qb, *collection);
+                qb.push(" AND ");
+                self.push_element(qb, filter);
+                qb.push(")");
+            }
+        }
+    }
+
+    /// `FROM <elements> e WHERE <belongs to the user>`, leaving the WHERE open for more conditions.
+    fn push_elements_from<'a, DB: Database>(&self, qb: &mut QueryBuilder<'a, DB>, collection: Collection) {
+        let json_column = match collection {
+            Collection::Tags => "users.tags",
+            Collection::Roles => "users.roles",
+            Collection::ExternalRefs => {
+                qb.push("user_external_refs e WHERE e.user_id = users.id");
+                return;
+            }
+            Collection::Addresses => {
+                qb.push("addresses e WHERE e.user_id = users.id");
+                return;
+            }
+        };
+        match self.flavor {
+            Flavor::Sqlite => qb.push(format!("json_each({json_column}) e WHERE TRUE")),
+            Flavor::Postgres => qb.push(format!("jsonb_array_elements_text({json_column}) AS e(value) WHERE TRUE")),
+        };
+    }
+
+    fn push_element<'a, DB: Database>(&self, qb: &mut QueryBuilder<'a, DB>, filter: &'a ElementFilter)
+    where
+        &'a str: Encode<'a, DB> + Type<DB>,
+        String: Encode<'a, DB> + Type<DB>,
+    {
+        match filter {
+            ElementFilter::And(parts) | ElementFilter::Or(parts) => {
+                let joiner = if matches!(filter, ElementFilter::And(_)) { " AND " } else { " OR " };
+                qb.push("(");
+                for (i, part) in parts.iter().enumerate() {
+                    if i > 0 {
+                        qb.push(joiner);
+                    }
+                    self.push_element(qb, part);
+                }
+                qb.push(")");
+            }
+            ElementFilter::Not(inner) => {
+                qb.push("(NOT ");
+                self.push_element(qb, inner);
+                qb.push(")");
+            }
+            ElementFilter::Present(field) => {
+                let (column, _) = element_column(*field);
+                qb.push(format!("({column} IS NOT NULL AND {column} <> '')"));
+            }
+            ElementFilter::Compare { field, op, value } => {
+                let (column, case) = element_column(*field);
+                let (negate, op) = if *op == Op::Ne { (true, Op::Eq) } else { (false, *op) };
+                qb.push(if negate { "(NOT COALESCE(" } else { "COALESCE(" });
+                if let Value::Text(v) = value {
+                    push_text_compare(qb, column, case, op, v);
+                } else {
+                    qb.push("FALSE");
+                }
+                qb.push(if negate { ", FALSE))" } else { ", FALSE)" });
+            }
+        }
+    }
+
+    fn push_present<'a, DB: Database>(&self, qb: &mut QueryBuilder<'a, DB>, attr: &'a Scalar)
+    where
+        &'a str: Encode<'a, DB> + Type<DB>,
+    {
+        match attr {
+            Scalar::Metadata(key) => {
+                qb.push("(");
+                self.push_metadata(qb, key);
+                qb.push(" IS NOT NULL)");
+            }
+            Scalar::Id | Scalar::ObjectId | Scalar::HumanId | Scalar::NumericId | Scalar::EmailVerified => {
+                qb.push("TRUE");
+            }
+            other => {
+                let column = scalar_column(other);
+                if matches!(other, Scalar::Time(_) | Scalar::BirthDate) {
+                    qb.push(format!("({column} IS NOT NULL)"));
+                } else {
+                    qb.push(format!("({column} IS NOT NULL AND {column} <> '')"));
+                }
+            }
+        }
+    }
+
+    fn push_metadata<'a, DB: Database>(&self, qb: &mut QueryBuilder<'a, DB>, key: &'a str)
+    where
+        &'a str: Encode<'a, DB> + Type<DB>,
+    {
+        match self.flavor {
+            // json_each, not a JSON path: keys may hold any character.
+            Flavor::Sqlite => {
+                qb.push("(SELECT m.value FROM json_each(users.metadata) m WHERE m.key = ").push_bind(key).push(")")
+            }
+            Flavor::Postgres => qb.push("(users.metadata ->> ").push_bind(key).push(")"),
+        };
+    }
+
+    fn push_scalar_compare<'a, DB: Database>(
+        &self,
+        qb: &mut QueryBuilder<'a, DB>,
+        attr: &'a Scalar,
+        op: Op,
+        value: &'a Value,
+    ) where
+        &'a str: Encode<'a, DB> + Type<DB>,
+        String: Encode<'a, DB> + Type<DB>,
+        i64: Encode<'a, DB> + Type<DB>,
+        bool: Encode<'a, DB> + Type<DB>,
+        DbTime: Encode<'a, DB> + Type<DB>,
+        time::Date: Encode<'a, DB> + Type<DB>,
+    {
+        match (attr, value) {
+            (Scalar::Metadata(key), Value::Text(v)) => {
+                let is_like = matches!(op, Op::Co | Op::Sw | Op::Ew);
+                self.push_metadata(qb, key);
+                qb.push(sql_op(op));
+                if is_like {
+                    qb.push_bind(like_pattern(op, v)).push(" ESCAPE '\\'");
+                } else {
+                    qb.push_bind(v.as_str());
+                }
+            }
+            // Stored lowercased by the same Rust code, so the index serves `eq`.
+            (Scalar::Email, Value::Text(v)) => push_text_compare_owned(qb, "email_normalized", op, v.to_lowercase()),
+            (
+                Scalar::Text(_)
+                | Scalar::Status
+                | Scalar::Gender
+                | Scalar::Country
+                | Scalar::Id
+                | Scalar::ObjectId
+                | Scalar::HumanId,
+                Value::Text(v),
+            ) => {
+                let case = if matches!(attr, Scalar::Text(_)) { Case::Insensitive } else { Case::Exact };
+                push_text_compare(qb, scalar_column(attr), case, op, v);
+            }
+            (Scalar::NumericId, Value::Int(n)) => {
+                qb.push("id").push(sql_op(op)).push_bind(*n);
+            }
+            (Scalar::EmailVerified, Value::Bool(b)) => {
+                qb.push("email_verified").push(sql_op(op)).push_bind(*b);
+            }
+            (Scalar::Time(field), Value::Time(t)) => {
+                qb.push(time_column(*field)).push(sql_op(op)).push_bind(DbTime(*t));
+            }
+            (Scalar::BirthDate, Value::Date(d)) => {
+                qb.push("birth_date").push(sql_op(op)).push_bind(*d);
+            }
+            // The parser only pairs attributes with values of their kind.
+            _ => {
+                qb.push("FALSE");
+            }
+        }
+    }
+}
+
+fn scalar_column(attr: &Scalar) -> &'static str {
+    match attr {
+        Scalar::Id => "public_id",
+        Scalar::ObjectId => "object_id",
+        Scalar::HumanId => "human_id",
+        Scalar::NumericId => "id",
+        Scalar::Email => "email_normalized",
+        Scalar::EmailVerified => "email_verified",
+        Scalar::Text(f) => text_column(*f),
+        Scalar::Status => "status",
+        Scalar::Gender => "gender",
+        Scalar::Country => "country_code",
+        Scalar::Time(f) => time_column(*f),
+        Scalar::BirthDate => "birth_date",
+        Scalar::Metadata(_) => "metadata",
+    }
+}
+
+fn element_column(field: ElementField) -> (&'static str, Case) {
+    match field {
+        ElementField::Value => ("e.value", Case::Exact),
+        ElementField::RefSource => ("e.source", Case::Exact),
+        ElementField::RefSourceId => ("e.source_id", Case::Exact),
+        ElementField::Address(f) => address_column(f),
+    }
+}
+
+fn push_text_compare<'a, DB: Database>(qb: &mut QueryBuilder<'a, DB>, column: &str, case: Case, op: Op, value: &'a str)
+where
+    &'a str: Encode<'a, DB> + Type<DB>,
+    String: Encode<'a, DB> + Type<DB>,
+{
+    let is_like = matches!(op, Op::Co | Op::Sw | Op::Ew);
+    // Both sides go through the database's lower(), so folding is the same on both (ASCII-only on SQLite).
+    let wrap = |qb: &mut QueryBuilder<'a, DB>, open: bool| {
+        if case == Case::Insensitive {
+            qb.push(if open { "lower(" } else { ")" });
+        }
+    };
+    wrap(qb, true);
+    qb.push(column);
+    wrap(qb, false);
+    qb.push(sql_op(op));
+    wrap(qb, true);
+    if is_like {
+        qb.push_bind(like_pattern(op, value));
+    } else {
+        qb.push_bind(value);
+    }
+    wrap(qb, false);
+    if is_like {
+        qb.push(" ESCAPE '\\'");
+    }
+}
+
+fn push_text_compare_owned<'a, DB: Database>(qb: &mut QueryBuilder<'a, DB>, column: &str, op: Op, value: String)
+where
+    String: Encode<'a, DB> + Type<DB>,
+{
+    qb.push(column).push(sql_op(op));
+    if matches!(op, Op::Co | Op::Sw | Op::Ew) {
+        qb.push_bind(like_pattern(op, &value)).push(" ESCAPE '\\'");
+    } else {
+        qb.push_bind(value);
+    }
+}
