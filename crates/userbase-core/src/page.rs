@@ -1,30 +1,127 @@
-//! Keyset pagination in the canonical order: newest first, by the user's integer id (assigned in creation
-//! order by the store), so that pages stay free of gaps and duplicates while users are inserted.
+//! Keyset pagination. The default order is newest first, by the user's integer id (assigned in creation
+//! order by the store); a sorted order ends with that id as tiebreak. Pages start after or before a row's
+//! place, so they stay free of gaps and duplicates while users are inserted.
 
-/// Where a page starts.
+use time::OffsetDateTime;
+
+use crate::error::FieldError;
+
+/// A field users can be sorted by. Text fields sort case-insensitively, with no value first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Position {
-    /// The newest users.
-    First,
-    /// Users older than the one with this integer id.
-    After(i64),
-    /// Users newer than the one with this integer id (the page just before it); still returned newest first.
-    Before(i64),
+pub enum SortField {
+    CreatedAt,
+    UpdatedAt,
+    Email,
+    FirstName,
+    LastName,
 }
 
-/// A page request.
+impl SortField {
+    pub fn name(self) -> &'static str {
+        match self {
+            SortField::CreatedAt => "created_at",
+            SortField::UpdatedAt => "updated_at",
+            SortField::Email => "email",
+            SortField::FirstName => "first_name",
+            SortField::LastName => "last_name",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Self> {
+        [SortField::CreatedAt, SortField::UpdatedAt, SortField::Email, SortField::FirstName, SortField::LastName]
+            .into_iter()
+            .find(|f| f.name() == name)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortKey {
+    pub field: SortField,
+    pub descending: bool,
+}
+
+/// At most this many sort keys; the user's integer id always breaks ties.
+pub const MAX_SORT_KEYS: usize = 3;
+
+/// Parses `-created_at,last_name` (a leading `-` sorts descending).
+pub fn parse_sort(spec: &str) -> Result<Vec<SortKey>, FieldError> {
+    let mut keys: Vec<SortKey> = Vec::new();
+    for part in spec.split(',') {
+        let (descending, name) = match part.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, part),
+        };
+        let field = SortField::parse(name).ok_or_else(|| {
+            FieldError::new(
+                "sort",
+                "invalid_sort",
+                format!("'{part}' is not a sort field (created_at, updated_at, email, first_name, last_name)"),
+            )
+        })?;
+        if keys.iter().any(|k| k.field == field) {
+            return Err(FieldError::new("sort", "invalid_sort", format!("'{name}' is named twice")));
+        }
+        keys.push(SortKey { field, descending });
+    }
+    if keys.len() > MAX_SORT_KEYS {
+        return Err(FieldError::new("sort", "invalid_sort", format!("at most {MAX_SORT_KEYS} sort fields")));
+    }
+    Ok(keys)
+}
+
+/// A sort key's value for one row, as the store compares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SortValue {
+    Text(String),
+    Time(OffsetDateTime),
+}
+
+/// A row's place in a sorted list: its sort key values and its integer id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keyset {
+    pub values: Vec<SortValue>,
+    pub id: i64,
+}
+
+/// Where a page starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Position {
+    /// The start of the order.
+    First,
+    /// Users older than the one with this integer id (default order).
+    After(i64),
+    /// Users newer than the one with this integer id (default order); the page just before it.
+    Before(i64),
+    /// Rows after this place in a sorted order.
+    AfterKey(Keyset),
+    /// Rows before this place in a sorted order; the page just before it, still in sort order.
+    BeforeKey(Keyset),
+}
+
+impl Position {
+    /// Whether the page is read backwards from its position.
+    pub fn is_backwards(&self) -> bool {
+        matches!(self, Position::Before(_) | Position::BeforeKey(_))
+    }
+}
+
+/// A page request. With no sort keys the order is newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageRequest {
     pub position: Position,
     pub limit: u32,
+    pub sort: Vec<SortKey>,
 }
 
-/// One page of results, newest first, with whether more items lie on either side.
+/// One page of results, with whether more items lie on either side.
 #[derive(Debug, Clone)]
 pub struct Page<T> {
     pub items: Vec<T>,
-    /// Older items exist beyond the last item of the page.
+    /// Items exist beyond the last item of the page.
     pub more_after: bool,
-    /// Newer items exist before the first item of the page.
+    /// Items exist before the first item of the page.
     pub more_before: bool,
+    /// With sort keys: the places of the first and last items, to continue from.
+    pub first_key: Option<Keyset>,
+    pub last_key: Option<Keyset>,
 }

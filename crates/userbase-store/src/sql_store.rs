@@ -429,7 +429,8 @@ macro_rules! impl_sql_store {
                     &mut qb,
                     project.as_str(),
                     filter,
-                    userbase_core::page::Position::First,
+                    &[],
+                    &userbase_core::page::Position::First,
                     <Self as crate::sql_store::Backend>::FLAVOR,
                 );
                 let (count,): (i64,) =
@@ -443,51 +444,88 @@ macro_rules! impl_sql_store {
                 filter: &userbase_core::store::UserFilter,
                 page: userbase_core::page::PageRequest,
             ) -> Result<userbase_core::page::Page<userbase_core::user::User>, userbase_core::store::StoreError> {
-                use userbase_core::page::{Page, Position};
+                use sqlx::{FromRow, Row};
+                use userbase_core::page::{Keyset, Page, Position, SortField, SortValue};
+                let empty = || Page {
+                    items: Vec::new(),
+                    more_after: false,
+                    more_before: false,
+                    first_key: None,
+                    last_key: None,
+                };
                 if page.limit == 0 {
-                    return Ok(Page { items: Vec::new(), more_after: false, more_before: false });
+                    return Ok(empty());
                 }
+                let backwards = page.position.is_backwards();
                 let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT ");
-                qb.push(crate::sql::USER_COLUMNS).push(" FROM users");
+                qb.push(crate::sql::USER_COLUMNS);
+                crate::sql::push_sort_columns(&mut qb, &page.sort);
+                qb.push(" FROM users");
                 crate::sql::push_user_conditions(
                     &mut qb,
                     project.as_str(),
                     filter,
-                    page.position,
+                    &page.sort,
+                    &page.position,
                     <Self as crate::sql_store::Backend>::FLAVOR,
                 );
-                let backwards = matches!(page.position, Position::Before(_));
-                qb.push(if backwards { " ORDER BY id ASC LIMIT " } else { " ORDER BY id DESC LIMIT " });
-                qb.push_bind(i64::from(page.limit) + 1);
-                let rows = qb
-                    .build_query_as::<crate::rows::UserRow>()
-                    .fetch_all(&self.reader)
-                    .await
-                    .map_err(crate::sql_store::store_error)?;
+                crate::sql::push_order(&mut qb, &page.sort, backwards);
+                qb.push(" LIMIT ").push_bind(i64::from(page.limit) + 1);
+                let rows = qb.build().fetch_all(&self.reader).await.map_err(crate::sql_store::store_error)?;
                 let more_in_direction = rows.len() > page.limit as usize;
-                let mut items = rows
-                    .into_iter()
-                    .take(page.limit as usize)
-                    .map(TryInto::try_into)
-                    .collect::<Result<Vec<userbase_core::user::User>, _>>()?;
+                let mut items = Vec::with_capacity(rows.len().min(page.limit as usize));
+                let mut keys = Vec::new();
+                for row in rows.iter().take(page.limit as usize) {
+                    let user: userbase_core::user::User =
+                        crate::rows::UserRow::from_row(row).map_err(crate::sql_store::store_error)?.try_into()?;
+                    if !page.sort.is_empty() {
+                        let mut values = Vec::with_capacity(page.sort.len());
+                        for (i, k) in page.sort.iter().enumerate() {
+                            let column = format!("k{i}");
+                            values.push(match k.field {
+                                SortField::CreatedAt | SortField::UpdatedAt => SortValue::Time(
+                                    row.try_get::<crate::db_time::DbTime, _>(column.as_str())
+                                        .map_err(crate::sql_store::store_error)?
+                                        .0,
+                                ),
+                                _ => SortValue::Text(
+                                    row.try_get::<String, _>(column.as_str()).map_err(crate::sql_store::store_error)?,
+                                ),
+                            });
+                        }
+                        keys.push(Keyset { values, id: user.numeric_id });
+                    }
+                    items.push(user);
+                }
                 if backwards {
                     items.reverse();
+                    keys.reverse();
                 }
+                let (first_key, last_key) = (keys.first().cloned(), keys.last().cloned());
                 // Whether anything lies on the other side of the page (only possible after a cursor).
-                let more_opposite = match (page.position, items.first(), items.last()) {
-                    (Position::First, _, _) => false,
-                    (Position::After(_), Some(first), _) => {
-                        self.any_user(project, filter, Position::Before(first.numeric_id)).await?
-                    }
-                    (Position::Before(_), _, Some(last)) => {
-                        self.any_user(project, filter, Position::After(last.numeric_id)).await?
-                    }
-                    (Position::After(id), None, _) => self.any_user(project, filter, Position::Before(id - 1)).await?,
-                    (Position::Before(id), _, None) => self.any_user(project, filter, Position::After(id + 1)).await?,
+                let opposite = match (&page.position, items.first(), items.last()) {
+                    (Position::First, _, _) => None,
+                    (Position::After(_) | Position::AfterKey(_), Some(first), _) => Some(match &first_key {
+                        Some(k) => Position::BeforeKey(k.clone()),
+                        None => Position::Before(first.numeric_id),
+                    }),
+                    (Position::Before(_) | Position::BeforeKey(_), _, Some(last)) => Some(match &last_key {
+                        Some(k) => Position::AfterKey(k.clone()),
+                        None => Position::After(last.numeric_id),
+                    }),
+                    // An empty page after (before) a place: anything at or before (after) it counts.
+                    (Position::After(id), None, _) => Some(Position::Before(id - 1)),
+                    (Position::Before(id), _, None) => Some(Position::After(id + 1)),
+                    (Position::AfterKey(k), None, _) => Some(Position::BeforeKey(k.clone())),
+                    (Position::BeforeKey(k), _, None) => Some(Position::AfterKey(k.clone())),
+                };
+                let more_opposite = match opposite {
+                    Some(position) => self.any_user(project, filter, &page.sort, &position).await?,
+                    None => false,
                 };
                 let (more_after, more_before) =
                     if backwards { (more_opposite, more_in_direction) } else { (more_in_direction, more_opposite) };
-                Ok(Page { items, more_after, more_before })
+                Ok(Page { items, more_after, more_before, first_key, last_key })
             }
         }
 
@@ -497,13 +535,15 @@ macro_rules! impl_sql_store {
                 &self,
                 project: &userbase_core::ids::ProjectId,
                 filter: &userbase_core::store::UserFilter,
-                position: userbase_core::page::Position,
+                sort: &[userbase_core::page::SortKey],
+                position: &userbase_core::page::Position,
             ) -> Result<bool, userbase_core::store::StoreError> {
                 let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT id FROM users");
                 crate::sql::push_user_conditions(
                     &mut qb,
                     project.as_str(),
                     filter,
+                    sort,
                     position,
                     <Self as crate::sql_store::Backend>::FLAVOR,
                 );

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use userbase_core::filter::parse as parse_filter;
 use userbase_core::ids::PublicUserId;
-use userbase_core::page::{PageRequest, Position};
+use userbase_core::page::{parse_sort, PageRequest, Position, SortKey};
 use userbase_core::store::UserFilter;
 use userbase_core::user::{User, UserKey};
 use userbase_core::values::{email::normalize_email, MetadataLimits};
@@ -102,12 +102,19 @@ pub struct ListQuery {
     email: Option<String>,
     include_deleted: Option<bool>,
     filter: Option<String>,
+    /// `-created_at,last_name`: sort keys, `-` for descending.
+    sort: Option<String>,
     /// `total` adds the number of matching users to the answer.
     include: Option<String>,
 }
 
 /// Resolves the one position parameter given (`starting_after`, `ending_before` or `cursor`).
-async fn position(state: &AppState, principal: &crate::auth::Principal, q: &ListQuery) -> Result<Position, Problem> {
+async fn position(
+    state: &AppState,
+    principal: &crate::auth::Principal,
+    q: &ListQuery,
+    sort: &[SortKey],
+) -> Result<Position, Problem> {
     let given = [q.starting_after.is_some(), q.ending_before.is_some(), q.cursor.is_some()];
     if given.iter().filter(|g| **g).count() > 1 {
         return Err(Problem::bad_request(
@@ -116,8 +123,15 @@ async fn position(state: &AppState, principal: &crate::auth::Principal, q: &List
         ));
     }
     if let Some(c) = &q.cursor {
-        return cursor::decode(c)
-            .ok_or_else(|| Problem::invalid_param("cursor", "invalid_cursor", "Not a cursor this server issued."));
+        return cursor::decode(c, sort).ok_or_else(|| {
+            Problem::invalid_param("cursor", "invalid_cursor", "Not a cursor this server issued for this sort.")
+        });
+    }
+    if !sort.is_empty() && (q.starting_after.is_some() || q.ending_before.is_some()) {
+        return Err(Problem::bad_request(
+            "conflicting_parameters",
+            "With sort, page with the cursors of the answer instead of starting_after or ending_before.",
+        ));
     }
     let (name, id, make): (&str, &String, fn(i64) -> Position) = match (&q.starting_after, &q.ending_before) {
         (Some(id), _) => ("starting_after", id, Position::After),
@@ -163,21 +177,29 @@ async fn list(state: &AppState, principal: &crate::auth::Principal, q: ListQuery
         None => None,
         Some(text) => Some(parse_filter(text).map_err(Problem::invalid_filter)?),
     };
-    let position = position(state, principal, &q).await?;
+    let sort = match q.sort.as_deref() {
+        None => Vec::new(),
+        Some(spec) => parse_sort(spec).map_err(|e| Problem::invalid_param("sort", e.code, e.message))?,
+    };
+    let position = position(state, principal, &q, &sort).await?;
     let filter = UserFilter {
         email_normalized: q.email.as_deref().map(normalize_email),
         include_deleted: q.include_deleted.unwrap_or(false),
         expr,
     };
-    let page = state.users.list(&principal.project, &filter, PageRequest { position, limit }).await?;
+    let backwards = position.is_backwards();
+    let request = PageRequest { position, limit, sort };
+    let page = state.users.list(&principal.project, &filter, request.clone()).await?;
     let total = if include_total { Some(state.users.count(&principal.project, &filter).await?) } else { None };
-    let backwards = matches!(position, Position::Before(_));
-    let next_cursor = match page.items.last() {
-        Some(last) if page.more_after => cursor::encode(Position::After(last.numeric_id)),
+    let sort = &request.sort;
+    let next_cursor = match (page.items.last(), &page.last_key) {
+        (Some(_), Some(key)) if page.more_after => cursor::encode(&Position::AfterKey(key.clone()), sort),
+        (Some(last), None) if page.more_after => cursor::encode(&Position::After(last.numeric_id), sort),
         _ => None,
     };
-    let previous_cursor = match page.items.first() {
-        Some(first) if page.more_before => cursor::encode(Position::Before(first.numeric_id)),
+    let previous_cursor = match (page.items.first(), &page.first_key) {
+        (Some(_), Some(key)) if page.more_before => cursor::encode(&Position::BeforeKey(key.clone()), sort),
+        (Some(first), None) if page.more_before => cursor::encode(&Position::Before(first.numeric_id), sort),
         _ => None,
     };
     let view = UserListView {

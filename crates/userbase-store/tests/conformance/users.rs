@@ -1,5 +1,5 @@
 use userbase_core::error::Conflict;
-use userbase_core::page::{PageRequest, Position};
+use userbase_core::page::{PageRequest, Position, SortField, SortKey, SortValue};
 use userbase_core::store::{StoreError, UniqueClaims, UserFilter};
 use userbase_core::time_util::now_utc;
 use userbase_core::user::{User, UserKey, UserStatus};
@@ -140,7 +140,7 @@ async fn updates_are_versioned_and_release_claims_when_deleted(backend: Backend)
 }
 
 fn first(limit: u32) -> PageRequest {
-    PageRequest { position: Position::First, limit }
+    PageRequest { position: Position::First, limit, sort: vec![] }
 }
 
 fn ids(users: &[User]) -> Vec<i64> {
@@ -160,16 +160,25 @@ async fn pages_are_newest_first_with_flags_on_both_sides(backend: Backend) {
     let p1 = f.store.list_users(&p.id, &none, first(3)).await.unwrap();
     assert_eq!(ids(&p1.items), all[0..3]);
     assert!(p1.more_after && !p1.more_before);
-    let p2 =
-        f.store.list_users(&p.id, &none, PageRequest { position: Position::After(all[2]), limit: 3 }).await.unwrap();
+    let p2 = f
+        .store
+        .list_users(&p.id, &none, PageRequest { position: Position::After(all[2]), limit: 3, sort: vec![] })
+        .await
+        .unwrap();
     assert_eq!(ids(&p2.items), all[3..6]);
     assert!(p2.more_after && p2.more_before);
-    let p3 =
-        f.store.list_users(&p.id, &none, PageRequest { position: Position::After(all[5]), limit: 3 }).await.unwrap();
+    let p3 = f
+        .store
+        .list_users(&p.id, &none, PageRequest { position: Position::After(all[5]), limit: 3, sort: vec![] })
+        .await
+        .unwrap();
     assert_eq!(ids(&p3.items), all[6..7]);
     assert!(!p3.more_after && p3.more_before);
-    let back =
-        f.store.list_users(&p.id, &none, PageRequest { position: Position::Before(all[3]), limit: 2 }).await.unwrap();
+    let back = f
+        .store
+        .list_users(&p.id, &none, PageRequest { position: Position::Before(all[3]), limit: 2, sort: vec![] })
+        .await
+        .unwrap();
     assert_eq!(ids(&back.items), all[1..3]);
     assert!(back.more_after && back.more_before);
     let zero = f.store.list_users(&p.id, &none, first(0)).await.unwrap();
@@ -180,7 +189,35 @@ async fn pages_are_newest_first_with_flags_on_both_sides(backend: Backend) {
     assert_eq!(found.items[0].profile.email.as_ref().unwrap().as_str(), "u3@example.com");
 }
 
+async fn sorted_pages_continue_from_their_keys(backend: Backend) {
+    let Some(f) = fixture(backend).await else { return };
+    let p = project("acme");
+    f.store.insert_project(&p).await.unwrap();
+    for name in ["delta", "Alpha", "charlie", "Bravo", "echo"] {
+        let mut rec = new_user(&p, None);
+        rec.profile.last_name = Some(name.into());
+        f.store.insert_user(&rec).await.unwrap();
+    }
+    let sort = vec![SortKey { field: SortField::LastName, descending: false }];
+    let none = UserFilter::default();
+    let request = |position| PageRequest { position, limit: 2, sort: sort.clone() };
+    let names = |page: &userbase_core::page::Page<User>| {
+        page.items.iter().map(|u| u.profile.last_name.clone().unwrap()).collect::<Vec<_>>()
+    };
+    let p1 = f.store.list_users(&p.id, &none, request(Position::First)).await.unwrap();
+    assert_eq!(names(&p1), ["Alpha", "Bravo"]);
+    let last = p1.last_key.clone().unwrap();
+    assert_eq!(last.values, [SortValue::Text("bravo".into())], "keys are the database's own sort values");
+    let p2 = f.store.list_users(&p.id, &none, request(Position::AfterKey(last))).await.unwrap();
+    assert_eq!(names(&p2), ["charlie", "delta"]);
+    assert!(p2.more_after && p2.more_before);
+    let back = f.store.list_users(&p.id, &none, request(Position::BeforeKey(p2.first_key.unwrap()))).await.unwrap();
+    assert_eq!(names(&back), ["Alpha", "Bravo"]);
+    assert!(!back.more_before && back.more_after);
+}
+
 backend_tests!(
+    sorted_pages_continue_from_their_keys,
     a_user_round_trips_every_field,
     users_are_invisible_to_other_projects,
     unique_claims_are_enforced_by_the_database,

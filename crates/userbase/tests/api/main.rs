@@ -14,3 +14,4 @@ mod users_delete;
 mod users_input;
 mod users_list;
 mod users_search;
+mod users_sort;
