@@ -49,8 +49,12 @@ pub fn check_content_type(headers: &HeaderMap) -> Result<(), BodyError> {
 
 /// Parses a JSON body into `T`.
 pub fn parse_json<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, BodyError> {
-    let bytes = body?;
-    let mut de = serde_json::Deserializer::from_slice(&bytes);
+    parse_json_slice(&body?)
+}
+
+/// Parses one JSON document (a body, or an item of a bulk body) into `T`.
+pub fn parse_json_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();

@@ -4,6 +4,7 @@
 
 pub mod auth;
 mod body;
+mod bulk_stream;
 mod health;
 mod middleware;
 pub mod v1;
@@ -11,7 +12,7 @@ pub mod v1;
 use std::sync::Arc;
 
 use axum::Router;
-use userbase_core::services::{AddressService, KeyService, ProjectService, UserService};
+use userbase_core::services::{AddressService, BulkService, KeyService, ProjectService, UserService};
 use userbase_core::store::Store;
 
 /// Largest accepted request body, except on bulk endpoints (decisions.md, "Limits").
@@ -23,6 +24,7 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub users: UserService,
     pub addresses: AddressService,
+    pub bulk: BulkService,
     pub keys: KeyService,
     pub projects: ProjectService,
 }
@@ -32,6 +34,7 @@ impl AppState {
         Self {
             users: UserService::new(store.clone()),
             addresses: AddressService::new(store.clone()),
+            bulk: BulkService::new(store.clone()),
             keys: KeyService::new(store.clone()),
             projects: ProjectService::new(store.clone()),
             store,

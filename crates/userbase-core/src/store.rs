@@ -60,6 +60,25 @@ pub struct NewAddressRecord {
     pub created_at: OffsetDateTime,
 }
 
+/// What happened to one record of a bulk insert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsertOutcome {
+    Inserted,
+    /// Left out: it would break a uniqueness rule.
+    Conflict(Conflict),
+}
+
+/// Which key an upsert matches existing users by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpsertKey {
+    /// The public `usr_` id.
+    Id,
+    /// The email, case-insensitively.
+    Email,
+    /// The `source_id` of the external reference with this `source`.
+    ExternalRef(String),
+}
+
 /// The canonical list filter.
 #[derive(Debug, Clone, Default)]
 pub struct UserFilter {
@@ -97,6 +116,17 @@ pub trait Store: Send + Sync + 'static {
     /// Inserts a user and its external refs in one transaction. A human-id collision is retried with a
     /// fresh one; other uniqueness violations give `Conflict`.
     async fn insert_user(&self, user: &NewUserRecord) -> Result<User, StoreError>;
+    /// Inserts many users in one transaction, each on its own terms: a record that would break a
+    /// uniqueness rule is left out (its outcome says which), the others are inserted. Human-id collisions
+    /// are retried. Outcomes are in record order.
+    async fn insert_users(&self, records: &[NewUserRecord]) -> Result<Vec<InsertOutcome>, StoreError>;
+    /// The live users of the project whose `key` is one of `values`.
+    async fn find_users_by(
+        &self,
+        project: &ProjectId,
+        key: &UpsertKey,
+        values: &[String],
+    ) -> Result<Vec<User>, StoreError>;
     /// Finds a user of the project by any of its ids, deleted or not.
     async fn find_user(&self, project: &ProjectId, key: &UserKey) -> Result<Option<User>, StoreError>;
     /// Writes every mutable field of `user` if the stored version is still `user.version`; the stored

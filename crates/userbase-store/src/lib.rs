@@ -2,6 +2,7 @@
 //! The database URL's scheme picks the backend; both migrate their schema when opened.
 
 mod addresses;
+mod bulk;
 mod db_time;
 mod filter_sql;
 mod postgres;

@@ -72,6 +72,11 @@ pub static INSERT_USER: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// The column list of a multi-row user insert; `VALUES` rows follow.
+pub static INSERT_USER_COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    format!("INSERT INTO users (project_id, public_id, object_id, human_id, created_at, {}) ", WRITE_COLUMNS.join(", "))
+});
+
 /// `$1..$3` are project_id, id and the expected version; the write columns follow.
 pub static UPDATE_USER: LazyLock<String> = LazyLock::new(|| {
     let sets: Vec<String> = WRITE_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 4)).collect();

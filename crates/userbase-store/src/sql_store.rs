@@ -81,52 +81,56 @@ impl<'a> UserWrite<'a> {
     }
 }
 
-/// Binds the write columns of a `UserWrite`, in `sql::WRITE_COLUMNS` order.
+/// Binds the write columns of a `UserWrite`, in `sql::WRITE_COLUMNS` order, with `$bind` (`bind` on a
+/// query, `push_bind` on a multi-row `VALUES` list), so single and bulk inserts share one column list.
 macro_rules! bind_user_write {
-    ($query:expr, $w:expr) => {{
+    ($query:expr, $w:expr) => {
+        crate::sql_store::bind_user_write!($query, $w, bind)
+    };
+    ($query:expr, $w:expr, $bind:ident) => {{
         let w = $w;
         let p = w.profile;
         $query
-            .bind(p.auth_subject.as_deref())
-            .bind(p.email.as_ref().map(|e| e.as_str()))
-            .bind(w.email_normalized.as_deref())
-            .bind(w.email_unique)
-            .bind(p.email_verified)
-            .bind(p.salutation.as_deref())
-            .bind(p.first_name.as_deref())
-            .bind(p.middle_name.as_deref())
-            .bind(p.last_name.as_deref())
-            .bind(p.full_name.as_deref())
-            .bind(p.abbreviation.as_deref())
-            .bind(p.birth_date)
-            .bind(w.gender)
-            .bind(p.phone.as_deref())
-            .bind(p.mobile.as_deref())
-            .bind(p.locale.as_ref().map(|l| l.as_str()))
-            .bind(w.country)
-            .bind(p.company_name.as_deref())
-            .bind(p.login.as_deref())
-            .bind(p.debtor_id.as_deref())
-            .bind(p.tax_number.as_deref())
-            .bind(p.coc_number.as_deref())
-            .bind(p.pricelist_amount.as_deref())
-            .bind(p.pricelist_percentage.as_deref())
-            .bind(&w.parent_group)
-            .bind(&w.external_refs)
-            .bind(&w.metadata)
-            .bind(&w.tags)
-            .bind(p.bio.as_deref())
-            .bind(p.note.as_deref())
-            .bind(p.image_ref.as_deref())
-            .bind(p.avatar.as_deref())
-            .bind(p.default_payment_method_ref.as_deref())
-            .bind(&w.roles)
-            .bind(p.default_organization_id)
-            .bind(&w.builton)
-            .bind(w.status)
-            .bind(w.updated_at)
-            .bind(w.last_login_at)
-            .bind(w.deleted_at)
+            .$bind(p.auth_subject.as_deref())
+            .$bind(p.email.as_ref().map(|e| e.as_str()))
+            .$bind(w.email_normalized.as_deref())
+            .$bind(w.email_unique)
+            .$bind(p.email_verified)
+            .$bind(p.salutation.as_deref())
+            .$bind(p.first_name.as_deref())
+            .$bind(p.middle_name.as_deref())
+            .$bind(p.last_name.as_deref())
+            .$bind(p.full_name.as_deref())
+            .$bind(p.abbreviation.as_deref())
+            .$bind(p.birth_date)
+            .$bind(w.gender)
+            .$bind(p.phone.as_deref())
+            .$bind(p.mobile.as_deref())
+            .$bind(p.locale.as_ref().map(|l| l.as_str()))
+            .$bind(w.country)
+            .$bind(p.company_name.as_deref())
+            .$bind(p.login.as_deref())
+            .$bind(p.debtor_id.as_deref())
+            .$bind(p.tax_number.as_deref())
+            .$bind(p.coc_number.as_deref())
+            .$bind(p.pricelist_amount.as_deref())
+            .$bind(p.pricelist_percentage.as_deref())
+            .$bind(&w.parent_group)
+            .$bind(&w.external_refs)
+            .$bind(&w.metadata)
+            .$bind(&w.tags)
+            .$bind(p.bio.as_deref())
+            .$bind(p.note.as_deref())
+            .$bind(p.image_ref.as_deref())
+            .$bind(p.avatar.as_deref())
+            .$bind(p.default_payment_method_ref.as_deref())
+            .$bind(&w.roles)
+            .$bind(p.default_organization_id)
+            .$bind(&w.builton)
+            .$bind(w.status)
+            .$bind(w.updated_at)
+            .$bind(w.last_login_at)
+            .$bind(w.deleted_at)
     }};
 }
 pub(crate) use bind_user_write;
@@ -149,6 +153,7 @@ macro_rules! impl_sql_store {
         }
 
         crate::addresses::impl_sql_addresses!($store);
+        crate::bulk::impl_sql_bulk!($store, $db);
 
         impl $store {
             async fn try_insert_user(
@@ -300,6 +305,25 @@ macro_rules! impl_sql_store {
                     }
                 }
                 Err(userbase_core::store::StoreError::Backend("no free human id after several attempts".into()))
+            }
+
+            async fn insert_users(
+                &self,
+                records: &[userbase_core::store::NewUserRecord],
+            ) -> Result<Vec<userbase_core::store::InsertOutcome>, userbase_core::store::StoreError> {
+                if records.is_empty() {
+                    return Ok(Vec::new());
+                }
+                self.bulk_insert_users(records).await.map_err(crate::sql_store::store_error)
+            }
+
+            async fn find_users_by(
+                &self,
+                project: &userbase_core::ids::ProjectId,
+                key: &userbase_core::store::UpsertKey,
+                values: &[String],
+            ) -> Result<Vec<userbase_core::user::User>, userbase_core::store::StoreError> {
+                self.users_by_key(project, key, values).await
             }
 
             async fn find_user(

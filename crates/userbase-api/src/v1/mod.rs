@@ -3,6 +3,7 @@
 mod address_input;
 mod address_view;
 mod addresses;
+mod bulk;
 mod cursor;
 mod extract;
 mod problem;
@@ -22,6 +23,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/users", get(users::list_users).post(users::create_user))
         .route("/users/search", post(users::search_users))
+        .route("/users/bulk", post(bulk::bulk_users))
         .route("/users/{id}", get(users::get_user).patch(users::update_user).delete(users::delete_user))
         .route("/users/{id}/restore", post(users::restore_user))
         .route("/users/{id}/addresses", get(addresses::list_addresses).post(addresses::create_address))

@@ -2,6 +2,7 @@
 
 mod address_patch;
 mod addresses;
+mod bulk;
 mod keys;
 mod projects;
 mod user_patch;
@@ -9,6 +10,7 @@ mod users;
 
 pub use address_patch::AddressPatch;
 pub use addresses::{AddressService, MAX_ADDRESSES_PER_USER};
+pub use bulk::{BulkAction, BulkItem, BulkMode, BulkOutcome, BulkService, BULK_BATCH};
 pub use keys::KeyService;
 pub use projects::{NewProject, ProjectService};
 pub use user_patch::UserPatch;

@@ -43,11 +43,21 @@ impl UserService {
         fields: UserPatch,
         limits: MetadataLimits,
     ) -> Result<User, DomainError> {
+        let record = Self::new_record(project, fields, limits)?;
+        Ok(self.store.insert_user(&record).await?)
+    }
+
+    /// The record a create inserts: fresh ids, the BuiltOn defaults, `fields` applied to a blank profile.
+    pub fn new_record(
+        project: &Project,
+        fields: UserPatch,
+        limits: MetadataLimits,
+    ) -> Result<NewUserRecord, DomainError> {
         let mut profile = Profile { roles: vec!["user".to_owned()], ..Profile::default() };
         let mut status = UserStatus::Active;
         fields.apply(&mut profile, &mut status, limits)?;
         let now = now_utc();
-        let record = NewUserRecord {
+        Ok(NewUserRecord {
             project_id: project.id.clone(),
             public_id: PublicUserId::generate(now),
             object_id: ObjectId::generate(now),
@@ -58,8 +68,7 @@ impl UserService {
             status,
             created_at: now,
             last_login_at: None,
-        };
-        Ok(self.store.insert_user(&record).await?)
+        })
     }
 
     /// A live (not deleted) user.

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod addresses;
+mod bulk;
 mod keys;
 mod projects;
 mod users;

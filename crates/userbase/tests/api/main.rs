@@ -9,6 +9,7 @@ mod cli;
 mod health;
 mod tenancy;
 mod users_addresses;
+mod users_bulk;
 mod users_crud;
 mod users_delete;
 mod users_input;

@@ -1,0 +1,239 @@
+//! `POST /v1/users/bulk`: create or upsert many users from NDJSON or a JSON array, streamed in batches.
+//! Every item succeeds or fails on its own; the answer lists one result per item, in input order.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use userbase_core::services::{BulkAction, BulkItem, BulkMode, BulkOutcome, BULK_BATCH};
+use userbase_core::store::UpsertKey;
+use userbase_core::values::MetadataLimits;
+use userbase_core::DomainError;
+
+use super::extract::{Admin, V1Query};
+use super::user_input::UserInput;
+use super::Problem;
+use crate::auth::Principal;
+use crate::body::parse_json_slice;
+use crate::bulk_stream::{Framing, ItemSplitter};
+use crate::AppState;
+
+/// Most items one request may carry.
+pub const MAX_BULK_ITEMS: usize = 100_000;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkQuery {
+    /// `create` (default) or `upsert`.
+    mode: Option<String>,
+    /// For upsert: `id`, `email` (default) or `external_ref` (with `source`).
+    key: Option<String>,
+    source: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ItemResult {
+    index: usize,
+    action: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<Problem>,
+}
+
+#[derive(Serialize)]
+struct BulkResult {
+    object: &'static str,
+    created: usize,
+    updated: usize,
+    failed: usize,
+    results: Vec<ItemResult>,
+    /// Why reading stopped early, if it did; the items before it were applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<Problem>,
+}
+
+fn mode(q: &BulkQuery) -> Result<BulkMode, Problem> {
+    let invalid = |field: &str, msg: &str| Problem::invalid_param(field, "invalid_value", msg);
+    match q.mode.as_deref().unwrap_or("create") {
+        "create" if q.key.is_none() && q.source.is_none() => Ok(BulkMode::Create),
+        "create" => Err(invalid("key", "key and source go with mode=upsert.")),
+        "upsert" => Ok(BulkMode::Upsert(match (q.key.as_deref().unwrap_or("email"), &q.source) {
+            ("id", None) => UpsertKey::Id,
+            ("email", None) => UpsertKey::Email,
+            ("external_ref", Some(source)) if !source.is_empty() => UpsertKey::ExternalRef(source.clone()),
+            ("external_ref", _) => return Err(invalid("source", "key=external_ref needs a source.")),
+            (_, Some(_)) => return Err(invalid("source", "source goes with key=external_ref.")),
+            _ => return Err(invalid("key", "key is id, email or external_ref.")),
+        })),
+        _ => Err(invalid("mode", "mode is create or upsert.")),
+    }
+}
+
+fn framing(headers: &HeaderMap) -> Result<Framing, Problem> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/json");
+    match content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase().as_str() {
+        "application/x-ndjson" | "application/ndjson" | "application/jsonl" | "application/jsonlines" => {
+            Ok(Framing::Ndjson)
+        }
+        "application/json" => Ok(Framing::JsonArray),
+        _ => Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Unsupported media type",
+            "Send a JSON array as application/json, or NDJSON as application/x-ndjson.",
+        )),
+    }
+}
+
+/// Translates one raw item; `with_id` keeps a top-level `id` for upserts by id.
+fn parse_item(bytes: &[u8], with_id: bool) -> Result<BulkItem, Problem> {
+    if !with_id {
+        let input: UserInput = parse_json_slice(bytes)?;
+        return Ok(BulkItem { id: None, fields: input.into_patch().map_err(DomainError::Invalid)? });
+    }
+    let mut value: serde_json::Map<String, serde_json::Value> = parse_json_slice(bytes)?;
+    let id = match value.remove("id") {
+        None => None,
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(_) => return Err(Problem::bad_request("invalid_body", "id: expected a string")),
+    };
+    let input: UserInput = parse_json_slice(&serde_json::to_vec(&value).unwrap_or_default())?;
+    Ok(BulkItem { id, fields: input.into_patch().map_err(DomainError::Invalid)? })
+}
+
+struct Run<'a> {
+    state: &'a AppState,
+    principal: &'a Principal,
+    mode: BulkMode,
+    result: BulkResult,
+    batch: Vec<(usize, Result<BulkItem, Problem>)>,
+}
+
+impl Run<'_> {
+    async fn flush(&mut self) -> Result<(), Problem> {
+        let batch = std::mem::take(&mut self.batch);
+        let mut valid = Vec::with_capacity(batch.len());
+        let mut slots = Vec::with_capacity(batch.len());
+        for (index, parsed) in batch {
+            match parsed {
+                Ok(item) => {
+                    valid.push(item);
+                    slots.push((index, None));
+                }
+                Err(p) => slots.push((index, Some(p))),
+            }
+        }
+        let mut outcomes =
+            self.state.bulk.apply(&self.principal.project, &self.mode, valid, MetadataLimits::V1).await?.into_iter();
+        for (index, parse_error) in slots {
+            let outcome: BulkOutcome = match parse_error {
+                Some(p) => {
+                    self.push_failure(index, p);
+                    continue;
+                }
+                None => outcomes.next().unwrap_or_else(|| Err(DomainError::Internal("missing bulk outcome".into()))),
+            };
+            match outcome {
+                Ok((action, id)) => {
+                    let action = match action {
+                        BulkAction::Created => {
+                            self.result.created += 1;
+                            "created"
+                        }
+                        BulkAction::Updated => {
+                            self.result.updated += 1;
+                            "updated"
+                        }
+                    };
+                    self.result.results.push(ItemResult { index, action, id: Some(id.to_string()), error: None });
+                }
+                Err(DomainError::Internal(msg)) => return Err(DomainError::Internal(msg).into()),
+                Err(e) => self.push_failure(index, e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    fn push_failure(&mut self, index: usize, problem: Problem) {
+        self.result.failed += 1;
+        self.result.results.push(ItemResult { index, action: "failed", id: None, error: Some(problem) });
+    }
+}
+
+pub async fn bulk_users(
+    State(state): State<AppState>,
+    Admin(principal): Admin,
+    V1Query(q): V1Query<BulkQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Problem> {
+    let mode = mode(&q)?;
+    let framing = framing(&headers)?;
+    let with_id = mode == BulkMode::Upsert(UpsertKey::Id);
+    let mut run = Run {
+        state: &state,
+        principal: &principal,
+        mode,
+        result: BulkResult {
+            object: "bulk_result",
+            created: 0,
+            updated: 0,
+            failed: 0,
+            results: Vec::new(),
+            error: None,
+        },
+        batch: Vec::with_capacity(BULK_BATCH),
+    };
+    let mut splitter = ItemSplitter::new(framing);
+    let mut stream = body.into_data_stream();
+    let mut raw = Vec::new();
+    let mut count = 0usize;
+    let mut stop: Option<Problem> = None;
+    'read: loop {
+        let chunk = match stream.next().await {
+            Some(Ok(chunk)) => Some(chunk),
+            Some(Err(_)) => {
+                stop = Some(Problem::bad_request("unreadable_body", "The request body could not be read to its end."));
+                break;
+            }
+            None => {
+                if let Err(e) = std::mem::replace(&mut splitter, ItemSplitter::new(framing)).finish(&mut raw) {
+                    stop = Some(Problem::bad_request("malformed_body", e.0));
+                }
+                None
+            }
+        };
+        if let Some(chunk) = &chunk {
+            if let Err(e) = splitter.push(chunk, &mut raw) {
+                stop = Some(Problem::bad_request("malformed_body", e.0));
+            }
+        }
+        for bytes in raw.drain(..) {
+            if count == MAX_BULK_ITEMS {
+                stop = Some(Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_many_items",
+                    "Too many items",
+                    format!(
+                        "A request carries at most {MAX_BULK_ITEMS} items; the first {MAX_BULK_ITEMS} were applied."
+                    ),
+                ));
+                break 'read;
+            }
+            run.batch.push((count, parse_item(&bytes, with_id)));
+            count += 1;
+            if run.batch.len() == BULK_BATCH {
+                run.flush().await?;
+            }
+        }
+        if chunk.is_none() || stop.is_some() {
+            break;
+        }
+    }
+    run.flush().await?;
+    run.result.error = stop;
+    Ok(axum::Json(run.result).into_response())
+}

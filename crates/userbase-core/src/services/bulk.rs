@@ -1,0 +1,165 @@
+//! Bulk create and upsert of users. Each item succeeds or fails on its own; a batch of valid items is
+//! written in one store call (multi-row inserts), so importing is fast without giving up per-item results.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::error::{Conflict, DomainError, FieldError};
+use crate::ids::PublicUserId;
+use crate::project::Project;
+use crate::store::{InsertOutcome, Store, UpsertKey};
+use crate::user::{User, UserKey};
+use crate::values::MetadataLimits;
+
+use super::{UserPatch, UserService};
+
+/// Most items a caller should hand to one `apply` call; bigger inputs are cut into batches of this size.
+pub const BULK_BATCH: usize = 500;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulkMode {
+    /// Every item creates a user.
+    Create,
+    /// An item whose key matches a live user updates it (patch semantics); the others create users.
+    Upsert(UpsertKey),
+}
+
+/// One input item, already translated from its surface's format.
+#[derive(Debug, Clone)]
+pub struct BulkItem {
+    /// The `usr_` id an upsert by id matches on.
+    pub id: Option<String>,
+    pub fields: UserPatch,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkAction {
+    Created,
+    Updated,
+}
+
+/// The result for one item: what was done to which user, or why nothing was.
+pub type BulkOutcome = Result<(BulkAction, PublicUserId), DomainError>;
+
+#[derive(Clone)]
+pub struct BulkService {
+    store: Arc<dyn Store>,
+    users: UserService,
+}
+
+impl BulkService {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { users: UserService::new(store.clone()), store }
+    }
+
+    /// Applies a batch; one outcome per item, in order. Only a failure of the store itself fails the call.
+    pub async fn apply(
+        &self,
+        project: &Project,
+        mode: &BulkMode,
+        items: Vec<BulkItem>,
+        limits: MetadataLimits,
+    ) -> Result<Vec<BulkOutcome>, DomainError> {
+        let mut outcomes: Vec<Option<BulkOutcome>> = (0..items.len()).map(|_| None).collect();
+        let mut to_create: Vec<(usize, UserPatch)> = Vec::new();
+        match mode {
+            BulkMode::Create => to_create = items.into_iter().map(|i| i.fields).enumerate().collect(),
+            BulkMode::Upsert(key) => {
+                let keys: Vec<Result<String, DomainError>> = items.iter().map(|i| key_of(key, i)).collect();
+                let values: Vec<String> = keys.iter().filter_map(|k| k.as_ref().ok().cloned()).collect();
+                let existing = self.store.find_users_by(&project.id, key, &values).await?;
+                let found = index_by_key(key, &existing);
+                for (n, (item, k)) in items.into_iter().zip(keys).enumerate() {
+                    let k = match k {
+                        Ok(k) => k,
+                        Err(e) => {
+                            outcomes[n] = Some(Err(e));
+                            continue;
+                        }
+                    };
+                    match found.get(&k) {
+                        Some(user) => {
+                            let updated = self
+                                .users
+                                .update(project, &UserKey::Numeric(user.numeric_id), item.fields, limits, None)
+                                .await;
+                            outcomes[n] = Some(updated.map(|u| (BulkAction::Updated, u.public_id)));
+                        }
+                        None if *key == UpsertKey::Id => outcomes[n] = Some(Err(DomainError::user_not_found())),
+                        None => to_create.push((n, item.fields)),
+                    }
+                }
+            }
+        }
+        let mut records = Vec::with_capacity(to_create.len());
+        let mut record_items = Vec::with_capacity(to_create.len());
+        for (n, fields) in to_create {
+            match UserService::new_record(project, fields, limits) {
+                Ok(r) => {
+                    records.push(r);
+                    record_items.push(n);
+                }
+                Err(e) => outcomes[n] = Some(Err(e)),
+            }
+        }
+        let inserted = self.store.insert_users(&records).await?;
+        for ((n, record), outcome) in record_items.into_iter().zip(records).zip(inserted) {
+            outcomes[n] = Some(match outcome {
+                InsertOutcome::Inserted => Ok((BulkAction::Created, record.public_id)),
+                InsertOutcome::Conflict(c) => Err(DomainError::Conflict(c)),
+            });
+        }
+        Ok(outcomes
+            .into_iter()
+            .map(|o| o.unwrap_or_else(|| Err(DomainError::Internal("bulk item without an outcome".into()))))
+            .collect())
+    }
+}
+
+/// The value an item is matched on.
+fn key_of(key: &UpsertKey, item: &BulkItem) -> Result<String, DomainError> {
+    let missing = |field: &str, what: &str| DomainError::Invalid(vec![FieldError::new(field, "required", what)]);
+    match key {
+        UpsertKey::Id => item.id.clone().ok_or_else(|| missing("id", "An upsert by id needs the user's id.")),
+        UpsertKey::Email => match &item.fields.email {
+            crate::patch::Patch::Set(e) => Ok(e.normalized()),
+            _ => Err(missing("email", "An upsert by email needs an email.")),
+        },
+        UpsertKey::ExternalRef(source) => item
+            .fields
+            .external_refs
+            .as_ref()
+            .and_then(|refs| refs.iter().find(|r| r.source() == source))
+            .map(|r| r.source_id().to_owned())
+            .ok_or_else(|| missing("external_refs", "An upsert by external ref needs a ref with that source.")),
+    }
+}
+
+/// Existing users by the key value they match; with duplicates (possible where emails are not unique),
+/// the oldest wins.
+fn index_by_key<'a>(key: &UpsertKey, users: &'a [User]) -> HashMap<String, &'a User> {
+    let mut map = HashMap::new();
+    for u in users {
+        let values: Vec<String> = match key {
+            UpsertKey::Id => vec![u.public_id.as_str().to_owned()],
+            UpsertKey::Email => u.profile.email.iter().map(|e| e.normalized()).collect(),
+            UpsertKey::ExternalRef(source) => u
+                .profile
+                .external_refs
+                .iter()
+                .filter(|r| r.source() == source)
+                .map(|r| r.source_id().to_owned())
+                .collect(),
+        };
+        for v in values {
+            map.entry(v).or_insert(u);
+        }
+    }
+    map
+}
+
+impl From<Conflict> for DomainError {
+    fn from(c: Conflict) -> Self {
+        DomainError::Conflict(c)
+    }
+}

@@ -1,0 +1,58 @@
+use userbase_core::error::Conflict;
+use userbase_core::page::{PageRequest, Position};
+use userbase_core::store::{InsertOutcome, UpsertKey, UserFilter};
+use userbase_core::values::ExternalRef;
+use userbase_testing::{backend_tests, Backend};
+
+use super::{fixture, new_user, project};
+
+async fn bulk_inserts_classify_conflicts_and_retry_human_id_collisions(backend: Backend) {
+    let Some(f) = fixture(backend).await else { return };
+    let p = project("acme");
+    f.store.insert_project(&p).await.unwrap();
+    let existing = f.store.insert_user(&new_user(&p, Some("old@example.com"))).await.unwrap();
+    let mut records = vec![
+        new_user(&p, Some("a@example.com")),
+        new_user(&p, Some("OLD@example.com")),
+        new_user(&p, Some("A@example.com")),
+        new_user(&p, None),
+        new_user(&p, None),
+        new_user(&p, None),
+    ];
+    records[3].human_id = existing.human_id.clone();
+    records[4].profile.external_refs = vec![ExternalRef::parse("r", "erp", "1").unwrap()];
+    records[5].profile.external_refs = vec![ExternalRef::parse("r", "erp", "1").unwrap()];
+    let outcomes = f.store.insert_users(&records).await.unwrap();
+    assert_eq!(
+        outcomes,
+        [
+            InsertOutcome::Inserted,
+            InsertOutcome::Conflict(Conflict::Email),
+            InsertOutcome::Conflict(Conflict::Email),
+            InsertOutcome::Inserted,
+            InsertOutcome::Inserted,
+            InsertOutcome::Conflict(Conflict::ExternalRef),
+        ]
+    );
+    let all = f
+        .store
+        .list_users(&p.id, &UserFilter::default(), PageRequest { position: Position::First, limit: 50, sort: vec![] })
+        .await
+        .unwrap();
+    assert_eq!(all.items.len(), 4, "conflicting records left nothing behind");
+    let collided = all.items.iter().find(|u| u.public_id == records[3].public_id).unwrap();
+    assert_ne!(collided.human_id, existing.human_id, "the colliding human id was replaced");
+    let by_ref = f.store.find_users_by(&p.id, &UpsertKey::ExternalRef("erp".into()), &["1".into()]).await.unwrap();
+    assert_eq!(by_ref.len(), 1);
+    assert_eq!(by_ref[0].public_id, records[4].public_id);
+    let by_email = f
+        .store
+        .find_users_by(&p.id, &UpsertKey::Email, &["a@example.com".into(), "old@example.com".into()])
+        .await
+        .unwrap();
+    assert_eq!(by_email.len(), 2);
+    let by_id = f.store.find_users_by(&p.id, &UpsertKey::Id, &[existing.public_id.to_string()]).await.unwrap();
+    assert_eq!(by_id.len(), 1);
+}
+
+backend_tests!(bulk_inserts_classify_conflicts_and_retry_human_id_collisions);
