@@ -53,7 +53,7 @@ pub async fn migrate(database: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn project_id(id: &str) -> anyhow::Result<ProjectId> {
+pub fn project_id(id: &str) -> anyhow::Result<ProjectId> {
     ProjectId::parse(id).map_err(|e| anyhow!(e.message))
 }
 

@@ -39,6 +39,47 @@ pub enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Import users from an NDJSON or CSV file (v1 user fields); re-running it changes nothing.
+    Import(ImportArgs),
+    /// Export a project's users as NDJSON (v1 user objects) or CSV.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file to read.
+    pub file: std::path::PathBuf,
+    #[arg(long)]
+    pub project: String,
+    /// File format; by default `.csv` files are CSV, others NDJSON.
+    #[arg(long, value_enum)]
+    pub format: Option<crate::transfer::Format>,
+    /// `upsert` (default: update the user the key matches, else create) or `create`.
+    #[arg(long, default_value = "upsert")]
+    pub mode: String,
+    /// What an upsert matches users by: `email` (default), `id` or `external_ref` (with --source).
+    #[arg(long)]
+    pub key: Option<String>,
+    /// The external-ref source an upsert with `--key external_ref` matches.
+    #[arg(long)]
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(long)]
+    pub project: String,
+    #[arg(long, value_enum, default_value = "ndjson")]
+    pub format: crate::transfer::Format,
+    /// Only users matching this filter expression (the v1 `filter` language).
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Include soft-deleted users.
+    #[arg(long)]
+    pub include_deleted: bool,
+    /// Write here instead of standard output.
+    #[arg(long)]
+    pub output: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ mod admin;
 mod cli;
 mod serve;
 mod telemetry;
+mod transfer;
 
 use clap::Parser;
 
@@ -40,6 +41,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             ProjectsCommand::Create { id, name } => admin::create_project(&db, &id, name).await,
             ProjectsCommand::List => admin::list_projects(&db).await,
         },
+        Command::Import(args) => {
+            let import = transfer::ImportArgs {
+                project: &args.project,
+                file: &args.file,
+                format: args.format,
+                mode: &args.mode,
+                key: args.key.as_deref(),
+                source: args.source.as_deref(),
+            };
+            transfer::import(&db, import).await
+        }
+        Command::Export(args) => {
+            let mut out: Box<dyn std::io::Write> = match &args.output {
+                Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            };
+            transfer::export(&db, &args.project, args.format, args.filter.as_deref(), args.include_deleted, &mut out)
+                .await
+        }
         Command::Keys { command } => match command {
             KeysCommand::Create { project, kind, name } => admin::create_key(&db, &project, kind, name).await,
             KeysCommand::List { project } => admin::list_keys(&db, &project).await,

@@ -48,11 +48,18 @@ struct BulkResult {
     object: &'static str,
     created: usize,
     updated: usize,
+    unchanged: usize,
     failed: usize,
     results: Vec<ItemResult>,
     /// Why reading stopped early, if it did; the items before it were applied.
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<Problem>,
+}
+
+/// The bulk mode named by `mode`, `key` and `source` (as in the query string).
+pub fn bulk_mode(mode: Option<&str>, key: Option<&str>, source: Option<&str>) -> Result<BulkMode, Problem> {
+    let q = BulkQuery { mode: mode.map(str::to_owned), key: key.map(str::to_owned), source: source.map(str::to_owned) };
+    self::mode(&q)
 }
 
 fn mode(q: &BulkQuery) -> Result<BulkMode, Problem> {
@@ -88,8 +95,9 @@ fn framing(headers: &HeaderMap) -> Result<Framing, Problem> {
     }
 }
 
-/// Translates one raw item; `with_id` keeps a top-level `id` for upserts by id.
-fn parse_item(bytes: &[u8], with_id: bool) -> Result<BulkItem, Problem> {
+/// Translates one raw item (a v1 user body); `with_id` keeps a top-level `id` for upserts by id. Shared
+/// with the CLI importer, so files and HTTP accept exactly the same items.
+pub fn parse_item(bytes: &[u8], with_id: bool) -> Result<BulkItem, Problem> {
     if !with_id {
         let input: UserInput = parse_json_slice(bytes)?;
         return Ok(BulkItem { id: None, fields: input.into_patch().map_err(DomainError::Invalid)? });
@@ -147,6 +155,10 @@ impl Run<'_> {
                             self.result.updated += 1;
                             "updated"
                         }
+                        BulkAction::Unchanged => {
+                            self.result.unchanged += 1;
+                            "unchanged"
+                        }
                     };
                     self.result.results.push(ItemResult { index, action, id: Some(id.to_string()), error: None });
                 }
@@ -181,6 +193,7 @@ pub async fn bulk_users(
             object: "bulk_result",
             created: 0,
             updated: 0,
+            unchanged: 0,
             failed: 0,
             results: Vec::new(),
             error: None,

@@ -15,7 +15,9 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 
+pub use bulk::{bulk_mode, parse_item};
 pub use problem::Problem;
+pub use user_view::UserView;
 
 use crate::AppState;
 

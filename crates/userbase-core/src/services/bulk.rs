@@ -7,7 +7,8 @@ use std::sync::Arc;
 use crate::error::{Conflict, DomainError, FieldError};
 use crate::ids::PublicUserId;
 use crate::project::Project;
-use crate::store::{InsertOutcome, Store, UpsertKey};
+use crate::store::{InsertOutcome, Store, StoreError, UpsertKey};
+use crate::time_util::now_utc;
 use crate::user::{User, UserKey};
 use crate::values::MetadataLimits;
 
@@ -36,6 +37,8 @@ pub struct BulkItem {
 pub enum BulkAction {
     Created,
     Updated,
+    /// The item matched a user it would not change; nothing was written.
+    Unchanged,
 }
 
 /// The result for one item: what was done to which user, or why nothing was.
@@ -79,11 +82,7 @@ impl BulkService {
                     };
                     match found.get(&k) {
                         Some(user) => {
-                            let updated = self
-                                .users
-                                .update(project, &UserKey::Numeric(user.numeric_id), item.fields, limits, None)
-                                .await;
-                            outcomes[n] = Some(updated.map(|u| (BulkAction::Updated, u.public_id)));
+                            outcomes[n] = Some(self.upsert_existing(project, user, item.fields, limits).await)
                         }
                         None if *key == UpsertKey::Id => outcomes[n] = Some(Err(DomainError::user_not_found())),
                         None => to_create.push((n, item.fields)),
@@ -113,6 +112,34 @@ impl BulkService {
             .into_iter()
             .map(|o| o.unwrap_or_else(|| Err(DomainError::Internal("bulk item without an outcome".into()))))
             .collect())
+    }
+}
+
+impl BulkService {
+    /// Applies an item to the user it matched, writing only if something changes.
+    async fn upsert_existing(
+        &self,
+        project: &Project,
+        user: &User,
+        fields: UserPatch,
+        limits: MetadataLimits,
+    ) -> BulkOutcome {
+        let mut changed = user.clone();
+        fields.clone().apply(&mut changed.profile, &mut changed.status, limits)?;
+        if changed.profile == user.profile && changed.status == user.status {
+            return Ok((BulkAction::Unchanged, user.public_id.clone()));
+        }
+        changed.updated_at = now_utc();
+        match self.store.update_user(&changed, super::users::claims_of(project, &changed)).await {
+            Ok(u) => Ok((BulkAction::Updated, u.public_id)),
+            // Someone else wrote the user since it was read: apply the item to the current version.
+            Err(StoreError::VersionMismatch) => {
+                let key = UserKey::Numeric(user.numeric_id);
+                let u = self.users.update(project, &key, fields, limits, None).await?;
+                Ok((BulkAction::Updated, u.public_id))
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 }
 

@@ -26,7 +26,7 @@ fn claims(project: &Project, user_status: UserStatus, has_email: bool) -> Unique
     UniqueClaims { email: live && has_email && project.settings.email_unique, live }
 }
 
-fn claims_of(project: &Project, user: &User) -> UniqueClaims {
+pub(crate) fn claims_of(project: &Project, user: &User) -> UniqueClaims {
     claims(project, user.status, user.profile.email.is_some())
 }
 

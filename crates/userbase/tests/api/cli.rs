@@ -172,7 +172,63 @@ async fn admin_commands_reject_bad_input_clearly(backend: Backend) {
     assert!(!bad_kind.status.success());
 }
 
+async fn import_and_export_round_trip_and_reruns_change_nothing(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else { return };
+    assert!(userbase(&db, &["projects", "create", "acme"]).status.success());
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let ndjson = dir.join("users.ndjson");
+    let mut lines: Vec<String> = (0..1_100)
+        .map(|i| {
+            format!(
+                r#"{{"email":"u{i}@example.com","first_name":"N{i}","tags":["t{}"],"metadata":{{"i":"{i}"}}}}"#,
+                i % 3
+            )
+        })
+        .collect();
+    lines.insert(5, r#"{"email":"broken""#.into());
+    std::fs::write(&ndjson, lines.join("\n")).unwrap();
+    let path = ndjson.to_str().unwrap();
+
+    let first = userbase(&db, &["import", path, "--project", "acme"]);
+    assert!(!first.status.success(), "a failed item makes the exit status non-zero");
+    assert!(stdout(&first).contains("1100 created, 0 updated, 0 unchanged, 1 failed"), "{}", stdout(&first));
+    assert!(stderr(&first).contains("line 6: malformed_json"), "{}", stderr(&first));
+    let again = userbase(&db, &["import", path, "--project", "acme"]);
+    assert!(stdout(&again).contains("0 created, 0 updated, 1100 unchanged, 1 failed"), "{}", stdout(&again));
+
+    let exported = userbase(&db, &["export", "--project", "acme", "--filter", r#"tags eq "t0""#]);
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let users: Vec<serde_json::Value> = stdout(&exported).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(users.len(), 367);
+    assert!(users.iter().all(|u| u["tags"] == serde_json::json!(["t0"]) && u["object"] == "user"));
+
+    let csv = dir.join("users.csv");
+    let out = userbase(&db, &["export", "--project", "acme", "--format", "csv", "--output", csv.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(text.lines().count(), 1 + 1_100);
+    assert!(text.starts_with("id,email,"));
+    let reimport = userbase(&db, &["import", csv.to_str().unwrap(), "--project", "acme", "--key", "id"]);
+    assert!(reimport.status.success(), "{}", stderr(&reimport));
+    assert!(stdout(&reimport).contains("0 created, 0 updated, 1100 unchanged, 0 failed"), "{}", stdout(&reimport));
+
+    let edited = text.replacen(",N0,", ",Zero,", 1);
+    std::fs::write(&csv, edited).unwrap();
+    let changed = userbase(&db, &["import", csv.to_str().unwrap(), "--project", "acme", "--key", "id"]);
+    assert!(stdout(&changed).contains("0 created, 1 updated, 1099 unchanged"), "{}", stdout(&changed));
+
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "email,shoe_size\na@example.com,44\n").unwrap();
+    let refused = userbase(&db, &["import", bad.to_str().unwrap(), "--project", "acme"]);
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("unknown CSV column 'shoe_size'"), "{}", stderr(&refused));
+    let ghost = userbase(&db, &["import", path, "--project", "ghost"]);
+    assert!(stderr(&ghost).contains("no such project"));
+}
+
 backend_tests!(
+    import_and_export_round_trip_and_reruns_change_nothing,
     admin_commands_manage_the_database_the_server_uses,
     serve_bootstraps_an_empty_database_once_and_prints_a_working_key,
     admin_commands_reject_bad_input_clearly,

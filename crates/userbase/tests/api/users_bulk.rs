@@ -104,9 +104,11 @@ async fn upsert_by_email_updates_existing_users_and_reruns_change_nothing(backen
         (Some("Ann"), Some("Lee"), Some("1"))
     );
     let again = bulk(&app, "?mode=upsert&key=email", "application/x-ndjson", items).await;
-    assert_eq!(actions(&again), ["updated", "updated", "failed:validation_failed"]);
+    assert_eq!(actions(&again), ["unchanged", "unchanged", "failed:validation_failed"]);
     assert_eq!(again.body["results"][1]["id"], first.body["results"][1]["id"]);
     assert_eq!(total(&app).await, 2, "a re-run creates nobody");
+    let after = app.get(&format!("/v1/users/{}", existing["id"].as_str().unwrap())).await.body;
+    assert_eq!(after["updated_at"], ann["updated_at"], "and writes nothing");
 }
 
 async fn upsert_by_external_ref_and_by_id(backend: Backend) {

@@ -1,0 +1,195 @@
+//! `userbase import FILE`: NDJSON or CSV users into a project, in batches through the bulk service.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, IsTerminal, Read};
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{anyhow, Context};
+use indicatif::{ProgressBar, ProgressStyle};
+use userbase_api::v1::{bulk_mode, parse_item, Problem};
+use userbase_core::services::{BulkAction, BulkItem, BulkMode, BulkService, ProjectService, BULK_BATCH};
+use userbase_core::values::MetadataLimits;
+use userbase_core::DomainError;
+
+use super::{csv_layout, Format};
+use crate::admin::{open, project_id};
+
+/// Item errors printed in full; the rest are only counted.
+const ERRORS_SHOWN: usize = 20;
+
+#[derive(Default)]
+struct Tally {
+    created: usize,
+    updated: usize,
+    unchanged: usize,
+    failed: usize,
+}
+
+struct Importer {
+    bulk: BulkService,
+    project: userbase_core::project::Project,
+    mode: BulkMode,
+    with_id: bool,
+    /// Items read and not yet applied: (line number, parsed item).
+    batch: Vec<(usize, Result<BulkItem, Problem>)>,
+    tally: Tally,
+}
+
+fn describe(p: &Problem) -> String {
+    match p.errors.first() {
+        Some(e) => format!("{}: {}: {}", p.code, e.field, e.message),
+        None => format!("{}: {}", p.code, p.detail),
+    }
+}
+
+impl Importer {
+    fn fail(&mut self, line: usize, reason: String) {
+        self.tally.failed += 1;
+        if self.tally.failed <= ERRORS_SHOWN {
+            eprintln!("line {line}: {reason}");
+        }
+    }
+
+    async fn push(&mut self, line: usize, item: Result<BulkItem, Problem>) -> anyhow::Result<()> {
+        self.batch.push((line, item));
+        if self.batch.len() >= BULK_BATCH {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> anyhow::Result<()> {
+        let batch = std::mem::take(&mut self.batch);
+        let mut lines = Vec::with_capacity(batch.len());
+        let mut items = Vec::with_capacity(batch.len());
+        for (line, item) in batch {
+            match item {
+                Ok(item) => {
+                    lines.push(line);
+                    items.push(item);
+                }
+                Err(p) => self.fail(line, describe(&p)),
+            }
+        }
+        let outcomes = self
+            .bulk
+            .apply(&self.project, &self.mode, items, MetadataLimits::V1)
+            .await
+            .map_err(|e| anyhow!("import stopped: {e}"))?;
+        for (line, outcome) in lines.into_iter().zip(outcomes) {
+            match outcome {
+                Ok((BulkAction::Created, _)) => self.tally.created += 1,
+                Ok((BulkAction::Updated, _)) => self.tally.updated += 1,
+                Ok((BulkAction::Unchanged, _)) => self.tally.unchanged += 1,
+                Err(DomainError::Internal(e)) => return Err(anyhow!("import stopped: {e}")),
+                Err(e) => self.fail(line, describe(&Problem::from(e))),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn progress(total: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    let style = ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
+}
+
+/// Counts the bytes read through it, for the progress bar.
+struct Counting<R> {
+    inner: R,
+    bar: ProgressBar,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bar.inc(n as u64);
+        Ok(n)
+    }
+}
+
+pub struct ImportArgs<'a> {
+    pub project: &'a str,
+    pub file: &'a Path,
+    pub format: Option<Format>,
+    pub mode: &'a str,
+    pub key: Option<&'a str>,
+    pub source: Option<&'a str>,
+}
+
+pub async fn import(database: &str, args: ImportArgs<'_>) -> anyhow::Result<()> {
+    let mode = if args.mode == "create" {
+        bulk_mode(Some("create"), None, None)
+    } else {
+        bulk_mode(Some(args.mode), Some(args.key.unwrap_or("email")), args.source)
+    }
+    .map_err(|p| anyhow!("{}", p.detail))?;
+    let store = open(database).await?;
+    let project = ProjectService::new(store.clone())
+        .get(&project_id(args.project)?)
+        .await
+        .map_err(|_| anyhow!("no such project: {}", args.project))?;
+    let file = File::open(args.file).with_context(|| format!("cannot open {}", args.file.display()))?;
+    let bar = progress(file.metadata().map(|m| m.len()).unwrap_or(0));
+    let reader = BufReader::new(Counting { inner: file, bar: bar.clone() });
+    let with_id = matches!(&mode, BulkMode::Upsert(userbase_core::store::UpsertKey::Id));
+    let mut importer =
+        Importer { bulk: BulkService::new(store), project, mode, with_id, batch: Vec::new(), tally: Tally::default() };
+    let started = Instant::now();
+    match args.format.unwrap_or_else(|| Format::guess(args.file)) {
+        Format::Ndjson => {
+            for (n, line) in reader.lines().enumerate() {
+                let line = line.with_context(|| format!("cannot read line {}", n + 1))?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let item = parse_item(line.as_bytes(), importer.with_id);
+                importer.push(n + 1, item).await?;
+            }
+        }
+        Format::Csv => {
+            let mut csv = csv::Reader::from_reader(reader);
+            let header = csv.headers().context("cannot read the CSV header")?.clone();
+            csv_layout::check_header(&header).map_err(|e| anyhow!(e))?;
+            for (n, row) in csv.records().enumerate() {
+                let line = n + 2;
+                let row = row.with_context(|| format!("cannot read CSV line {line}"))?;
+                match csv_layout::row_to_json(&header, &row) {
+                    Ok(json) => {
+                        let item = parse_item(&json, importer.with_id);
+                        importer.push(line, item).await?;
+                    }
+                    Err(e) => importer.fail(line, e),
+                }
+            }
+        }
+    }
+    importer.flush().await?;
+    bar.finish_and_clear();
+    let t = &importer.tally;
+    let total = t.created + t.updated + t.unchanged + t.failed;
+    let seconds = started.elapsed().as_secs_f64();
+    if t.failed > ERRORS_SHOWN {
+        eprintln!("... and {} more failed items", t.failed - ERRORS_SHOWN);
+    }
+    println!(
+        "imported {total} items from {}: {} created, {} updated, {} unchanged, {} failed in {seconds:.1} s ({:.0} items/s)",
+        args.file.display(),
+        t.created,
+        t.updated,
+        t.unchanged,
+        t.failed,
+        total as f64 / seconds.max(1e-9)
+    );
+    if t.failed > 0 {
+        return Err(anyhow!("{} items failed", t.failed));
+    }
+    Ok(())
+}
