@@ -12,6 +12,7 @@ pub mod v1;
 use std::sync::Arc;
 
 use axum::Router;
+use userbase_core::idempotency::IdempotencyService;
 use userbase_core::services::{AddressService, BulkService, KeyService, ProjectService, UserService};
 use userbase_core::store::Store;
 
@@ -25,6 +26,7 @@ pub struct AppState {
     pub users: UserService,
     pub addresses: AddressService,
     pub bulk: BulkService,
+    pub idempotency: IdempotencyService,
     pub keys: KeyService,
     pub projects: ProjectService,
 }
@@ -35,6 +37,7 @@ impl AppState {
             users: UserService::new(store.clone()),
             addresses: AddressService::new(store.clone()),
             bulk: BulkService::new(store.clone()),
+            idempotency: IdempotencyService::new(store.clone()),
             keys: KeyService::new(store.clone()),
             projects: ProjectService::new(store.clone()),
             store,
@@ -44,6 +47,7 @@ impl AppState {
 
 /// The whole HTTP application: health checks and every enabled API surface.
 pub fn router(state: AppState) -> Router {
-    let app = Router::new().merge(health::routes()).nest("/v1", v1::routes()).with_state(state);
+    let v1 = v1::routes().layer(axum::middleware::from_fn_with_state(state.clone(), v1::idempotency::idempotency));
+    let app = Router::new().merge(health::routes()).nest("/v1", v1).with_state(state);
     middleware::apply(app)
 }

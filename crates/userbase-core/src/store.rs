@@ -79,6 +79,15 @@ pub enum UpsertKey {
     ExternalRef(String),
 }
 
+/// The result of claiming an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyClaim {
+    /// The key was free (or its record had expired) and is now held for this request.
+    Claimed,
+    /// The key is held: by a request with this hash, whose response is stored once it finished.
+    Existing { hash: Vec<u8>, response: Option<crate::idempotency::StoredResponse> },
+}
+
 /// The canonical list filter.
 #[derive(Debug, Clone, Default)]
 pub struct UserFilter {
@@ -163,4 +172,22 @@ pub trait Store: Send + Sync + 'static {
     async fn update_address(&self, address: &Address) -> Result<Address, StoreError>;
     /// Deletes an address; false when there was none.
     async fn delete_address(&self, project: &ProjectId, user_id: i64, address_id: i64) -> Result<bool, StoreError>;
+
+    /// Claims `key` for a request with `hash` unless a record newer than `expired_before` holds it (an
+    /// older one is replaced). Atomic: of concurrent claims, one wins.
+    async fn claim_idempotency_key(
+        &self,
+        project: &ProjectId,
+        key: &str,
+        hash: &[u8; 32],
+        now: OffsetDateTime,
+        expired_before: OffsetDateTime,
+    ) -> Result<IdempotencyClaim, StoreError>;
+    async fn complete_idempotency_key(
+        &self,
+        project: &ProjectId,
+        key: &str,
+        response: &crate::idempotency::StoredResponse,
+    ) -> Result<(), StoreError>;
+    async fn release_idempotency_key(&self, project: &ProjectId, key: &str) -> Result<(), StoreError>;
 }

@@ -127,6 +127,16 @@ pub static REVOKE_KEY: LazyLock<String> = LazyLock::new(|| {
     format!("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 RETURNING {KEY_COLUMNS}")
 });
 
+pub const DELETE_EXPIRED_IDEMPOTENCY_KEY: &str =
+    "DELETE FROM idempotency_keys WHERE project_id = $1 AND key = $2 AND created_at < $3";
+pub const CLAIM_IDEMPOTENCY_KEY: &str = "INSERT INTO idempotency_keys (project_id, key, request_hash, created_at) \
+    VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING key";
+pub const IDEMPOTENCY_KEY: &str = "SELECT request_hash, status, response_body, response_headers \
+    FROM idempotency_keys WHERE project_id = $1 AND key = $2";
+pub const COMPLETE_IDEMPOTENCY_KEY: &str = "UPDATE idempotency_keys SET status = $3, response_body = $4, \
+    response_headers = $5 WHERE project_id = $1 AND key = $2";
+pub const RELEASE_IDEMPOTENCY_KEY: &str = "DELETE FROM idempotency_keys WHERE project_id = $1 AND key = $2";
+
 /// Appends `WHERE ...` for the project, the filter and the position in the order given by `sort`.
 pub fn push_user_conditions<'a, DB>(
     qb: &mut QueryBuilder<'a, DB>,

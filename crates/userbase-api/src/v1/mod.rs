@@ -6,6 +6,7 @@ mod addresses;
 mod bulk;
 mod cursor;
 mod extract;
+pub mod idempotency;
 mod problem;
 mod user_input;
 mod user_view;

@@ -12,6 +12,7 @@ mod users_addresses;
 mod users_bulk;
 mod users_crud;
 mod users_delete;
+mod users_idempotency;
 mod users_input;
 mod users_list;
 mod users_search;
