@@ -5,6 +5,7 @@
 pub mod auth;
 mod body;
 mod bulk_stream;
+mod gigs;
 mod health;
 mod middleware;
 pub mod v1;
@@ -48,6 +49,6 @@ impl AppState {
 /// The whole HTTP application: health checks and every enabled API surface.
 pub fn router(state: AppState) -> Router {
     let v1 = v1::routes().layer(axum::middleware::from_fn_with_state(state.clone(), v1::idempotency::idempotency));
-    let app = Router::new().merge(health::routes()).nest("/v1", v1).with_state(state);
+    let app = Router::new().merge(health::routes()).nest("/v1", v1).nest("/gigs", gigs::routes()).with_state(state);
     middleware::apply(app)
 }

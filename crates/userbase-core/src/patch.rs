@@ -19,6 +19,15 @@ impl<T> Patch<T> {
         }
     }
 
+    /// Converts the value with a fallible parse, keeping the state.
+    pub fn try_map<U, E>(self, f: impl FnOnce(T) -> Result<U, E>) -> Result<Patch<U>, E> {
+        Ok(match self {
+            Patch::Keep => Patch::Keep,
+            Patch::Clear => Patch::Clear,
+            Patch::Set(v) => Patch::Set(f(v)?),
+        })
+    }
+
     /// Applies the change to a nullable field.
     pub fn apply_to(self, target: &mut Option<T>) {
         match self {

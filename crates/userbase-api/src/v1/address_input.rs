@@ -7,7 +7,7 @@ use userbase_core::patch::Patch;
 use userbase_core::services::AddressPatch;
 use userbase_core::values::{parse_text, CountryCode, Email, TextLimit};
 
-use super::user_input::{parse_gender, short_text};
+use super::user_input::{field, parse_gender, short_text};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -75,14 +75,6 @@ pub struct AddressInput {
     active: Option<bool>,
     #[serde(default)]
     geo: Patch<GeoInput>,
-}
-
-fn field<T, U>(errors: &mut FieldErrors, value: Patch<T>, parse: impl FnOnce(T) -> Result<U, FieldError>) -> Patch<U> {
-    match value {
-        Patch::Keep => Patch::Keep,
-        Patch::Clear => Patch::Clear,
-        Patch::Set(v) => errors.take(parse(v)).map_or(Patch::Keep, Patch::Set),
-    }
 }
 
 impl AddressInput {

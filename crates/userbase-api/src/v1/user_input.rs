@@ -92,12 +92,12 @@ pub struct UserInput {
 }
 
 /// Validates one nullable field with `parse`, recording its error.
-fn field<T, U>(errors: &mut FieldErrors, value: Patch<T>, parse: impl FnOnce(T) -> Result<U, FieldError>) -> Patch<U> {
-    match value {
-        Patch::Keep => Patch::Keep,
-        Patch::Clear => Patch::Clear,
-        Patch::Set(v) => errors.take(parse(v)).map_or(Patch::Keep, Patch::Set),
-    }
+pub fn field<T, U>(
+    errors: &mut FieldErrors,
+    value: Patch<T>,
+    parse: impl FnOnce(T) -> Result<U, FieldError>,
+) -> Patch<U> {
+    errors.take(value.try_map(parse)).unwrap_or_default()
 }
 
 /// A short free-text field (names, codes, phone numbers).

@@ -6,6 +6,12 @@ mod support;
 
 mod auth;
 mod cli;
+mod gigs_addresses;
+mod gigs_auth;
+mod gigs_pagination;
+mod gigs_seed;
+mod gigs_support;
+mod gigs_users;
 mod health;
 mod tenancy;
 mod users_addresses;
