@@ -7,7 +7,9 @@ mod body;
 mod bulk_stream;
 mod gigs;
 mod health;
+mod metrics;
 mod middleware;
+mod propeller;
 pub mod v1;
 
 use std::sync::Arc;
@@ -28,6 +30,8 @@ pub struct AppState {
     pub addresses: AddressService,
     pub bulk: BulkService,
     pub idempotency: IdempotencyService,
+    pub jwt: auth::JwtVerifier,
+    pub metrics: std::sync::Arc<metrics::Metrics>,
     pub keys: KeyService,
     pub projects: ProjectService,
 }
@@ -39,6 +43,8 @@ impl AppState {
             addresses: AddressService::new(store.clone()),
             bulk: BulkService::new(store.clone()),
             idempotency: IdempotencyService::new(store.clone()),
+            jwt: auth::JwtVerifier::default(),
+            metrics: metrics::Metrics::new(),
             keys: KeyService::new(store.clone()),
             projects: ProjectService::new(store.clone()),
             store,
@@ -49,6 +55,12 @@ impl AppState {
 /// The whole HTTP application: health checks and every enabled API surface.
 pub fn router(state: AppState) -> Router {
     let v1 = v1::routes().layer(axum::middleware::from_fn_with_state(state.clone(), v1::idempotency::idempotency));
-    let app = Router::new().merge(health::routes()).nest("/v1", v1).nest("/gigs", gigs::routes()).with_state(state);
+    let app = Router::new()
+        .merge(health::routes())
+        .route("/metrics", axum::routing::get(metrics::serve_metrics))
+        .nest("/v1", v1)
+        .nest("/gigs", gigs::routes())
+        .nest("/propeller", propeller::routes())
+        .with_state(state);
     middleware::apply(app)
 }

@@ -11,6 +11,22 @@ use time::OffsetDateTime;
 
 use crate::ids::{random_base62, ProjectId};
 
+/// The scopes of a user-bound key (BoltonSea's access flags).
+pub const SCOPES: [&str; 5] = ["read", "create", "update", "delete", "manage"];
+
+/// The scope an HTTP method needs: read→GET, create→POST, update→PUT/PATCH, delete→DELETE; `manage`
+/// allows every method.
+pub fn scope_allows(scopes: &[String], method: &str) -> bool {
+    let needed = match method {
+        "GET" | "HEAD" => "read",
+        "POST" => "create",
+        "PUT" | "PATCH" => "update",
+        "DELETE" => "delete",
+        _ => return scopes.iter().any(|s| s == "manage"),
+    };
+    scopes.iter().any(|s| s == needed || s == "manage")
+}
+
 /// What a key may do. See decisions.md, "Tenancy and credentials".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyKind {
@@ -144,6 +160,61 @@ impl PresentedKey {
     }
 }
 
+/// How fresh `last_used_at` is kept.
+pub const LAST_USED_RESOLUTION: time::Duration = time::Duration::minutes(1);
+
+/// How long an OAuth2 access token bought with a secret key lives.
+pub const ACCESS_TOKEN_SECONDS: i64 = 1800;
+
+type HmacSha256 = hmac::Hmac<Sha256>;
+
+fn token_mac(stored_hash: &[u8], key_id: &KeyId, expires: i64) -> Option<hmac::Hmac<Sha256>> {
+    use hmac::Mac;
+    let mut mac = <HmacSha256 as Mac>::new_from_slice(stored_hash).ok()?;
+    mac.update(key_id.as_str().as_bytes());
+    mac.update(b":");
+    mac.update(expires.to_string().as_bytes());
+    Some(mac)
+}
+
+/// An OAuth2 access token: `ub_at_<key id>_<expiry, unix seconds>_<HMAC>`. Stateless, so every server
+/// verifies it; the HMAC is keyed by the key's stored secret hash and verification looks the key up,
+/// so revoking the key revokes its tokens at once.
+pub fn mint_access_token(key_id: &KeyId, stored_hash: &[u8], expires: i64) -> Option<String> {
+    use base64::Engine;
+    use hmac::Mac;
+    let tag = token_mac(stored_hash, key_id, expires)?.finalize().into_bytes();
+    let tag = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(tag);
+    Some(format!("ub_at_{}_{expires}_{tag}", key_id.body()))
+}
+
+/// An access token as presented; `verify` checks it against the key's stored hash.
+pub struct PresentedAccessToken {
+    pub key_id: KeyId,
+    pub expires: i64,
+    tag: Vec<u8>,
+}
+
+impl PresentedAccessToken {
+    pub fn parse(text: &str) -> Option<Self> {
+        use base64::Engine;
+        let rest = text.strip_prefix("ub_at_")?;
+        let mut parts = rest.splitn(3, '_');
+        let key_id = KeyId::parse(&format!("key_{}", parts.next()?))?;
+        let expires = parts.next()?.parse().ok()?;
+        let tag = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(parts.next()?).ok()?;
+        Some(Self { key_id, expires, tag })
+    }
+
+    /// Genuine (constant-time HMAC check) and not expired at `now` (unix seconds).
+    pub fn verify(&self, stored_hash: &[u8], now: i64) -> bool {
+        use hmac::Mac;
+        let genuine =
+            token_mac(stored_hash, &self.key_id, self.expires).is_some_and(|m| m.verify_slice(&self.tag).is_ok());
+        genuine && self.expires > now
+    }
+}
+
 /// A stored key's public record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiKey {
@@ -165,6 +236,12 @@ impl ApiKey {
     /// Usable at `now`: neither revoked nor expired.
     pub fn is_usable(&self, now: OffsetDateTime) -> bool {
         self.revoked_at.is_none() && self.expires_at.is_none_or(|e| e > now)
+    }
+
+    /// Whether `last_used_at` is stale enough to be written again: at most once a minute per key, so that
+    /// tracking use costs no write per request.
+    pub fn needs_touch(&self, now: OffsetDateTime) -> bool {
+        self.last_used_at.is_none_or(|t| now - t >= LAST_USED_RESOLUTION)
     }
 }
 
@@ -259,6 +336,19 @@ mod tests {
         for bad in ["", "ub_sk_", "sk_live_123", "ub_xx_0123456789abcdef_0123456789012345678901234567890123456789012"] {
             assert!(PresentedKey::parse(bad).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn access_tokens_verify_only_with_their_key_and_before_expiry() {
+        let key = new_key(KeyKind::Secret);
+        let token = mint_access_token(&key.record.id, &key.hash.0, 2_000).unwrap();
+        let presented = PresentedAccessToken::parse(&token).unwrap();
+        assert_eq!(presented.key_id, key.record.id);
+        assert!(presented.verify(&key.hash.0, 1_999));
+        assert!(!presented.verify(&key.hash.0, 2_000), "expired");
+        assert!(!presented.verify(&new_key(KeyKind::Secret).hash.0, 1_000), "another key's hash");
+        let forged = token.replace("_2000_", "_9999_");
+        assert!(!PresentedAccessToken::parse(&forged).unwrap().verify(&key.hash.0, 1_000), "a changed expiry");
     }
 
     #[test]

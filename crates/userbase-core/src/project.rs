@@ -4,6 +4,30 @@ use time::OffsetDateTime;
 
 use crate::ids::ProjectId;
 
+/// How end-user JWTs of the project are verified. Keys may be an HS256 secret, PEM public keys
+/// (RS256/ES256/EdDSA), a JWKS document, or a JWKS URL; `iss` and `aud` are required when set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct JwtSettings {
+    pub hs256_secret: Option<String>,
+    pub public_keys_pem: Vec<String>,
+    /// A JWKS document (`{"keys": [...]}`), kept in the database so every server shares it.
+    pub jwks: Option<String>,
+    pub jwks_url: Option<String>,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+}
+
+impl JwtSettings {
+    /// Whether any key is configured at all.
+    pub fn has_keys(&self) -> bool {
+        self.hs256_secret.is_some()
+            || !self.public_keys_pem.is_empty()
+            || self.jwks.is_some()
+            || self.jwks_url.is_some()
+    }
+}
+
 /// Per-project settings, stored as one document so that later settings need no schema change.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -14,11 +38,18 @@ pub struct ProjectSettings {
     pub email_unique: bool,
     /// How long soft-deleted users stay restorable before they are purged.
     pub deleted_retention_days: u32,
+    /// End-user JWT verification; none configured means end-user tokens are refused.
+    pub jwt: JwtSettings,
 }
 
 impl Default for ProjectSettings {
     fn default() -> Self {
-        Self { default_locale: "en-US".to_owned(), email_unique: true, deleted_retention_days: 30 }
+        Self {
+            default_locale: "en-US".to_owned(),
+            email_unique: true,
+            deleted_retention_days: 30,
+            jwt: JwtSettings::default(),
+        }
     }
 }
 

@@ -115,10 +115,14 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_project(&self, project: &Project) -> Result<(), StoreError>;
     async fn get_project(&self, id: &ProjectId) -> Result<Option<Project>, StoreError>;
     async fn list_projects(&self) -> Result<Vec<Project>, StoreError>;
+    /// Writes a project's name and settings.
+    async fn update_project(&self, project: &Project) -> Result<(), StoreError>;
 
     async fn insert_key(&self, key: &ApiKey, hash: &SecretHash) -> Result<(), StoreError>;
     async fn find_key(&self, id: &KeyId) -> Result<Option<StoredKey>, StoreError>;
     async fn list_keys(&self, project: &ProjectId) -> Result<Vec<ApiKey>, StoreError>;
+    /// Sets `last_used_at` to `at` unless it is already newer than `stale_before`.
+    async fn touch_key(&self, id: &KeyId, at: OffsetDateTime, stale_before: OffsetDateTime) -> Result<(), StoreError>;
     /// Sets `revoked_at` unless already set; `None` when there is no such key.
     async fn revoke_key(&self, id: &KeyId, at: OffsetDateTime) -> Result<Option<ApiKey>, StoreError>;
 

@@ -113,6 +113,9 @@ pub static PROJECT_BY_ID: LazyLock<String> =
 pub static ALL_PROJECTS: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {PROJECT_COLUMNS} FROM projects ORDER BY created_at, id"));
 
+pub const UPDATE_PROJECT: &str = "UPDATE projects SET name = $2, settings = $3, updated_at = $4 WHERE id = $1";
+pub const TOUCH_KEY: &str =
+    "UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)";
 pub const KEY_COLUMNS: &str =
     "id, project_id, kind, name, prefix, user_id, scopes, created_at, expires_at, revoked_at, last_used_at";
 pub const INSERT_KEY: &str = "INSERT INTO api_keys (id, project_id, kind, name, prefix, secret_hash, user_id, \

@@ -230,6 +230,37 @@ macro_rules! impl_sql_store {
                 Ok(rows.into_iter().map(Into::into).collect())
             }
 
+            async fn update_project(
+                &self,
+                project: &userbase_core::project::Project,
+            ) -> Result<(), userbase_core::store::StoreError> {
+                sqlx::query(crate::sql::UPDATE_PROJECT)
+                    .bind(project.id.as_str())
+                    .bind(project.name.as_str())
+                    .bind(sqlx::types::Json(&project.settings))
+                    .bind(crate::db_time::DbTime(project.updated_at))
+                    .execute(&self.writer)
+                    .await
+                    .map_err(crate::sql_store::store_error)?;
+                Ok(())
+            }
+
+            async fn touch_key(
+                &self,
+                id: &userbase_core::api_key::KeyId,
+                at: time::OffsetDateTime,
+                stale_before: time::OffsetDateTime,
+            ) -> Result<(), userbase_core::store::StoreError> {
+                sqlx::query(crate::sql::TOUCH_KEY)
+                    .bind(id.as_str())
+                    .bind(crate::db_time::DbTime(at))
+                    .bind(crate::db_time::DbTime(stale_before))
+                    .execute(&self.writer)
+                    .await
+                    .map_err(crate::sql_store::store_error)?;
+                Ok(())
+            }
+
             async fn insert_key(
                 &self,
                 key: &userbase_core::api_key::ApiKey,

@@ -7,9 +7,11 @@ use anyhow::{anyhow, Context};
 use time::format_description::well_known::Rfc3339;
 use userbase_core::api_key::{KeyId, KeyKind, NewKey};
 use userbase_core::ids::ProjectId;
-use userbase_core::project::ProjectSettings;
-use userbase_core::services::{KeyService, NewProject, ProjectService};
+use userbase_core::ids::PublicUserId;
+use userbase_core::project::{JwtSettings, ProjectSettings};
+use userbase_core::services::{KeyService, NewProject, ProjectService, ProjectUpdate};
 use userbase_core::store::Store;
+use userbase_core::user::UserKey;
 use userbase_core::DomainError;
 use userbase_store::OpenOptions;
 
@@ -81,23 +83,53 @@ pub async fn list_projects(database: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn create_key(database: &str, project: &str, kind: KeyKindArg, name: Option<String>) -> anyhow::Result<()> {
-    let keys = KeyService::new(open(database).await?);
-    let kind = match kind {
+pub struct KeyArgs {
+    pub kind: KeyKindArg,
+    pub name: Option<String>,
+    pub user: Option<String>,
+    pub scopes: Vec<String>,
+    pub expires_in: Option<String>,
+}
+
+/// Parses `90d`, `12h`, `30m` or `45s`.
+fn parse_duration(text: &str) -> anyhow::Result<time::Duration> {
+    let bad = || anyhow!("'{text}' is not a duration such as 90d, 12h or 30m");
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: i64 = number.parse().map_err(|_| bad())?;
+    match unit {
+        "d" => Ok(time::Duration::days(n)),
+        "h" => Ok(time::Duration::hours(n)),
+        "m" => Ok(time::Duration::minutes(n)),
+        "s" => Ok(time::Duration::seconds(n)),
+        _ => Err(bad()),
+    }
+}
+
+pub async fn create_key(database: &str, project: &str, args: KeyArgs) -> anyhow::Result<()> {
+    let store = open(database).await?;
+    let keys = KeyService::new(store.clone());
+    let project_id = project_id(project)?;
+    let kind = match args.kind {
         KeyKindArg::Secret => KeyKind::Secret,
         KeyKindArg::Publishable => KeyKind::Publishable,
+        KeyKindArg::User => KeyKind::User,
     };
-    let key = keys
-        .create(NewKey {
-            project_id: project_id(project)?,
-            kind,
-            name,
-            user_id: None,
-            scopes: vec![],
-            expires_at: None,
-        })
-        .await
-        .map_err(describe)?;
+    let user_id = match &args.user {
+        None => None,
+        Some(id) => {
+            let public = PublicUserId::parse(id).ok_or_else(|| anyhow!("'{id}' is not a user id (usr_...)"))?;
+            let found = store.find_user(&project_id, &UserKey::Public(public)).await.map_err(|e| anyhow!("{e}"))?;
+            let user = found.filter(|u| !u.is_deleted()).ok_or_else(|| anyhow!("no such user in project {project}"))?;
+            Some(user.numeric_id)
+        }
+    };
+    let expires_at = match &args.expires_in {
+        None => None,
+        Some(text) => Some(time::OffsetDateTime::now_utc() + parse_duration(text)?),
+    };
+    let new = NewKey { project_id, kind, name: args.name, user_id, scopes: args.scopes, expires_at };
+    let key = keys.create(new).await.map_err(describe)?;
     println!("{}", key.plaintext);
     eprintln!(
         "created {} key {} for project {}; it is shown only this once",
@@ -105,6 +137,46 @@ pub async fn create_key(database: &str, project: &str, kind: KeyKindArg, name: O
         key.record.id,
         key.record.project_id
     );
+    Ok(())
+}
+
+pub async fn update_project(database: &str, args: crate::cli::ProjectUpdateArgs) -> anyhow::Result<()> {
+    let projects = ProjectService::new(open(database).await?);
+    let id = project_id(&args.id)?;
+    let current = projects.get(&id).await.map_err(describe)?;
+    let touches_jwt = args.jwt_clear
+        || args.jwt_hs256_secret.is_some()
+        || !args.jwt_public_key_file.is_empty()
+        || args.jwt_jwks_file.is_some()
+        || args.jwt_jwks_url.is_some()
+        || args.jwt_issuer.is_some()
+        || args.jwt_audience.is_some();
+    let jwt = if touches_jwt {
+        let mut jwt = if args.jwt_clear { JwtSettings::default() } else { current.settings.jwt.clone() };
+        if let Some(secret) = args.jwt_hs256_secret {
+            jwt.hs256_secret = Some(secret);
+        }
+        if !args.jwt_public_key_file.is_empty() {
+            jwt.public_keys_pem = args
+                .jwt_public_key_file
+                .iter()
+                .map(|p| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display())))
+                .collect::<anyhow::Result<_>>()?;
+        }
+        if let Some(path) = &args.jwt_jwks_file {
+            jwt.jwks = Some(std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?);
+        }
+        jwt.jwks_url = args.jwt_jwks_url.or(jwt.jwks_url);
+        jwt.issuer = args.jwt_issuer.or(jwt.issuer);
+        jwt.audience = args.jwt_audience.or(jwt.audience);
+        userbase_api::auth::jwt::check_settings(&jwt).map_err(|e| describe(DomainError::Invalid(e)))?;
+        Some(jwt)
+    } else {
+        None
+    };
+    let update = ProjectUpdate { name: args.name, default_locale: args.default_locale, jwt };
+    let project = projects.update(&id, update).await.map_err(describe)?;
+    eprintln!("updated project {}", project.id);
     Ok(())
 }
 

@@ -107,6 +107,39 @@ pub enum ProjectsCommand {
     },
     /// List projects.
     List,
+    /// Change a project's name, default locale or end-user JWT verification.
+    Update(ProjectUpdateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProjectUpdateArgs {
+    pub id: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    /// BCP 47 locale shown for users without one (e.g. en-US).
+    #[arg(long)]
+    pub default_locale: Option<String>,
+    /// HS256 shared secret (at least 32 bytes) for end-user JWTs; prefer the environment variable.
+    #[arg(long, env = "USERBASE_JWT_HS256_SECRET", hide_env_values = true)]
+    pub jwt_hs256_secret: Option<String>,
+    /// A PEM public key (RS256, ES256 or EdDSA); repeat for several; replaces the configured ones.
+    #[arg(long)]
+    pub jwt_public_key_file: Vec<std::path::PathBuf>,
+    /// A JWKS file; its contents are stored, so every server shares them.
+    #[arg(long)]
+    pub jwt_jwks_file: Option<std::path::PathBuf>,
+    /// A JWKS URL, fetched (and cached) by each server.
+    #[arg(long)]
+    pub jwt_jwks_url: Option<String>,
+    /// Required `iss` claim.
+    #[arg(long)]
+    pub jwt_issuer: Option<String>,
+    /// Required `aud` claim.
+    #[arg(long)]
+    pub jwt_audience: Option<String>,
+    /// Remove all JWT settings first (end-user tokens are refused until others are set).
+    #[arg(long)]
+    pub jwt_clear: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -115,6 +148,8 @@ pub enum KeyKindArg {
     Secret,
     /// Identifies the project for end-user calls; grants nothing alone.
     Publishable,
+    /// Acts as one user (--user), within its scopes (--scopes).
+    User,
 }
 
 #[derive(Debug, Subcommand)]
@@ -128,6 +163,15 @@ pub enum KeysCommand {
         /// A label to recognise the key by.
         #[arg(long)]
         name: Option<String>,
+        /// For a user key: the user's id (usr_...).
+        #[arg(long)]
+        user: Option<String>,
+        /// For a user key: read, create, update, delete, manage (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        scopes: Vec<String>,
+        /// The key stops working after this long: e.g. 90d, 12h, 30m.
+        #[arg(long)]
+        expires_in: Option<String>,
     },
     /// List a project's keys (never their secrets).
     List {

@@ -40,6 +40,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Projects { command } => match command {
             ProjectsCommand::Create { id, name } => admin::create_project(&db, &id, name).await,
             ProjectsCommand::List => admin::list_projects(&db).await,
+            ProjectsCommand::Update(args) => admin::update_project(&db, args).await,
         },
         Command::Import(args) => {
             let import = transfer::ImportArgs {
@@ -61,7 +62,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
         }
         Command::Keys { command } => match command {
-            KeysCommand::Create { project, kind, name } => admin::create_key(&db, &project, kind, name).await,
+            KeysCommand::Create { project, kind, name, user, scopes, expires_in } => {
+                let key = admin::KeyArgs { kind, name, user, scopes, expires_in };
+                admin::create_key(&db, &project, key).await
+            }
             KeysCommand::List { project } => admin::list_keys(&db, &project).await,
             KeysCommand::Revoke { key_id } => admin::revoke_key(&db, &key_id).await,
         },

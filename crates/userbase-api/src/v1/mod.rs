@@ -7,7 +7,9 @@ mod bulk;
 mod cursor;
 mod extract;
 pub mod idempotency;
+mod me;
 mod problem;
+mod project;
 mod user_input;
 mod user_view;
 mod users;
@@ -24,6 +26,8 @@ use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/me", get(me::get_me).patch(me::update_me).delete(me::delete_me))
+        .route("/project", get(project::get_project).patch(project::update_project))
         .route("/users", get(users::list_users).post(users::create_user))
         .route("/users/search", post(users::search_users))
         .route("/users/bulk", post(bulk::bulk_users))

@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use crate::api_key::{ApiKey, GeneratedKey, KeyId, NewKey, PresentedKey};
+use crate::api_key::{
+    mint_access_token, ApiKey, GeneratedKey, KeyId, KeyKind, NewKey, PresentedAccessToken, PresentedKey,
+    ACCESS_TOKEN_SECONDS, LAST_USED_RESOLUTION,
+};
 use crate::error::DomainError;
 use crate::ids::ProjectId;
 use crate::store::{Store, StoredKey};
@@ -18,10 +21,36 @@ impl KeyService {
         Self { store }
     }
 
-    /// Issues a key for an existing project; the plaintext in the result is never stored.
+    /// Issues a key for an existing project; the plaintext in the result is never stored. A user key
+    /// must name a live user of the project and carry at least one scope.
     pub async fn create(&self, new: NewKey) -> Result<GeneratedKey, DomainError> {
         if self.store.get_project(&new.project_id).await?.is_none() {
             return Err(DomainError::NotFound { resource: "project" });
+        }
+        match (new.kind, new.user_id) {
+            (KeyKind::User, None) => {
+                return Err(DomainError::invalid("user", "required", "A user key names its user."))
+            }
+            (KeyKind::User, Some(id)) => {
+                let user = self.store.find_user(&new.project_id, &crate::user::UserKey::Numeric(id)).await?;
+                if user.is_none_or(|u| u.is_deleted()) {
+                    return Err(DomainError::user_not_found());
+                }
+                if new.scopes.is_empty() {
+                    return Err(DomainError::invalid("scopes", "required", "A user key needs at least one scope."));
+                }
+            }
+            (_, Some(_)) => return Err(DomainError::invalid("user", "not_allowed", "Only user keys name a user.")),
+            _ => {}
+        }
+        for scope in &new.scopes {
+            if !crate::api_key::SCOPES.contains(&scope.as_str()) {
+                return Err(DomainError::invalid(
+                    "scopes",
+                    "invalid_scope",
+                    format!("'{scope}' is not a scope (read, create, update, delete, manage)"),
+                ));
+            }
         }
         let key = new.generate(now_utc());
         self.store.insert_key(&key.record, &key.hash).await?;
@@ -38,6 +67,44 @@ impl KeyService {
     /// Revokes a key; revoking twice keeps the first revocation time.
     pub async fn revoke(&self, id: &KeyId) -> Result<ApiKey, DomainError> {
         self.store.revoke_key(id, now_utc()).await?.ok_or(DomainError::NotFound { resource: "key" })
+    }
+
+    /// Buys an access token with a secret key's id and plaintext (OAuth2 client credentials). `None` when
+    /// they do not make a live secret key.
+    pub async fn issue_access_token(
+        &self,
+        client_id: &str,
+        client_secret: &str,
+    ) -> Result<Option<(String, i64)>, DomainError> {
+        let Some(stored) = self.verify(client_secret).await? else { return Ok(None) };
+        if stored.key.kind != KeyKind::Secret || stored.key.id.as_str() != client_id {
+            return Ok(None);
+        }
+        let expires = now_utc().unix_timestamp() + ACCESS_TOKEN_SECONDS;
+        let token = mint_access_token(&stored.key.id, &stored.hash, expires)
+            .ok_or_else(|| DomainError::Internal("could not sign an access token".into()))?;
+        Ok(Some((token, ACCESS_TOKEN_SECONDS)))
+    }
+
+    /// The secret key behind a live access token; revoked or expired keys, and expired or forged tokens,
+    /// give `None`.
+    pub async fn verify_access_token(&self, text: &str) -> Result<Option<StoredKey>, DomainError> {
+        let Some(token) = PresentedAccessToken::parse(text) else { return Ok(None) };
+        let Some(stored) = self.store.find_key(&token.key_id).await? else { return Ok(None) };
+        let now = now_utc();
+        let ok = stored.key.kind == KeyKind::Secret
+            && stored.key.is_usable(now)
+            && token.verify(&stored.hash, now.unix_timestamp());
+        Ok(ok.then_some(stored))
+    }
+
+    /// Records that a key was used, at most once a minute per key (see `ApiKey::needs_touch`).
+    pub async fn touch(&self, key: &ApiKey) -> Result<(), DomainError> {
+        let now = now_utc();
+        if key.needs_touch(now) {
+            self.store.touch_key(&key.id, now, now - LAST_USED_RESOLUTION).await?;
+        }
+        Ok(())
     }
 
     /// The key and project behind a presented key text, if it is a live key of ours. Unknown, malformed,

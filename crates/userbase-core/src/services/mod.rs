@@ -12,7 +12,7 @@ pub use address_patch::AddressPatch;
 pub use addresses::{AddressService, MAX_ADDRESSES_PER_USER};
 pub use bulk::{BulkAction, BulkItem, BulkMode, BulkOutcome, BulkService, BULK_BATCH};
 pub use keys::KeyService;
-pub use projects::{NewProject, ProjectService};
+pub use projects::{NewProject, ProjectService, ProjectUpdate};
 pub use user_patch::UserPatch;
 pub use users::UserService;
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::api_key::{GeneratedKey, KeyKind, NewKey};
 use crate::error::{Conflict, DomainError, FieldError};
 use crate::ids::ProjectId;
-use crate::project::{Project, ProjectSettings};
+use crate::project::{JwtSettings, Project, ProjectSettings};
 use crate::store::Store;
 use crate::time_util::now_utc;
 use crate::values::Locale;
@@ -17,6 +17,37 @@ pub struct NewProject {
     pub id: ProjectId,
     pub name: Option<String>,
     pub settings: ProjectSettings,
+}
+
+/// A change to a project; `None` leaves a part as it is, `jwt` replaces the JWT settings whole.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectUpdate {
+    pub name: Option<String>,
+    pub default_locale: Option<String>,
+    pub jwt: Option<JwtSettings>,
+}
+
+/// The checks on JWT settings that need no cryptography.
+fn check_jwt(jwt: &JwtSettings) -> Result<(), DomainError> {
+    if jwt.hs256_secret.as_ref().is_some_and(|s| s.len() < 32) {
+        return Err(DomainError::invalid("jwt.hs256_secret", "too_short", "An HS256 secret is at least 32 bytes."));
+    }
+    if let Some(doc) = &jwt.jwks {
+        let parsed: Result<serde_json::Value, _> = serde_json::from_str(doc);
+        if !parsed.is_ok_and(|v| v["keys"].is_array()) {
+            return Err(DomainError::invalid(
+                "jwt.jwks",
+                "invalid_jwks",
+                "A JWKS is a JSON object with a \"keys\" array.",
+            ));
+        }
+    }
+    if let Some(url) = &jwt.jwks_url {
+        if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2_000 {
+            return Err(DomainError::invalid("jwt.jwks_url", "invalid_url", "A JWKS URL is an http(s) URL."));
+        }
+    }
+    Ok(())
 }
 
 #[derive(Clone)]
@@ -45,6 +76,29 @@ impl ProjectService {
         let now = now_utc();
         let project = Project { id: new.id, name, settings: new.settings, created_at: now, updated_at: now };
         self.store.insert_project(&project).await?;
+        Ok(project)
+    }
+
+    /// Changes a project's name, default locale or JWT settings (already checked by the caller's surface
+    /// for what needs cryptography, such as PEM keys).
+    pub async fn update(&self, id: &ProjectId, update: ProjectUpdate) -> Result<Project, DomainError> {
+        let mut project = self.get(id).await?;
+        if let Some(name) = update.name {
+            if name.is_empty() || name.chars().count() > 200 {
+                return Err(DomainError::invalid("name", "invalid_name", "A project name is 1 to 200 characters."));
+            }
+            project.name = name;
+        }
+        if let Some(locale) = update.default_locale {
+            let locale = Locale::parse("default_locale", &locale).map_err(|e| DomainError::Invalid(vec![e]))?;
+            project.settings.default_locale = locale.as_str().to_owned();
+        }
+        if let Some(jwt) = update.jwt {
+            check_jwt(&jwt)?;
+            project.settings.jwt = jwt;
+        }
+        project.updated_at = now_utc();
+        self.store.update_project(&project).await?;
         Ok(project)
     }
 

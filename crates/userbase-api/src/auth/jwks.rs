@@ -1,0 +1,95 @@
+//! JWKS URLs: fetched with timeouts and a size bound, cached per process for ten minutes, and fetched
+//! again (at most every ten seconds) when a token names a key the cached set lacks, so key rotation needs
+//! no restart. The cache is an optimisation only: every process can fetch the same keys.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::jwk::JwkSet;
+use tokio::sync::Mutex;
+
+const TTL: Duration = Duration::from_secs(600);
+const REFRESH_AT_MOST_EVERY: Duration = Duration::from_secs(10);
+const MAX_BYTES: usize = 1024 * 1024;
+
+struct Entry {
+    set: Arc<JwkSet>,
+    fetched: Instant,
+}
+
+#[derive(Clone)]
+pub struct JwksCache {
+    http: reqwest::Client,
+    entries: Arc<Mutex<HashMap<String, Entry>>>,
+}
+
+impl Default for JwksCache {
+    fn default() -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::limited(3))
+            .build()
+            .unwrap_or_default();
+        Self { http, entries: Arc::default() }
+    }
+}
+
+pub enum Lookup {
+    Found(Arc<JwkSet>),
+    Unavailable,
+}
+
+fn has_kid(set: &JwkSet, kid: Option<&str>) -> bool {
+    kid.is_none_or(|kid| set.keys.iter().any(|k| k.common.key_id.as_deref() == Some(kid)))
+}
+
+impl JwksCache {
+    /// The key set at `url`, fresh enough, and holding `kid` if it can.
+    pub async fn get(&self, url: &str, kid: Option<&str>) -> Lookup {
+        // One fetch at a time per process keeps a burst of new-kid tokens from stampeding the issuer.
+        let mut entries = self.entries.lock().await;
+        if let Some(e) = entries.get(url) {
+            let fresh = e.fetched.elapsed() < TTL;
+            if fresh && (has_kid(&e.set, kid) || e.fetched.elapsed() < REFRESH_AT_MOST_EVERY) {
+                return Lookup::Found(e.set.clone());
+            }
+        }
+        match self.fetch(url).await {
+            Some(set) => {
+                let set = Arc::new(set);
+                entries.insert(url.to_owned(), Entry { set: set.clone(), fetched: Instant::now() });
+                Lookup::Found(set)
+            }
+            None => match entries.get(url) {
+                // A stale set beats none while the issuer is down.
+                Some(e) => Lookup::Found(e.set.clone()),
+                None => Lookup::Unavailable,
+            },
+        }
+    }
+
+    async fn fetch(&self, url: &str) -> Option<JwkSet> {
+        let mut response = match self.http.get(url).send().await {
+            Ok(r) if r.status().is_success() => r,
+            Ok(r) => {
+                tracing::warn!(status = r.status().as_u16(), "JWKS fetch failed");
+                return None;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "JWKS fetch failed");
+                return None;
+            }
+        };
+        let mut body = Vec::new();
+        while let Ok(Some(chunk)) = response.chunk().await {
+            body.extend_from_slice(&chunk);
+            if body.len() > MAX_BYTES {
+                tracing::warn!("JWKS document too large");
+                return None;
+            }
+        }
+        serde_json::from_slice(&body).ok()
+    }
+}

@@ -1,0 +1,146 @@
+//! Authentication: one place turns a credential into who is calling and decides what it may do. Each
+//! surface only says which credentials it accepts and renders failures its own way.
+//!
+//! Credentials: secret keys and their OAuth2 access tokens (admin of a project); publishable keys (name a
+//! project, grant nothing alone); end-user JWTs (with a publishable key); user-bound keys with scopes.
+
+mod jwks;
+pub mod jwt;
+
+pub use jwt::JwtVerifier;
+
+use axum::http::{header, HeaderMap};
+use userbase_core::api_key::{scope_allows, KeyId, KeyKind};
+use userbase_core::project::Project;
+use userbase_core::store::StoredKey;
+use userbase_core::user::UserKey;
+use userbase_core::DomainError;
+
+use crate::AppState;
+
+/// The header that names the project of an end-user call.
+pub const PUBLISHABLE_KEY_HEADER: &str = "x-userbase-publishable-key";
+
+/// A key (or a token bought with one) calling for a project.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub project: Project,
+    pub key_id: KeyId,
+    pub kind: KeyKind,
+}
+
+/// An end user acting on their own account.
+#[derive(Debug, Clone)]
+pub struct EndUser {
+    pub project: Project,
+    pub user: UserKey,
+    /// A user-bound key's scopes; `None` for a JWT, which may do all a user may do to their account.
+    pub scopes: Option<Vec<String>>,
+}
+
+impl EndUser {
+    /// Whether the scopes allow an HTTP method.
+    pub fn may(&self, method: &str) -> bool {
+        self.scopes.as_ref().is_none_or(|s| scope_allows(s, method))
+    }
+}
+
+#[derive(Debug)]
+pub enum AuthError {
+    /// No credential was presented.
+    Missing,
+    /// A credential was presented but is not a live credential of ours.
+    Invalid,
+    /// The credential is genuine but may not do this.
+    Forbidden,
+    /// The credential could not be checked.
+    Internal(DomainError),
+}
+
+/// The token of an `Authorization: Bearer <token>` header, if there is one.
+fn bearer_token(headers: &HeaderMap) -> Result<&str, AuthError> {
+    let value = headers.get(header::AUTHORIZATION).ok_or(AuthError::Missing)?;
+    let value = value.to_str().map_err(|_| AuthError::Invalid)?;
+    let (scheme, token) = value.split_once(' ').ok_or(AuthError::Invalid)?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(AuthError::Invalid);
+    }
+    Ok(token.trim())
+}
+
+/// Counts a failure in the metrics and logs it without the credential.
+fn failed(state: &AppState, e: AuthError, reason: &'static str) -> AuthError {
+    if !matches!(e, AuthError::Internal(_)) {
+        state.metrics.auth_failure(reason);
+        tracing::info!(reason, "authentication failed");
+    }
+    e
+}
+
+/// Records the key's use off the request path (at most one write a minute per key).
+fn touch(state: &AppState, stored: &StoredKey) {
+    if stored.key.needs_touch(userbase_core::time_util::now_utc()) {
+        let (keys, key) = (state.keys.clone(), stored.key.clone());
+        tokio::spawn(async move {
+            if let Err(e) = keys.touch(&key).await {
+                tracing::warn!(error = %e, key.id = %key.id, "could not record key use");
+            }
+        });
+    }
+}
+
+/// Verifies a key or access token, of any kind.
+async fn stored_key(state: &AppState, token: &str) -> Result<StoredKey, AuthError> {
+    let found = if token.starts_with("ub_at_") {
+        state.keys.verify_access_token(token).await
+    } else {
+        state.keys.verify(token).await
+    };
+    let stored = found.map_err(AuthError::Internal)?.ok_or(AuthError::Invalid)?;
+    touch(state, &stored);
+    Ok(stored)
+}
+
+/// Verifies the bearer key (or access token) of a request.
+pub async fn bearer_key(state: &AppState, headers: &HeaderMap) -> Result<Principal, AuthError> {
+    let token = bearer_token(headers).map_err(|e| failed(state, e, "missing_or_malformed_header"))?;
+    let stored = stored_key(state, token).await.map_err(|e| failed(state, e, "invalid_key"))?;
+    Ok(Principal { project: stored.project, key_id: stored.key.id, kind: stored.key.kind })
+}
+
+/// Verifies the bearer key and requires a secret key (or its access token): full admin of its project.
+pub async fn secret_key(state: &AppState, headers: &HeaderMap) -> Result<Principal, AuthError> {
+    let principal = bearer_key(state, headers).await?;
+    if principal.kind != KeyKind::Secret {
+        return Err(failed(state, AuthError::Forbidden, "not_a_secret_key"));
+    }
+    Ok(principal)
+}
+
+/// An end user: a user-bound key as bearer, or a JWT as bearer together with the project's publishable key.
+pub async fn end_user(state: &AppState, headers: &HeaderMap) -> Result<EndUser, AuthError> {
+    let token = bearer_token(headers).map_err(|e| failed(state, e, "missing_or_malformed_header"))?;
+    if token.starts_with("ub_") {
+        let stored = stored_key(state, token).await.map_err(|e| failed(state, e, "invalid_key"))?;
+        return match (stored.key.kind, stored.key.user_id) {
+            (KeyKind::User, Some(id)) => {
+                Ok(EndUser { project: stored.project, user: UserKey::Numeric(id), scopes: Some(stored.key.scopes) })
+            }
+            _ => Err(failed(state, AuthError::Forbidden, "not_an_end_user_credential")),
+        };
+    }
+    let publishable = headers
+        .get(PUBLISHABLE_KEY_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| failed(state, AuthError::Missing, "missing_publishable_key"))?;
+    let stored = stored_key(state, publishable).await.map_err(|e| failed(state, e, "invalid_publishable_key"))?;
+    if stored.key.kind != KeyKind::Publishable {
+        return Err(failed(state, AuthError::Invalid, "invalid_publishable_key"));
+    }
+    let subject = state
+        .jwt
+        .verify(&stored.project.settings.jwt, token)
+        .await
+        .map_err(|e| failed(state, AuthError::Invalid, e.reason()))?;
+    Ok(EndUser { project: stored.project, user: UserKey::AuthSubject(subject), scopes: None })
+}

@@ -1,0 +1,129 @@
+//! `/v1/project`: the calling key's project and its settings, including end-user JWT verification.
+//! The HS256 secret is write-only: answers say whether one is set.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use userbase_core::patch::Patch;
+use userbase_core::project::Project;
+use userbase_core::services::ProjectUpdate;
+use userbase_core::DomainError;
+
+use super::extract::{Admin, V1Json};
+use super::Problem;
+use crate::auth::jwt::check_settings;
+use crate::AppState;
+
+#[derive(Serialize)]
+struct JwtView<'a> {
+    hs256_secret_set: bool,
+    public_keys_pem: &'a [String],
+    jwks: Option<serde_json::Value>,
+    jwks_url: Option<&'a str>,
+    issuer: Option<&'a str>,
+    audience: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct SettingsView<'a> {
+    default_locale: &'a str,
+    email_unique: bool,
+    deleted_retention_days: u32,
+    jwt: JwtView<'a>,
+}
+
+#[derive(Serialize)]
+struct ProjectView<'a> {
+    object: &'static str,
+    id: &'a str,
+    name: &'a str,
+    settings: SettingsView<'a>,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    updated_at: OffsetDateTime,
+}
+
+fn view(p: &Project) -> Response {
+    let s = &p.settings;
+    axum::Json(ProjectView {
+        object: "project",
+        id: p.id.as_str(),
+        name: &p.name,
+        settings: SettingsView {
+            default_locale: &s.default_locale,
+            email_unique: s.email_unique,
+            deleted_retention_days: s.deleted_retention_days,
+            jwt: JwtView {
+                hs256_secret_set: s.jwt.hs256_secret.is_some(),
+                public_keys_pem: &s.jwt.public_keys_pem,
+                jwks: s.jwt.jwks.as_deref().and_then(|d| serde_json::from_str(d).ok()),
+                jwks_url: s.jwt.jwks_url.as_deref(),
+                issuer: s.jwt.issuer.as_deref(),
+                audience: s.jwt.audience.as_deref(),
+            },
+        },
+        created_at: p.created_at,
+        updated_at: p.updated_at,
+    })
+    .into_response()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JwtInput {
+    #[serde(default)]
+    hs256_secret: Patch<String>,
+    #[serde(default)]
+    public_keys_pem: Patch<Vec<String>>,
+    #[serde(default)]
+    jwks: Patch<serde_json::Value>,
+    #[serde(default)]
+    jwks_url: Patch<String>,
+    #[serde(default)]
+    issuer: Patch<String>,
+    #[serde(default)]
+    audience: Patch<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectInput {
+    name: Option<String>,
+    default_locale: Option<String>,
+    jwt: Option<JwtInput>,
+}
+
+pub async fn get_project(Admin(principal): Admin) -> Response {
+    view(&principal.project)
+}
+
+/// Partial update; inside `jwt`, absent fields stay and `null` clears.
+pub async fn update_project(
+    State(state): State<AppState>,
+    Admin(principal): Admin,
+    V1Json(input): V1Json<ProjectInput>,
+) -> Result<Response, Problem> {
+    let jwt = match input.jwt {
+        None => None,
+        Some(j) => {
+            let mut jwt = principal.project.settings.jwt.clone();
+            j.hs256_secret.apply_to(&mut jwt.hs256_secret);
+            match j.public_keys_pem {
+                Patch::Keep => {}
+                Patch::Clear => jwt.public_keys_pem.clear(),
+                Patch::Set(keys) => jwt.public_keys_pem = keys,
+            }
+            j.jwks.map(|doc| doc.to_string()).apply_to(&mut jwt.jwks);
+            j.jwks_url.apply_to(&mut jwt.jwks_url);
+            j.issuer.apply_to(&mut jwt.issuer);
+            j.audience.apply_to(&mut jwt.audience);
+            check_settings(&jwt).map_err(DomainError::Invalid)?;
+            Some(jwt)
+        }
+    };
+    let update = ProjectUpdate { name: input.name, default_locale: input.default_locale, jwt };
+    let project = state.projects.update(&principal.project.id, update).await?;
+    Ok(view(&project))
+}
