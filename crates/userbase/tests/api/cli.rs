@@ -227,7 +227,91 @@ async fn import_and_export_round_trip_and_reruns_change_nothing(backend: Backend
     assert!(stderr(&ghost).contains("no such project"));
 }
 
+async fn jwt_settings_and_user_keys_from_the_cli(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else { return };
+    assert!(userbase(&db, &["projects", "create", "acme"]).status.success());
+    let tmp = tempfile::tempdir().unwrap();
+    let users = tmp.path().join("u.ndjson");
+    std::fs::write(&users, r#"{"email":"a@example.com","auth_subject":"sub-1"}"#).unwrap();
+    assert!(userbase(&db, &["import", users.to_str().unwrap(), "--project", "acme"]).status.success());
+    let exported = stdout(&userbase(&db, &["export", "--project", "acme"]));
+    let user: serde_json::Value = serde_json::from_str(exported.lines().next().unwrap()).unwrap();
+    let id = user["id"].as_str().unwrap();
+
+    let key = userbase(
+        &db,
+        &[
+            "keys",
+            "create",
+            "--project",
+            "acme",
+            "--kind",
+            "user",
+            "--user",
+            id,
+            "--scopes",
+            "read,update",
+            "--expires-in",
+            "30d",
+        ],
+    );
+    assert!(key.status.success(), "{}", stderr(&key));
+    assert!(stdout(&key).trim().starts_with("ub_uk_"));
+    assert!(stdout(&userbase(&db, &["keys", "list", "--project", "acme"])).contains("user"));
+    for (args, message) in [
+        (&["keys", "create", "--project", "acme", "--kind", "user"][..], "names its user"),
+        (
+            &["keys", "create", "--project", "acme", "--kind", "user", "--user", id, "--scopes", "root"][..],
+            "not a scope",
+        ),
+        (&["keys", "create", "--project", "acme", "--kind", "user", "--user", id][..], "at least one scope"),
+        (&["keys", "create", "--project", "acme", "--kind", "secret", "--expires-in", "soon"][..], "not a duration"),
+        (
+            &[
+                "keys",
+                "create",
+                "--project",
+                "acme",
+                "--kind",
+                "user",
+                "--user",
+                "usr_0000000000000000000000000000",
+                "--scopes",
+                "read",
+            ][..],
+            "no such user",
+        ),
+        (&["projects", "update", "acme", "--jwt-hs256-secret", "short"][..], "at least 32 bytes"),
+    ] {
+        let out = userbase(&db, args);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+    }
+    let pem = format!("{}/tests/api/fixtures/rsa1.pub.pem", env!("CARGO_MANIFEST_DIR"));
+    let bad = tmp.path().join("bad.pem");
+    std::fs::write(&bad, "not a key").unwrap();
+    let refused = userbase(&db, &["projects", "update", "acme", "--jwt-public-key-file", bad.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    let updated = userbase(
+        &db,
+        &[
+            "projects",
+            "update",
+            "acme",
+            "--jwt-public-key-file",
+            &pem,
+            "--jwt-issuer",
+            "https://issuer.test",
+            "--name",
+            "Acme",
+        ],
+    );
+    assert!(updated.status.success(), "{}", stderr(&updated));
+    assert!(stdout(&userbase(&db, &["projects", "list"])).contains("Acme"));
+}
+
 backend_tests!(
+    jwt_settings_and_user_keys_from_the_cli,
     import_and_export_round_trip_and_reruns_change_nothing,
     admin_commands_manage_the_database_the_server_uses,
     serve_bootstraps_an_empty_database_once_and_prints_a_working_key,

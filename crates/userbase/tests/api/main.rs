@@ -5,6 +5,10 @@
 mod support;
 
 mod auth;
+mod auth_jwt;
+mod auth_keys;
+mod auth_oauth;
+mod auth_support;
 mod cli;
 mod gigs_addresses;
 mod gigs_auth;

@@ -93,6 +93,13 @@ impl TestApp {
         self.state.keys.create(new).await.unwrap().plaintext
     }
 
+    /// The integer id of a user, by public id.
+    pub async fn get_numeric_id(&self, project: &str, public_id: &str) -> i64 {
+        let key = userbase_core::user::UserKey::Public(userbase_core::ids::PublicUserId::parse(public_id).unwrap());
+        let project = ProjectId::parse(project).unwrap();
+        self.state.store.find_user(&project, &key).await.unwrap().unwrap().numeric_id
+    }
+
     /// Sends a request with `key` as bearer token (if any) and `body` as JSON (if any).
     pub async fn send(&self, method: Method, path: &str, key: Option<&str>, body: Option<&Value>) -> Reply {
         let mut req = self.http.request(method, format!("{}{path}", self.base));

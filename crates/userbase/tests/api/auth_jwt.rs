@@ -1,0 +1,172 @@
+//! End-user JWTs on `/v1/me`: each key kind, each rejection, JWKS URL rotation, tenant isolation.
+
+use std::sync::{Arc, Mutex};
+
+use axum::routing::get;
+use jsonwebtoken::{Algorithm, EncodingKey};
+use reqwest::Method;
+use serde_json::{json, Value};
+use userbase_core::api_key::KeyKind;
+use userbase_testing::{backend_tests, Backend};
+
+use crate::auth_support::{claims, configure_jwt, fixture, hs256, me, now, rs256, sign, HS_SECRET};
+use crate::support::TestApp;
+
+async fn hs256_tokens_act_as_their_user(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    configure_jwt(&app, &app.key, json!({"hs256_secret": HS_SECRET})).await;
+    let user = app.create_user(json!({"email": "a@example.com", "auth_subject": "sub-1"})).await;
+    let pk = app.new_key("acme", KeyKind::Publishable).await;
+    let token = hs256(&claims("sub-1"));
+    let reply = me(&app, Method::GET, &token, Some(&pk), None).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.body["id"], user["id"]);
+    assert_eq!(me(&app, Method::GET, &token, None, None).await.status, 401, "the publishable key names the project");
+    assert_eq!(
+        me(&app, Method::GET, &token, Some(&app.key), None).await.status,
+        401,
+        "a secret key is not publishable"
+    );
+    let stranger = me(&app, Method::GET, &hs256(&claims("nobody")), Some(&pk), None).await;
+    assert_eq!(stranger.status, 404);
+    let project = app.get("/v1/project").await;
+    assert_eq!(project.body["settings"]["jwt"]["hs256_secret_set"], true);
+    assert!(!project.body.to_string().contains(HS_SECRET), "the secret is write-only");
+}
+
+async fn bad_tokens_are_401(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let rsa_pub = fixture("rsa1.pub.pem");
+    configure_jwt(&app, &app.key, json!({"hs256_secret": HS_SECRET, "public_keys_pem": [rsa_pub], "issuer": "https://issuer.test", "audience": "app"})).await;
+    app.create_user(json!({"auth_subject": "sub-1"})).await;
+    let pk = app.new_key("acme", KeyKind::Publishable).await;
+    let good = json!({"sub": "sub-1", "exp": now() + 600, "iss": "https://issuer.test", "aud": "app"});
+    assert_eq!(me(&app, Method::GET, &hs256(&good), Some(&pk), None).await.status, 200);
+    assert_eq!(me(&app, Method::GET, &rs256("rsa1.pem", None, &good), Some(&pk), None).await.status, 200);
+
+    let with = |patch: Value| {
+        let mut c = good.clone();
+        for (k, v) in patch.as_object().unwrap() {
+            c[k] = v.clone();
+        }
+        c
+    };
+    let b64 = |v: &Value| {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let other_secret = EncodingKey::from_secret(b"another-secret-of-at-least-32-bytes!!");
+    let rs_as_hmac = EncodingKey::from_secret(fixture("rsa1.pub.pem").as_bytes());
+    let cases = [
+        ("expired", hs256(&with(json!({"exp": now() - 300})))),
+        ("not yet valid", hs256(&with(json!({"nbf": now() + 300})))),
+        ("wrong issuer", hs256(&with(json!({"iss": "https://evil.test"})))),
+        ("wrong audience", hs256(&with(json!({"aud": "other"})))),
+        ("no subject", hs256(&json!({"exp": now() + 600, "iss": "https://issuer.test", "aud": "app"}))),
+        ("bad signature", sign(Algorithm::HS256, None, &other_secret, &good)),
+        ("HS256 keyed with the RSA public key", sign(Algorithm::HS256, None, &rs_as_hmac, &good)),
+        ("RS256 by an unknown key", rs256("rsa2.pem", None, &good)),
+        ("alg none", format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT"})), b64(&good))),
+        ("malformed", "not.a.jwt".to_owned()),
+        ("garbage", "eyJ".to_owned()),
+    ];
+    for (what, token) in cases {
+        let reply = me(&app, Method::GET, &token, Some(&pk), None).await;
+        assert_eq!(reply.status, 401, "{what}: {:?}", reply.body);
+    }
+    let raw = app.http.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(raw.contains("userbase_auth_failures_total{reason=\"jwt_rejected\"}"), "{raw}");
+    assert!(!raw.contains(HS_SECRET));
+}
+
+async fn es256_and_eddsa_tokens_verify_against_a_jwks_document(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let jwks: Value = serde_json::from_str(&fixture("jwks1.json")).unwrap();
+    configure_jwt(&app, &app.key, json!({ "jwks": jwks })).await;
+    app.create_user(json!({"auth_subject": "sub-1"})).await;
+    let pk = app.new_key("acme", KeyKind::Publishable).await;
+    let es = EncodingKey::from_ec_pem(fixture("ec.pem").as_bytes()).unwrap();
+    let ed = EncodingKey::from_ed_pem(fixture("ed.pem").as_bytes()).unwrap();
+    for token in [
+        sign(Algorithm::ES256, Some("ec-1"), &es, &claims("sub-1")),
+        sign(Algorithm::EdDSA, Some("ed-1"), &ed, &claims("sub-1")),
+        rs256("rsa1.pem", Some("rsa-1"), &claims("sub-1")),
+    ] {
+        assert_eq!(me(&app, Method::GET, &token, Some(&pk), None).await.status, 200);
+    }
+    let unknown_kid = sign(Algorithm::ES256, Some("ec-9"), &es, &claims("sub-1"));
+    assert_eq!(me(&app, Method::GET, &unknown_kid, Some(&pk), None).await.status, 401);
+    let without_exp = sign(Algorithm::EdDSA, Some("ed-1"), &ed, &json!({"sub": "sub-1"}));
+    assert_eq!(me(&app, Method::GET, &without_exp, Some(&pk), None).await.status, 200, "exp is checked when present");
+}
+
+async fn a_jwks_url_is_fetched_and_refreshed_on_key_rotation(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let served = Arc::new(Mutex::new(fixture("jwks1.json")));
+    let doc = served.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/.well-known/jwks.json", listener.local_addr().unwrap());
+    let jwks_server = axum::Router::new().route(
+        "/.well-known/jwks.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { doc.lock().unwrap().clone() }
+        }),
+    );
+    let server = tokio::spawn(async move { axum::serve(listener, jwks_server).await.unwrap() });
+    configure_jwt(&app, &app.key, json!({ "jwks_url": url })).await;
+    app.create_user(json!({"auth_subject": "sub-1"})).await;
+    let pk = app.new_key("acme", KeyKind::Publishable).await;
+    assert_eq!(
+        me(&app, Method::GET, &rs256("rsa1.pem", Some("rsa-1"), &claims("sub-1")), Some(&pk), None).await.status,
+        200
+    );
+    // The issuer rotates to a new key; a token naming it makes the server fetch the set again (refetches
+    // are spaced at least a second apart, so wait that out).
+    *served.lock().unwrap() = fixture("jwks2.json");
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let rotated = rs256("rsa2.pem", Some("rsa-2"), &claims("sub-1"));
+    assert_eq!(me(&app, Method::GET, &rotated, Some(&pk), None).await.status, 200);
+    let retired = rs256("rsa1.pem", Some("rsa-1"), &claims("sub-1"));
+    assert_eq!(me(&app, Method::GET, &retired, Some(&pk), None).await.status, 401, "the retired key is gone");
+    server.abort();
+}
+
+async fn tokens_never_cross_projects(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    configure_jwt(&app, &app.key, json!({"hs256_secret": HS_SECRET})).await;
+    app.create_user(json!({"auth_subject": "sub-1"})).await;
+    let other_secret = app.new_project("globex").await;
+    let other_pk = app.new_key("globex", KeyKind::Publishable).await;
+    let token = hs256(&claims("sub-1"));
+    assert_eq!(me(&app, Method::GET, &token, Some(&other_pk), None).await.status, 401, "globex trusts no keys yet");
+    configure_jwt(&app, &other_secret, json!({"hs256_secret": HS_SECRET})).await;
+    let reply = me(&app, Method::GET, &token, Some(&other_pk), None).await;
+    assert_eq!(reply.status, 404, "the same subject names nobody in globex");
+}
+
+async fn project_settings_reject_bad_keys(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    for jwt in [
+        json!({"hs256_secret": "short"}),
+        json!({"public_keys_pem": ["-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----"]}),
+        json!({"jwks": {"no": "keys"}}),
+        json!({"jwks_url": "ftp://example.com/jwks"}),
+    ] {
+        let reply = app.send(Method::PATCH, "/v1/project", Some(&app.key), Some(&json!({ "jwt": jwt }))).await;
+        assert_eq!(reply.status, 422, "{jwt}: {:?}", reply.body);
+    }
+    let unknown = app.send(Method::PATCH, "/v1/project", Some(&app.key), Some(&json!({"jwt": {"secret": "x"}}))).await;
+    assert_eq!(unknown.status, 400);
+    let renamed = app.send(Method::PATCH, "/v1/project", Some(&app.key), Some(&json!({"name": "Acme Inc"}))).await;
+    assert_eq!(renamed.body["name"], "Acme Inc");
+}
+
+backend_tests!(
+    hs256_tokens_act_as_their_user,
+    bad_tokens_are_401,
+    es256_and_eddsa_tokens_verify_against_a_jwks_document,
+    a_jwks_url_is_fetched_and_refreshed_on_key_rotation,
+    tokens_never_cross_projects,
+    project_settings_reject_bad_keys,
+);
