@@ -7,6 +7,7 @@ mod bulk;
 mod cursor;
 mod extract;
 pub mod idempotency;
+mod keys;
 mod me;
 mod problem;
 mod project;
@@ -26,6 +27,8 @@ use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/keys", get(keys::list_keys).post(keys::create_key))
+        .route("/keys/{id}", axum::routing::delete(keys::revoke_key))
         .route("/me", get(me::get_me).patch(me::update_me).delete(me::delete_me))
         .route("/project", get(project::get_project).patch(project::update_project))
         .route("/users", get(users::list_users).post(users::create_user))

@@ -64,6 +64,14 @@ impl KeyService {
         Ok(self.store.list_keys(project).await?)
     }
 
+    /// Revokes a key of `project`; another project's key is not found.
+    pub async fn revoke_in_project(&self, project: &ProjectId, id: &KeyId) -> Result<ApiKey, DomainError> {
+        match self.store.find_key(id).await? {
+            Some(stored) if &stored.key.project_id == project => self.revoke(id).await,
+            _ => Err(DomainError::NotFound { resource: "key" }),
+        }
+    }
+
     /// Revokes a key; revoking twice keeps the first revocation time.
     pub async fn revoke(&self, id: &KeyId) -> Result<ApiKey, DomainError> {
         self.store.revoke_key(id, now_utc()).await?.ok_or(DomainError::NotFound { resource: "key" })

@@ -17,6 +17,7 @@ mod gigs_seed;
 mod gigs_support;
 mod gigs_users;
 mod health;
+mod keys_api;
 mod tenancy;
 mod users_addresses;
 mod users_bulk;

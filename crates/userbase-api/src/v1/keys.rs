@@ -1,0 +1,129 @@
+//! `/v1/keys`: the project's API keys, managed with a secret key. The plaintext of a new key is in the
+//! create answer only; lists show ids and prefixes. Deleting a key revokes it (the record stays).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use userbase_core::api_key::{ApiKey, KeyId, KeyKind, NewKey};
+use userbase_core::ids::PublicUserId;
+use userbase_core::user::UserKey;
+use userbase_core::DomainError;
+
+use super::extract::{Admin, V1Json};
+use super::Problem;
+use crate::auth::Principal;
+use crate::AppState;
+
+#[derive(Serialize)]
+struct KeyView<'a> {
+    object: &'static str,
+    id: &'a str,
+    kind: &'static str,
+    name: Option<&'a str>,
+    prefix: &'a str,
+    user_id: Option<String>,
+    scopes: &'a [String],
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    expires_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    revoked_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    last_used_at: Option<OffsetDateTime>,
+    /// Only in the answer to a create.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<&'a str>,
+}
+
+/// The public id of a user key's user (keys store the integer id).
+async fn user_public_id(state: &AppState, principal: &Principal, key: &ApiKey) -> Option<String> {
+    let id = key.user_id?;
+    let user = state.store.find_user(&principal.project.id, &UserKey::Numeric(id)).await.ok()??;
+    Some(user.public_id.to_string())
+}
+
+fn view<'a>(key: &'a ApiKey, user_id: Option<String>, secret: Option<&'a str>) -> KeyView<'a> {
+    KeyView {
+        object: "key",
+        id: key.id.as_str(),
+        kind: key.kind.as_str(),
+        name: key.name.as_deref(),
+        prefix: &key.prefix,
+        user_id,
+        scopes: &key.scopes,
+        created_at: key.created_at,
+        expires_at: key.expires_at,
+        revoked_at: key.revoked_at,
+        last_used_at: key.last_used_at,
+        secret,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyInput {
+    kind: String,
+    name: Option<String>,
+    user_id: Option<String>,
+    #[serde(default)]
+    scopes: Vec<String>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    expires_at: Option<OffsetDateTime>,
+}
+
+pub async fn create_key(
+    State(state): State<AppState>,
+    Admin(principal): Admin,
+    V1Json(input): V1Json<KeyInput>,
+) -> Result<Response, Problem> {
+    let kind = KeyKind::parse(&input.kind)
+        .ok_or_else(|| DomainError::invalid("kind", "invalid_kind", "kind is secret, publishable or user."))?;
+    if input.name.as_ref().is_some_and(|n| n.is_empty() || n.chars().count() > 100) {
+        return Err(DomainError::invalid("name", "invalid_name", "A key name is 1 to 100 characters.").into());
+    }
+    if input.expires_at.is_some_and(|t| t <= OffsetDateTime::now_utc()) {
+        return Err(DomainError::invalid("expires_at", "in_the_past", "expires_at must be in the future.").into());
+    }
+    let user_id = match &input.user_id {
+        None => None,
+        Some(id) => {
+            let key = PublicUserId::parse(id).map(UserKey::Public).ok_or_else(DomainError::user_not_found)?;
+            Some(state.users.get(&principal.project, &key).await?.numeric_id)
+        }
+    };
+    let new = NewKey {
+        project_id: principal.project.id.clone(),
+        kind,
+        name: input.name,
+        user_id,
+        scopes: input.scopes,
+        expires_at: input.expires_at,
+    };
+    let created = state.keys.create(new).await?;
+    let body = view(&created.record, input.user_id.clone(), Some(&created.plaintext));
+    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+pub async fn list_keys(State(state): State<AppState>, Admin(principal): Admin) -> Result<Response, Problem> {
+    let keys = state.keys.list(&principal.project.id).await?;
+    let mut data = Vec::with_capacity(keys.len());
+    for key in &keys {
+        data.push(view(key, user_public_id(&state, &principal, key).await, None));
+    }
+    Ok(axum::Json(serde_json::json!({"object": "list", "data": data, "has_more": false})).into_response())
+}
+
+/// Revokes the key; it stops working at once on every server.
+pub async fn revoke_key(
+    State(state): State<AppState>,
+    Admin(principal): Admin,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let id = KeyId::parse(&id).ok_or_else(|| Problem::not_found("key"))?;
+    let key = state.keys.revoke_in_project(&principal.project.id, &id).await?;
+    let user_id = user_public_id(&state, &principal, &key).await;
+    Ok(axum::Json(view(&key, user_id, None)).into_response())
+}
