@@ -16,7 +16,9 @@ use std::sync::Arc;
 
 use axum::Router;
 use userbase_core::idempotency::IdempotencyService;
-use userbase_core::services::{AddressService, BulkService, KeyService, ProjectService, UserService};
+use userbase_core::services::{
+    AddressService, BulkService, KeyService, OrganizationService, ProjectService, UserService,
+};
 use userbase_core::store::Store;
 
 /// Largest accepted request body, except on bulk endpoints (decisions.md, "Limits").
@@ -34,6 +36,7 @@ pub struct AppState {
     pub metrics: std::sync::Arc<metrics::Metrics>,
     pub keys: KeyService,
     pub projects: ProjectService,
+    pub organizations: OrganizationService,
 }
 
 impl AppState {
@@ -47,6 +50,7 @@ impl AppState {
             metrics: metrics::Metrics::new(),
             keys: KeyService::new(store.clone()),
             projects: ProjectService::new(store.clone()),
+            organizations: OrganizationService::new(store.clone()),
             store,
         }
     }

@@ -97,6 +97,11 @@ time_ordered_id!(
     AddressId,
     "adr_"
 );
+time_ordered_id!(
+    /// An organization's public id, `org_` + 28 base62 characters.
+    OrganizationId,
+    "org_"
+);
 
 /// A MongoDB-style ObjectId: 4 bytes of UNIX seconds, 5 random bytes, a 3-byte counter; 24 lowercase hex.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -8,6 +8,7 @@ pub mod error;
 pub mod filter;
 pub mod idempotency;
 pub mod ids;
+pub mod organization;
 pub mod page;
 pub mod patch;
 pub mod project;

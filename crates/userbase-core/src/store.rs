@@ -88,6 +88,15 @@ pub enum IdempotencyClaim {
     Existing { hash: Vec<u8>, response: Option<crate::idempotency::StoredResponse> },
 }
 
+/// Everything needed to insert an organization.
+#[derive(Debug, Clone)]
+pub struct NewOrganizationRecord {
+    pub project_id: ProjectId,
+    pub public_id: crate::ids::OrganizationId,
+    pub fields: crate::organization::OrganizationFields,
+    pub created_at: OffsetDateTime,
+}
+
 /// The canonical list filter.
 #[derive(Debug, Clone, Default)]
 pub struct UserFilter {
@@ -194,4 +203,50 @@ pub trait Store: Send + Sync + 'static {
         response: &crate::idempotency::StoredResponse,
     ) -> Result<(), StoreError>;
     async fn release_idempotency_key(&self, project: &ProjectId, key: &str) -> Result<(), StoreError>;
+
+    async fn insert_organization(
+        &self,
+        org: &NewOrganizationRecord,
+    ) -> Result<crate::organization::Organization, StoreError>;
+    async fn find_organization(
+        &self,
+        project: &ProjectId,
+        key: &crate::organization::OrganizationKey,
+    ) -> Result<Option<crate::organization::Organization>, StoreError>;
+    /// Writes the fields if the stored version is still `org.version`.
+    async fn update_organization(
+        &self,
+        org: &crate::organization::Organization,
+    ) -> Result<crate::organization::Organization, StoreError>;
+    /// Deletes an organization (memberships go with it; children and users keep no reference).
+    async fn delete_organization(&self, project: &ProjectId, id: i64) -> Result<bool, StoreError>;
+    /// Newest first, after the organization with integer id `after`; whether more follow.
+    async fn list_organizations(
+        &self,
+        project: &ProjectId,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<(Vec<crate::organization::Organization>, bool), StoreError>;
+    /// Adds a membership or changes its role.
+    async fn put_membership(
+        &self,
+        project: &ProjectId,
+        organization_id: i64,
+        user_id: i64,
+        role: &str,
+        now: OffsetDateTime,
+    ) -> Result<crate::organization::Membership, StoreError>;
+    async fn delete_membership(
+        &self,
+        project: &ProjectId,
+        organization_id: i64,
+        user_id: i64,
+    ) -> Result<bool, StoreError>;
+    /// Memberships of an organization or of a user (or both), oldest first.
+    async fn list_memberships(
+        &self,
+        project: &ProjectId,
+        organization_id: Option<i64>,
+        user_id: Option<i64>,
+    ) -> Result<Vec<crate::organization::Membership>, StoreError>;
 }

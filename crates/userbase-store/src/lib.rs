@@ -5,6 +5,7 @@ mod addresses;
 mod bulk;
 mod db_time;
 mod filter_sql;
+mod organizations;
 mod postgres;
 mod rows;
 mod sql;

@@ -17,6 +17,7 @@ const BY_CONSTRAINT: &[(&str, Violation)] = &[
     ("users_project_auth_subject_key", Violation::Conflict(Conflict::AuthSubject)),
     ("users_project_human_id_key", Violation::HumanId),
     ("projects_pkey", Violation::Conflict(Conflict::ProjectId)),
+    ("organizations_project_source_key", Violation::Conflict(Conflict::ExternalRef)),
 ];
 
 const BY_SQLITE_COLUMNS: &[(&str, Violation)] = &[
@@ -28,6 +29,10 @@ const BY_SQLITE_COLUMNS: &[(&str, Violation)] = &[
     ("users.project_id, users.auth_subject", Violation::Conflict(Conflict::AuthSubject)),
     ("users.project_id, users.human_id", Violation::HumanId),
     ("projects.id", Violation::Conflict(Conflict::ProjectId)),
+    (
+        "organizations.project_id, organizations.source, organizations.source_id",
+        Violation::Conflict(Conflict::ExternalRef),
+    ),
 ];
 
 /// The violation behind `err`, if it is a known unique-constraint violation.

@@ -9,6 +9,7 @@ mod extract;
 pub mod idempotency;
 mod keys;
 mod me;
+mod organizations;
 mod problem;
 mod project;
 mod user_input;
@@ -29,6 +30,20 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/keys", get(keys::list_keys).post(keys::create_key))
         .route("/keys/{id}", axum::routing::delete(keys::revoke_key))
+        .route("/organizations", get(organizations::list_organizations).post(organizations::create_organization))
+        .route(
+            "/organizations/{id}",
+            get(organizations::get_organization)
+                .patch(organizations::update_organization)
+                .delete(organizations::delete_organization),
+        )
+        .route("/organizations/{id}/members", get(organizations::list_members))
+        .route(
+            "/organizations/{id}/members/{user_id}",
+            axum::routing::put(organizations::put_member).delete(organizations::remove_member),
+        )
+        .route("/users/{id}/organizations", get(organizations::list_user_organizations))
+        .route("/users/{id}/default_organization", axum::routing::put(organizations::set_default_organization))
         .route("/me", get(me::get_me).patch(me::update_me).delete(me::delete_me))
         .route("/project", get(project::get_project).patch(project::update_project))
         .route("/users", get(users::list_users).post(users::create_user))

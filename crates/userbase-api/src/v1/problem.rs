@@ -75,6 +75,8 @@ impl Problem {
             "project" => ("project_not_found", "No such project."),
             "key" => ("key_not_found", "No such key."),
             "address" => ("address_not_found", "No such address of this user."),
+            "organization" => ("organization_not_found", "No such organization in this project."),
+            "membership" => ("membership_not_found", "The user is not a member of this organization."),
             _ => ("not_found", "No such resource."),
         };
         Self::new(StatusCode::NOT_FOUND, code, "Not found", detail)

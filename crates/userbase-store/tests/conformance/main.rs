@@ -5,6 +5,7 @@
 mod addresses;
 mod bulk;
 mod keys;
+mod organizations;
 mod projects;
 mod users;
 

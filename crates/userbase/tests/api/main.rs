@@ -18,6 +18,7 @@ mod gigs_support;
 mod gigs_users;
 mod health;
 mod keys_api;
+mod organizations;
 mod tenancy;
 mod users_addresses;
 mod users_bulk;

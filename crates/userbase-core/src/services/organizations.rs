@@ -1,0 +1,253 @@
+//! Organizations and memberships: create, read, update (no parent cycles), delete; add, change and remove
+//! members; a user's default organization, which must be one they belong to.
+
+use std::sync::Arc;
+
+use crate::error::{DomainError, FieldError};
+use crate::ids::OrganizationId;
+use crate::organization::{Membership, Organization, OrganizationFields, OrganizationKey};
+use crate::patch::Patch;
+use crate::project::Project;
+use crate::store::{NewOrganizationRecord, Store};
+use crate::time_util::now_utc;
+use crate::user::{User, UserKey};
+use crate::values::{ExternalRef, MetadataLimits, MetadataPatch};
+
+use super::users::claims_of;
+use super::UserService;
+
+/// How deep parents may nest; also bounds the cycle check.
+const MAX_DEPTH: usize = 32;
+
+/// A change to an organization (also a create, applied to a blank one).
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationPatch {
+    pub name: Option<String>,
+    pub parent: Patch<OrganizationKey>,
+    pub external_ref: Patch<ExternalRef>,
+    pub plan: Patch<String>,
+    pub metadata: MetadataPatch,
+}
+
+#[derive(Clone)]
+pub struct OrganizationService {
+    store: Arc<dyn Store>,
+    users: UserService,
+}
+
+fn not_found() -> DomainError {
+    DomainError::NotFound { resource: "organization" }
+}
+
+fn check_name(name: &str) -> Result<(), DomainError> {
+    if name.trim().is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(DomainError::invalid("name", "invalid_name", "A name is 1 to 200 characters."));
+    }
+    Ok(())
+}
+
+/// A role label: 1 to 64 characters.
+pub fn check_role(role: &str) -> Result<(), DomainError> {
+    if role.is_empty() || role.chars().count() > 64 || role.chars().any(char::is_control) {
+        return Err(DomainError::invalid("role", "invalid_role", "A role is 1 to 64 characters."));
+    }
+    Ok(())
+}
+
+impl OrganizationService {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { users: UserService::new(store.clone()), store }
+    }
+
+    pub async fn get(&self, project: &Project, key: &OrganizationKey) -> Result<Organization, DomainError> {
+        self.store.find_organization(&project.id, key).await?.ok_or_else(not_found)
+    }
+
+    /// Applies the patch to `fields`, resolving and checking the parent (`me` is the organization being
+    /// changed, whose descendants may not become its parent).
+    async fn apply(
+        &self,
+        project: &Project,
+        fields: &mut OrganizationFields,
+        patch: OrganizationPatch,
+        me: Option<i64>,
+    ) -> Result<(), DomainError> {
+        if let Some(name) = patch.name {
+            check_name(&name)?;
+            fields.name = name;
+        }
+        match patch.parent {
+            Patch::Keep => {}
+            Patch::Clear => fields.parent_id = None,
+            Patch::Set(key) => {
+                let parent = self.store.find_organization(&project.id, &key).await?.ok_or_else(|| {
+                    DomainError::invalid(
+                        "parent_id",
+                        "unknown_organization",
+                        "No organization of this project has this id.",
+                    )
+                })?;
+                // Walk up from the new parent; meeting `me` would close a cycle.
+                let mut cursor = Some(parent.numeric_id);
+                for _ in 0..MAX_DEPTH {
+                    let Some(id) = cursor else { break };
+                    if Some(id) == me {
+                        return Err(DomainError::invalid(
+                            "parent_id",
+                            "cycle",
+                            "An organization cannot be its own ancestor.",
+                        ));
+                    }
+                    cursor = self
+                        .store
+                        .find_organization(&project.id, &OrganizationKey::Numeric(id))
+                        .await?
+                        .and_then(|o| o.fields.parent_id);
+                }
+                if cursor.is_some() {
+                    return Err(DomainError::invalid(
+                        "parent_id",
+                        "too_deep",
+                        format!("Organizations nest at most {MAX_DEPTH} deep."),
+                    ));
+                }
+                fields.parent_id = Some(parent.numeric_id);
+            }
+        }
+        patch.external_ref.apply_to(&mut fields.external_ref);
+        patch.plan.apply_to(&mut fields.plan);
+        fields.metadata.merge(&patch.metadata, MetadataLimits::V1).map_err(|e| DomainError::Invalid(vec![e]))?;
+        Ok(())
+    }
+
+    pub async fn create(&self, project: &Project, patch: OrganizationPatch) -> Result<Organization, DomainError> {
+        if patch.name.is_none() {
+            return Err(DomainError::Invalid(vec![FieldError::new(
+                "name",
+                "required",
+                "An organization needs a name.",
+            )]));
+        }
+        let mut fields = OrganizationFields {
+            name: String::new(),
+            parent_id: None,
+            external_ref: None,
+            plan: None,
+            metadata: Default::default(),
+        };
+        self.apply(project, &mut fields, patch, None).await?;
+        let now = now_utc();
+        let record = NewOrganizationRecord {
+            project_id: project.id.clone(),
+            public_id: OrganizationId::generate(now),
+            fields,
+            created_at: now,
+        };
+        Ok(self.store.insert_organization(&record).await?)
+    }
+
+    pub async fn update(
+        &self,
+        project: &Project,
+        key: &OrganizationKey,
+        patch: OrganizationPatch,
+        expected_version: Option<i64>,
+    ) -> Result<Organization, DomainError> {
+        let mut org = self.get(project, key).await?;
+        if expected_version.is_some_and(|v| v != org.version) {
+            return Err(DomainError::PreconditionFailed);
+        }
+        let me = org.numeric_id;
+        self.apply(project, &mut org.fields, patch, Some(me)).await?;
+        org.updated_at = now_utc();
+        Ok(self.store.update_organization(&org).await?)
+    }
+
+    /// Deletes an organization and its memberships; children lose their parent, users their default.
+    pub async fn delete(&self, project: &Project, key: &OrganizationKey) -> Result<Organization, DomainError> {
+        let org = self.get(project, key).await?;
+        if !self.store.delete_organization(&project.id, org.numeric_id).await? {
+            return Err(not_found());
+        }
+        Ok(org)
+    }
+
+    /// A page of organizations, newest first, after the one with integer id `after`.
+    pub async fn list(
+        &self,
+        project: &Project,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<(Vec<Organization>, bool), DomainError> {
+        Ok(self.store.list_organizations(&project.id, after, limit).await?)
+    }
+
+    /// Adds a live user to the organization, or changes their role.
+    pub async fn put_member(
+        &self,
+        project: &Project,
+        org: &OrganizationKey,
+        user: &UserKey,
+        role: &str,
+    ) -> Result<Membership, DomainError> {
+        check_role(role)?;
+        let org = self.get(project, org).await?;
+        let user = self.users.get(project, user).await?;
+        Ok(self.store.put_membership(&project.id, org.numeric_id, user.numeric_id, role, now_utc()).await?)
+    }
+
+    pub async fn remove_member(
+        &self,
+        project: &Project,
+        org: &OrganizationKey,
+        user: &UserKey,
+    ) -> Result<(), DomainError> {
+        let org = self.get(project, org).await?;
+        let user = self.users.get(project, user).await?;
+        if !self.store.delete_membership(&project.id, org.numeric_id, user.numeric_id).await? {
+            return Err(DomainError::NotFound { resource: "membership" });
+        }
+        Ok(())
+    }
+
+    pub async fn members(&self, project: &Project, org: &OrganizationKey) -> Result<Vec<Membership>, DomainError> {
+        let org = self.get(project, org).await?;
+        Ok(self.store.list_memberships(&project.id, Some(org.numeric_id), None).await?)
+    }
+
+    pub async fn memberships_of(
+        &self,
+        project: &Project,
+        user: &UserKey,
+    ) -> Result<(User, Vec<Membership>), DomainError> {
+        let user = self.users.get(project, user).await?;
+        let memberships = self.store.list_memberships(&project.id, None, Some(user.numeric_id)).await?;
+        Ok((user, memberships))
+    }
+
+    /// Makes one of the user's organizations their default (`None` clears it).
+    pub async fn set_default(
+        &self,
+        project: &Project,
+        user: &UserKey,
+        org: Option<&OrganizationKey>,
+    ) -> Result<User, DomainError> {
+        let (mut user, memberships) = self.memberships_of(project, user).await?;
+        user.profile.default_organization_id = match org {
+            None => None,
+            Some(key) => {
+                let org = self.get(project, key).await?;
+                if !memberships.iter().any(|m| m.organization_id == org.numeric_id) {
+                    return Err(DomainError::invalid(
+                        "organization_id",
+                        "not_a_member",
+                        "The user is not a member of this organization.",
+                    ));
+                }
+                Some(org.numeric_id)
+            }
+        };
+        user.updated_at = now_utc();
+        Ok(self.store.update_user(&user, claims_of(project, &user)).await?)
+    }
+}
