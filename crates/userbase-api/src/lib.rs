@@ -17,7 +17,7 @@ use std::sync::Arc;
 use axum::Router;
 use userbase_core::idempotency::IdempotencyService;
 use userbase_core::services::{
-    AddressService, BulkService, KeyService, OrganizationService, ProjectService, UserService,
+    AddressService, BulkService, KeyService, OrganizationService, ProjectService, RecordService, UserService,
 };
 use userbase_core::store::Store;
 
@@ -37,6 +37,7 @@ pub struct AppState {
     pub keys: KeyService,
     pub projects: ProjectService,
     pub organizations: OrganizationService,
+    pub records: RecordService,
 }
 
 impl AppState {
@@ -51,6 +52,7 @@ impl AppState {
             keys: KeyService::new(store.clone()),
             projects: ProjectService::new(store.clone()),
             organizations: OrganizationService::new(store.clone()),
+            records: RecordService::new(store.clone()),
             store,
         }
     }

@@ -12,6 +12,7 @@ pub mod organization;
 pub mod page;
 pub mod patch;
 pub mod project;
+pub mod record;
 pub mod services;
 pub mod store;
 pub mod time_util;

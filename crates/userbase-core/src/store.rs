@@ -249,4 +249,25 @@ pub trait Store: Send + Sync + 'static {
         organization_id: Option<i64>,
         user_id: Option<i64>,
     ) -> Result<Vec<crate::organization::Membership>, StoreError>;
+
+    async fn insert_record(&self, record: &crate::record::UserRecord) -> Result<crate::record::UserRecord, StoreError>;
+    /// A record of a user, deleted or not.
+    async fn find_record(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        kind: crate::record::RecordKind,
+        public_id: &str,
+    ) -> Result<Option<crate::record::UserRecord>, StoreError>;
+    /// Writes status, delivery status, details, timestamps if the version is unchanged.
+    async fn update_record(&self, record: &crate::record::UserRecord) -> Result<crate::record::UserRecord, StoreError>;
+    /// A window of a user's records of a kind, and how many match the filter in all.
+    async fn list_records(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        kind: crate::record::RecordKind,
+        filter: &crate::record::RecordFilter,
+        window: crate::record::RecordWindow,
+    ) -> Result<(Vec<crate::record::UserRecord>, u64), StoreError>;
 }

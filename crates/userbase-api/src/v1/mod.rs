@@ -12,6 +12,7 @@ mod me;
 mod organizations;
 mod problem;
 mod project;
+mod records;
 mod user_input;
 mod user_view;
 mod users;
@@ -43,6 +44,11 @@ pub fn routes() -> Router<AppState> {
             axum::routing::put(organizations::put_member).delete(organizations::remove_member),
         )
         .route("/users/{id}/organizations", get(organizations::list_user_organizations))
+        .route("/users/{id}/{collection}", get(records::list_records).post(records::create_record))
+        .route(
+            "/users/{id}/{collection}/{record_id}",
+            get(records::get_record).patch(records::update_record).delete(records::delete_record),
+        )
         .route("/users/{id}/default_organization", axum::routing::put(organizations::set_default_organization))
         .route("/me", get(me::get_me).patch(me::update_me).delete(me::delete_me))
         .route("/project", get(project::get_project).patch(project::update_project))

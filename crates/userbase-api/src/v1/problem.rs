@@ -76,6 +76,7 @@ impl Problem {
             "key" => ("key_not_found", "No such key."),
             "address" => ("address_not_found", "No such address of this user."),
             "organization" => ("organization_not_found", "No such organization in this project."),
+            "record" => ("record_not_found", "No such record of this user."),
             "membership" => ("membership_not_found", "The user is not a member of this organization."),
             _ => ("not_found", "No such resource."),
         };

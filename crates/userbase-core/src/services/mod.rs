@@ -6,6 +6,7 @@ mod bulk;
 mod keys;
 mod organizations;
 mod projects;
+mod records;
 mod user_patch;
 mod users;
 
@@ -15,6 +16,7 @@ pub use bulk::{BulkAction, BulkItem, BulkMode, BulkOutcome, BulkService, BULK_BA
 pub use keys::KeyService;
 pub use organizations::{check_role, OrganizationPatch, OrganizationService};
 pub use projects::{NewProject, ProjectService, ProjectUpdate};
+pub use records::{RecordPatch, RecordService};
 pub use user_patch::UserPatch;
 pub use users::UserService;
 

@@ -1,0 +1,191 @@
+//! `/v1/users/{id}/orders`, `/payment_methods`, `/subscriptions`: records a user owns, with status filters,
+//! a date window, soft deletion and offset pages (these collections are small per user).
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use userbase_core::patch::Patch;
+use userbase_core::record::{RecordDateField, RecordFilter, RecordKind, RecordWindow, UserRecord};
+use userbase_core::services::RecordPatch;
+
+use super::extract::{if_match, json_with_etag, Admin, V1Json, V1Query};
+use super::users::user_key;
+use super::Problem;
+use crate::AppState;
+
+fn kind(collection: &str) -> Result<RecordKind, Problem> {
+    match collection {
+        "orders" => Ok(RecordKind::Order),
+        "payment_methods" => Ok(RecordKind::PaymentMethod),
+        "subscriptions" => Ok(RecordKind::Subscription),
+        _ => Err(Problem::new(StatusCode::NOT_FOUND, "route_not_found", "Not found", "No such endpoint.")),
+    }
+}
+
+#[derive(Serialize)]
+struct RecordView<'a> {
+    object: &'static str,
+    id: &'a str,
+    user_id: &'a str,
+    status: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delivery_status: Option<&'a str>,
+    details: &'a serde_json::Map<String, serde_json::Value>,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    updated_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    deleted_at: Option<OffsetDateTime>,
+}
+
+fn view<'a>(r: &'a UserRecord, user_id: &'a str) -> RecordView<'a> {
+    RecordView {
+        object: r.kind.as_str(),
+        id: &r.public_id,
+        user_id,
+        status: &r.status,
+        delivery_status: r.delivery_status.as_deref(),
+        details: &r.details,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        deleted_at: r.deleted_at,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordInput {
+    status: Option<String>,
+    #[serde(default)]
+    delivery_status: Patch<String>,
+    #[serde(default)]
+    details: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl From<RecordInput> for RecordPatch {
+    fn from(i: RecordInput) -> Self {
+        RecordPatch { status: i.status, delivery_status: i.delivery_status, details: i.details.unwrap_or_default() }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordQuery {
+    status: Option<String>,
+    delivery_status: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    date_field: Option<String>,
+    include_deleted: Option<bool>,
+    sort: Option<String>,
+    limit: Option<u32>,
+    offset: Option<u64>,
+}
+
+fn time_param(name: &str, value: &Option<String>) -> Result<Option<OffsetDateTime>, Problem> {
+    value
+        .as_deref()
+        .map(|v| OffsetDateTime::parse(v, &Rfc3339))
+        .transpose()
+        .map_err(|_| Problem::invalid_param(name, "invalid_time", "An RFC 3339 timestamp."))
+}
+
+fn date_field(name: &str, value: &str) -> Result<RecordDateField, Problem> {
+    match value {
+        "created_at" => Ok(RecordDateField::Created),
+        "updated_at" => Ok(RecordDateField::Updated),
+        _ => Err(Problem::invalid_param(name, "invalid_field", "created_at or updated_at.")),
+    }
+}
+
+fn statuses(kind: RecordKind, name: &str, value: &Option<String>, delivery: bool) -> Result<Vec<String>, Problem> {
+    let Some(value) = value else { return Ok(Vec::new()) };
+    value
+        .split(',')
+        .map(|s| {
+            let s = s.trim();
+            let check = if delivery { kind.check_delivery_status(s) } else { kind.check_status(name, s) };
+            check.map(|_| s.to_owned()).map_err(|e| Problem::invalid_param(name, e.code, e.message))
+        })
+        .collect()
+}
+
+pub async fn list_records(
+    State(state): State<AppState>,
+    Admin(p): Admin,
+    Path((user_id, collection)): Path<(String, String)>,
+    V1Query(q): V1Query<RecordQuery>,
+) -> Result<Response, Problem> {
+    let (kind, user) = (kind(&collection)?, user_key(&user_id)?);
+    let limit = q.limit.unwrap_or(20);
+    if !(1..=200).contains(&limit) {
+        return Err(Problem::invalid_param("limit", "out_of_range", "limit is 1 to 200."));
+    }
+    let (sort, descending) = match q.sort.as_deref().unwrap_or("-created_at") {
+        s if s.starts_with('-') => (date_field("sort", &s[1..])?, true),
+        s => (date_field("sort", s)?, false),
+    };
+    let filter = RecordFilter {
+        statuses: statuses(kind, "status", &q.status, false)?,
+        delivery_statuses: statuses(kind, "delivery_status", &q.delivery_status, true)?,
+        from: time_param("from", &q.from)?,
+        to: time_param("to", &q.to)?,
+        date_field: q.date_field.as_deref().map(|f| date_field("date_field", f)).transpose()?,
+        include_deleted: q.include_deleted.unwrap_or(false),
+    };
+    let offset = q.offset.unwrap_or(0);
+    let window = RecordWindow { offset, limit, sort, descending };
+    let (records, total) = state.records.list(&p.project, &user, kind, &filter, window).await?;
+    let data: Vec<RecordView> = records.iter().map(|r| view(r, &user_id)).collect();
+    let has_more = offset + (data.len() as u64) < total;
+    Ok(axum::Json(serde_json::json!({"object": "list", "data": data, "total": total, "has_more": has_more}))
+        .into_response())
+}
+
+pub async fn create_record(
+    State(state): State<AppState>,
+    Admin(p): Admin,
+    Path((user_id, collection)): Path<(String, String)>,
+    V1Json(input): V1Json<RecordInput>,
+) -> Result<Response, Problem> {
+    let (kind, user) = (kind(&collection)?, user_key(&user_id)?);
+    let record = state.records.create(&p.project, &user, kind, input.into()).await?;
+    Ok(json_with_etag(StatusCode::CREATED, &view(&record, &user_id), record.version))
+}
+
+pub async fn get_record(
+    State(state): State<AppState>,
+    Admin(p): Admin,
+    Path((user_id, collection, id)): Path<(String, String, String)>,
+) -> Result<Response, Problem> {
+    let (kind, user) = (kind(&collection)?, user_key(&user_id)?);
+    let record = state.records.get(&p.project, &user, kind, &id).await?;
+    Ok(json_with_etag(StatusCode::OK, &view(&record, &user_id), record.version))
+}
+
+pub async fn update_record(
+    State(state): State<AppState>,
+    Admin(p): Admin,
+    Path((user_id, collection, id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    V1Json(input): V1Json<RecordInput>,
+) -> Result<Response, Problem> {
+    let (kind, user) = (kind(&collection)?, user_key(&user_id)?);
+    let expected = if_match(&headers)?;
+    let record = state.records.update(&p.project, &user, kind, &id, input.into(), expected).await?;
+    Ok(json_with_etag(StatusCode::OK, &view(&record, &user_id), record.version))
+}
+
+pub async fn delete_record(
+    State(state): State<AppState>,
+    Admin(p): Admin,
+    Path((user_id, collection, id)): Path<(String, String, String)>,
+) -> Result<Response, Problem> {
+    let (kind, user) = (kind(&collection)?, user_key(&user_id)?);
+    let record = state.records.delete(&p.project, &user, kind, &id).await?;
+    Ok(json_with_etag(StatusCode::OK, &view(&record, &user_id), record.version))
+}

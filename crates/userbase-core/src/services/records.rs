@@ -1,0 +1,166 @@
+//! Orders, payment methods and subscriptions of live users: create, read, update, soft delete, list.
+
+use std::sync::Arc;
+
+use crate::error::{DomainError, FieldErrors};
+use crate::patch::Patch;
+use crate::project::Project;
+use crate::record::{RecordFilter, RecordKind, RecordWindow, UserRecord};
+use crate::store::Store;
+use crate::time_util::now_utc;
+use crate::user::UserKey;
+
+use super::UserService;
+
+/// Fields of a record to create or change. `details` merges key by key; `null` deletes a key.
+#[derive(Debug, Clone, Default)]
+pub struct RecordPatch {
+    pub status: Option<String>,
+    pub delivery_status: Patch<String>,
+    pub details: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Most detail keys a record holds.
+const MAX_DETAIL_KEYS: usize = 50;
+
+#[derive(Clone)]
+pub struct RecordService {
+    store: Arc<dyn Store>,
+    users: UserService,
+}
+
+fn not_found() -> DomainError {
+    DomainError::NotFound { resource: "record" }
+}
+
+impl RecordPatch {
+    fn apply(self, kind: RecordKind, r: &mut UserRecord) -> Result<(), DomainError> {
+        let mut e = FieldErrors::new();
+        if let Some(status) = self.status {
+            if e.take(kind.check_status("status", &status)).is_some() {
+                r.status = status;
+            }
+        }
+        match self.delivery_status {
+            Patch::Keep => {}
+            Patch::Clear => r.delivery_status = None,
+            Patch::Set(s) => {
+                if e.take(kind.check_delivery_status(&s)).is_some() {
+                    r.delivery_status = Some(s);
+                }
+            }
+        }
+        for (k, v) in self.details {
+            if v.is_null() {
+                r.details.remove(&k);
+            } else {
+                r.details.insert(k, v);
+            }
+        }
+        if r.details.len() > MAX_DETAIL_KEYS {
+            e.push(crate::error::FieldError::new(
+                "details",
+                "too_many_keys",
+                format!("At most {MAX_DETAIL_KEYS} keys."),
+            ));
+        }
+        e.finish().map_err(DomainError::Invalid)
+    }
+}
+
+impl RecordService {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { users: UserService::new(store.clone()), store }
+    }
+
+    async fn owner(&self, project: &Project, user: &UserKey) -> Result<i64, DomainError> {
+        Ok(self.users.get(project, user).await?.numeric_id)
+    }
+
+    pub async fn create(
+        &self,
+        project: &Project,
+        user: &UserKey,
+        kind: RecordKind,
+        patch: RecordPatch,
+    ) -> Result<UserRecord, DomainError> {
+        let user_id = self.owner(project, user).await?;
+        let now = now_utc();
+        let mut record = UserRecord {
+            numeric_id: 0,
+            public_id: kind.new_public_id(),
+            project_id: project.id.clone(),
+            user_id,
+            kind,
+            status: kind.default_status().to_owned(),
+            delivery_status: None,
+            details: Default::default(),
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+            version: 1,
+        };
+        patch.apply(kind, &mut record)?;
+        Ok(self.store.insert_record(&record).await?)
+    }
+
+    /// A live record.
+    pub async fn get(
+        &self,
+        project: &Project,
+        user: &UserKey,
+        kind: RecordKind,
+        id: &str,
+    ) -> Result<UserRecord, DomainError> {
+        let user_id = self.owner(project, user).await?;
+        match self.store.find_record(&project.id, user_id, kind, id).await? {
+            Some(r) if r.deleted_at.is_none() => Ok(r),
+            _ => Err(not_found()),
+        }
+    }
+
+    pub async fn update(
+        &self,
+        project: &Project,
+        user: &UserKey,
+        kind: RecordKind,
+        id: &str,
+        patch: RecordPatch,
+        expected_version: Option<i64>,
+    ) -> Result<UserRecord, DomainError> {
+        let mut record = self.get(project, user, kind, id).await?;
+        if expected_version.is_some_and(|v| v != record.version) {
+            return Err(DomainError::PreconditionFailed);
+        }
+        patch.apply(kind, &mut record)?;
+        record.updated_at = now_utc();
+        Ok(self.store.update_record(&record).await?)
+    }
+
+    /// Soft delete: the record stays, listed only with `include_deleted`.
+    pub async fn delete(
+        &self,
+        project: &Project,
+        user: &UserKey,
+        kind: RecordKind,
+        id: &str,
+    ) -> Result<UserRecord, DomainError> {
+        let mut record = self.get(project, user, kind, id).await?;
+        let now = now_utc();
+        record.deleted_at = Some(now);
+        record.updated_at = now;
+        Ok(self.store.update_record(&record).await?)
+    }
+
+    pub async fn list(
+        &self,
+        project: &Project,
+        user: &UserKey,
+        kind: RecordKind,
+        filter: &RecordFilter,
+        window: RecordWindow,
+    ) -> Result<(Vec<UserRecord>, u64), DomainError> {
+        let user_id = self.owner(project, user).await?;
+        Ok(self.store.list_records(&project.id, user_id, kind, filter, window).await?)
+    }
+}

@@ -1,0 +1,129 @@
+//! User record rows (orders, payment methods, subscriptions), SQL, and their half of the shared store body.
+
+use sqlx::types::Json;
+use userbase_core::ids::ProjectId;
+use userbase_core::record::{RecordDateField, RecordFilter, RecordKind, UserRecord};
+use userbase_core::store::StoreError;
+
+use crate::db_time::DbTime;
+
+pub const RECORD_COLUMNS: &str = "id, project_id, user_id, public_id, kind, status, delivery_status, details, \
+    created_at, updated_at, deleted_at, version";
+
+#[derive(sqlx::FromRow)]
+pub struct RecordRow {
+    pub id: i64,
+    pub project_id: String,
+    pub user_id: i64,
+    pub public_id: String,
+    pub kind: String,
+    pub status: String,
+    pub delivery_status: Option<String>,
+    pub details: Json<serde_json::Map<String, serde_json::Value>>,
+    pub created_at: DbTime,
+    pub updated_at: DbTime,
+    pub deleted_at: Option<DbTime>,
+    pub version: i64,
+}
+
+impl TryFrom<RecordRow> for UserRecord {
+    type Error = StoreError;
+
+    fn try_from(r: RecordRow) -> Result<Self, StoreError> {
+        Ok(UserRecord {
+            numeric_id: r.id,
+            public_id: r.public_id,
+            project_id: ProjectId::from_stored(r.project_id),
+            user_id: r.user_id,
+            kind: RecordKind::parse(&r.kind).ok_or_else(|| StoreError::Backend("stored record kind".into()))?,
+            status: r.status,
+            delivery_status: r.delivery_status,
+            details: r.details.0,
+            created_at: r.created_at.0,
+            updated_at: r.updated_at.0,
+            deleted_at: r.deleted_at.map(|t| t.0),
+            version: r.version,
+        })
+    }
+}
+
+pub fn date_column(field: RecordDateField) -> &'static str {
+    match field {
+        RecordDateField::Created => "created_at",
+        RecordDateField::Updated => "updated_at",
+    }
+}
+
+/// Appends the list conditions of a record filter.
+pub fn push_record_conditions<'a, DB>(
+    qb: &mut sqlx::QueryBuilder<'a, DB>,
+    project: &'a str,
+    user_id: i64,
+    kind: RecordKind,
+    filter: &'a RecordFilter,
+) where
+    DB: sqlx::Database,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    DbTime: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    qb.push(" WHERE project_id = ").push_bind(project);
+    qb.push(" AND user_id = ").push_bind(user_id);
+    qb.push(" AND kind = ").push_bind(kind.as_str());
+    if !filter.include_deleted {
+        qb.push(" AND deleted_at IS NULL");
+    }
+    for (column, values) in [("status", &filter.statuses), ("delivery_status", &filter.delivery_statuses)] {
+        if !values.is_empty() {
+            qb.push(format!(" AND {column} IN ("));
+            let mut list = qb.separated(", ");
+            for v in values {
+                list.push_bind(v.as_str());
+            }
+            qb.push(")");
+        }
+    }
+    let column = date_column(filter.date_field.unwrap_or(RecordDateField::Created));
+    if let Some(from) = filter.from {
+        qb.push(format!(" AND {column} >= ")).push_bind(DbTime(from));
+    }
+    if let Some(to) = filter.to {
+        qb.push(format!(" AND {column} <= ")).push_bind(DbTime(to));
+    }
+}
+
+/// The record methods of `Store`, as inherent methods of a backend type (see `impl_sql_store!`).
+macro_rules! impl_sql_records {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            async fn record_list(
+                &self,
+                project: &userbase_core::ids::ProjectId,
+                user_id: i64,
+                kind: userbase_core::record::RecordKind,
+                filter: &userbase_core::record::RecordFilter,
+                window: userbase_core::record::RecordWindow,
+            ) -> Result<(Vec<userbase_core::record::UserRecord>, u64), userbase_core::store::StoreError> {
+                use crate::sql_store::store_error;
+                let mut count = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) FROM user_records");
+                crate::records::push_record_conditions(&mut count, project.as_str(), user_id, kind, filter);
+                let (total,): (i64,) = count.build_query_as().fetch_one(&self.reader).await.map_err(store_error)?;
+                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT ");
+                qb.push(crate::records::RECORD_COLUMNS).push(" FROM user_records");
+                crate::records::push_record_conditions(&mut qb, project.as_str(), user_id, kind, filter);
+                let dir = if window.descending { " DESC" } else { " ASC" };
+                qb.push(format!(" ORDER BY {}{dir}, id{dir}", crate::records::date_column(window.sort)));
+                qb.push(" LIMIT ").push_bind(i64::from(window.limit));
+                qb.push(" OFFSET ").push_bind(i64::try_from(window.offset).unwrap_or(i64::MAX));
+                let rows = qb
+                    .build_query_as::<crate::records::RecordRow>()
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err(store_error)?;
+                let records = rows.into_iter().map(TryInto::try_into).collect::<Result<Vec<_>, _>>()?;
+                Ok((records, total.max(0) as u64))
+            }
+        }
+    };
+}
+pub(crate) use impl_sql_records;
