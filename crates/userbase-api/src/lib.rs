@@ -17,7 +17,8 @@ use std::sync::Arc;
 use axum::Router;
 use userbase_core::idempotency::IdempotencyService;
 use userbase_core::services::{
-    AddressService, BulkService, KeyService, OrganizationService, ProjectService, RecordService, UserService,
+    AddressService, BulkService, KeyService, OrganizationService, PricingService, ProjectService, RecordService,
+    UserService,
 };
 use userbase_core::store::Store;
 
@@ -38,6 +39,7 @@ pub struct AppState {
     pub projects: ProjectService,
     pub organizations: OrganizationService,
     pub records: RecordService,
+    pub pricing: PricingService,
 }
 
 impl AppState {
@@ -53,6 +55,7 @@ impl AppState {
             projects: ProjectService::new(store.clone()),
             organizations: OrganizationService::new(store.clone()),
             records: RecordService::new(store.clone()),
+            pricing: PricingService::new(store.clone()),
             store,
         }
     }

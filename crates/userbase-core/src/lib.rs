@@ -11,6 +11,7 @@ pub mod ids;
 pub mod organization;
 pub mod page;
 pub mod patch;
+pub mod pricing;
 pub mod project;
 pub mod record;
 pub mod services;

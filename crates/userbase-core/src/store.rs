@@ -270,4 +270,20 @@ pub trait Store: Send + Sync + 'static {
         filter: &crate::record::RecordFilter,
         window: crate::record::RecordWindow,
     ) -> Result<(Vec<crate::record::UserRecord>, u64), StoreError>;
+
+    /// Stores pricing items of a user; an item for a target that already has one replaces it. One
+    /// transaction.
+    async fn put_pricing(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        items: &[crate::pricing::PricingItem],
+    ) -> Result<(), StoreError>;
+    async fn list_pricing(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+    ) -> Result<Vec<crate::pricing::PricingItem>, StoreError>;
+    /// Removes all pricing of a user; how many items there were.
+    async fn delete_pricing(&self, project: &ProjectId, user_id: i64) -> Result<u64, StoreError>;
 }

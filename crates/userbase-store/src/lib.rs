@@ -7,6 +7,7 @@ mod db_time;
 mod filter_sql;
 mod organizations;
 mod postgres;
+mod pricing;
 mod records;
 mod rows;
 mod sql;

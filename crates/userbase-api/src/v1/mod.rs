@@ -10,6 +10,7 @@ pub mod idempotency;
 mod keys;
 mod me;
 mod organizations;
+mod pricing;
 mod problem;
 mod project;
 mod records;
@@ -44,6 +45,10 @@ pub fn routes() -> Router<AppState> {
             axum::routing::put(organizations::put_member).delete(organizations::remove_member),
         )
         .route("/users/{id}/organizations", get(organizations::list_user_organizations))
+        .route(
+            "/users/{id}/pricing",
+            get(pricing::list_pricing).post(pricing::put_pricing).delete(pricing::delete_pricing),
+        )
         .route("/users/{id}/{collection}", get(records::list_records).post(records::create_record))
         .route(
             "/users/{id}/{collection}/{record_id}",

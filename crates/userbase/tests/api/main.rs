@@ -19,6 +19,7 @@ mod gigs_users;
 mod health;
 mod keys_api;
 mod organizations;
+mod pricing;
 mod records;
 mod tenancy;
 mod users_addresses;
