@@ -107,14 +107,7 @@ impl Compiler {
         match filter {
             Filter::And(parts) | Filter::Or(parts) => {
                 let joiner = if matches!(filter, Filter::And(_)) { " AND " } else { " OR " };
-                qb.push("(");
-                for (i, part) in parts.iter().enumerate() {
-                    if i > 0 {
-                        qb.push(joiner);
-                    }
-                    self.push(qb, part);
-                }
-                qb.push(")");
+                push_joined(qb, parts, joiner, |qb, part| self.push(qb, part));
             }
             Filter::Not(inner) => {
                 qb.push("(NOT ");
@@ -176,14 +169,7 @@ impl Compiler {
         match filter {
             ElementFilter::And(parts) | ElementFilter::Or(parts) => {
                 let joiner = if matches!(filter, ElementFilter::And(_)) { " AND " } else { " OR " };
-                qb.push("(");
-                for (i, part) in parts.iter().enumerate() {
-                    if i > 0 {
-                        qb.push(joiner);
-                    }
-                    self.push_element(qb, part);
-                }
-                qb.push(")");
+                push_joined(qb, parts, joiner, |qb, part| self.push_element(qb, part));
             }
             ElementFilter::Not(inner) => {
                 qb.push("(NOT ");
@@ -303,6 +289,23 @@ impl Compiler {
             }
         }
     }
+}
+
+/// `(a JOINER b JOINER c)`, each part written by `push`.
+fn push_joined<'a, DB: Database, T>(
+    qb: &mut QueryBuilder<'a, DB>,
+    parts: &'a [T],
+    joiner: &str,
+    mut push: impl FnMut(&mut QueryBuilder<'a, DB>, &'a T),
+) {
+    qb.push("(");
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            qb.push(joiner);
+        }
+        push(qb, part);
+    }
+    qb.push(")");
 }
 
 fn scalar_column(attr: &Scalar) -> &'static str {

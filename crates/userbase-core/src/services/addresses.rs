@@ -31,10 +31,6 @@ impl AddressService {
         Self { users: UserService::new(store.clone()), store }
     }
 
-    async fn owner(&self, project: &Project, user: &UserKey) -> Result<i64, DomainError> {
-        Ok(self.users.get(project, user).await?.numeric_id)
-    }
-
     /// Creates an address from `fields` applied to a blank one; the type is required.
     pub async fn create(
         &self,
@@ -45,7 +41,7 @@ impl AddressService {
         let Some(address_type) = fields.address_type else {
             return Err(DomainError::invalid("type", "required", "An address needs a type."));
         };
-        let user_id = self.owner(project, user).await?;
+        let user_id = self.users.live_id(project, user).await?;
         if self.store.list_addresses(&project.id, user_id, None).await?.len() >= MAX_ADDRESSES_PER_USER {
             return Err(DomainError::invalid(
                 "addresses",
@@ -73,12 +69,12 @@ impl AddressService {
         user: &UserKey,
         of_type: Option<AddressType>,
     ) -> Result<Vec<Address>, DomainError> {
-        let user_id = self.owner(project, user).await?;
+        let user_id = self.users.live_id(project, user).await?;
         Ok(self.store.list_addresses(&project.id, user_id, of_type).await?)
     }
 
     pub async fn get(&self, project: &Project, user: &UserKey, key: &AddressKey) -> Result<Address, DomainError> {
-        let user_id = self.owner(project, user).await?;
+        let user_id = self.users.live_id(project, user).await?;
         self.store.find_address(&project.id, user_id, key).await?.ok_or_else(not_found)
     }
 
@@ -91,7 +87,7 @@ impl AddressService {
         patch: AddressPatch,
         expected_version: Option<i64>,
     ) -> Result<Address, DomainError> {
-        let user_id = self.owner(project, user).await?;
+        let user_id = self.users.live_id(project, user).await?;
         let mut address = self.store.find_address(&project.id, user_id, key).await?.ok_or_else(not_found)?;
         if expected_version.is_some_and(|v| v != address.version) {
             return Err(DomainError::PreconditionFailed);
@@ -103,7 +99,7 @@ impl AddressService {
 
     /// Deletes an address for good and returns it as it was.
     pub async fn delete(&self, project: &Project, user: &UserKey, key: &AddressKey) -> Result<Address, DomainError> {
-        let user_id = self.owner(project, user).await?;
+        let user_id = self.users.live_id(project, user).await?;
         let address = self.store.find_address(&project.id, user_id, key).await?.ok_or_else(not_found)?;
         if !self.store.delete_address(&project.id, user_id, address.numeric_id).await? {
             return Err(not_found());

@@ -34,7 +34,7 @@ impl PricingService {
         if items.is_empty() {
             return Err(DomainError::invalid("categories", "required", "Give categories, products or both."));
         }
-        let user_id = self.users.get(project, user).await?.numeric_id;
+        let user_id = self.users.live_id(project, user).await?;
         self.store.put_pricing(&project.id, user_id, &items).await?;
         let all = self.store.list_pricing(&project.id, user_id).await?;
         if all.len() > MAX_PRICING_ITEMS {
@@ -48,12 +48,12 @@ impl PricingService {
     }
 
     pub async fn list(&self, project: &Project, user: &UserKey) -> Result<Vec<PricingItem>, DomainError> {
-        let user_id = self.users.get(project, user).await?.numeric_id;
+        let user_id = self.users.live_id(project, user).await?;
         Ok(self.store.list_pricing(&project.id, user_id).await?)
     }
 
     pub async fn clear(&self, project: &Project, user: &UserKey) -> Result<u64, DomainError> {
-        let user_id = self.users.get(project, user).await?.numeric_id;
+        let user_id = self.users.live_id(project, user).await?;
         Ok(self.store.delete_pricing(&project.id, user_id).await?)
     }
 }

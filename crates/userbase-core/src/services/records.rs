@@ -73,10 +73,6 @@ impl RecordService {
         Self { users: UserService::new(store.clone()), store }
     }
 
-    async fn owner(&self, project: &Project, user: &UserKey) -> Result<i64, DomainError> {
-        Ok(self.users.get(project, user).await?.numeric_id)
-    }
-
     pub async fn create(
         &self,
         project: &Project,
@@ -84,7 +80,7 @@ impl RecordService {
         kind: RecordKind,
         patch: RecordPatch,
     ) -> Result<UserRecord, DomainError> {
-        let user_id = self.owner(project, user).await?;
+        let user_id = self.users.live_id(project, user).await?;
         let now = now_utc();
         let mut record = UserRecord {
             numeric_id: 0,
@@ -112,7 +108,7 @@ impl RecordService {
         kind: RecordKind,
         id: &str,
     ) -> Result<UserRecord, DomainError> {
-        let user_id = self.owner(project, user).await?;
+        let user_id = self.users.live_id(project, user).await?;
         match self.store.find_record(&project.id, user_id, kind, id).await? {
             Some(r) if r.deleted_at.is_none() => Ok(r),
             _ => Err(not_found()),
@@ -160,7 +156,7 @@ impl RecordService {
         filter: &RecordFilter,
         window: RecordWindow,
     ) -> Result<(Vec<UserRecord>, u64), DomainError> {
-        let user_id = self.owner(project, user).await?;
+        let user_id = self.users.live_id(project, user).await?;
         Ok(self.store.list_records(&project.id, user_id, kind, filter, window).await?)
     }
 }

@@ -167,6 +167,11 @@ impl UserService {
         Ok(self.store.count_users(&project.id, filter).await?)
     }
 
+    /// The integer id of a live user, for the records a user owns (addresses, orders, pricing...).
+    pub async fn live_id(&self, project: &Project, key: &UserKey) -> Result<i64, DomainError> {
+        Ok(self.get(project, key).await?.numeric_id)
+    }
+
     /// The integer id of a user of the project, deleted or not; for turning an id cursor into a position.
     pub async fn position_of(&self, project: &Project, key: &UserKey) -> Result<Option<i64>, DomainError> {
         Ok(self.store.find_user(&project.id, key).await?.map(|u| u.numeric_id))
