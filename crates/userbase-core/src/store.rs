@@ -116,32 +116,47 @@ pub struct StoredKey {
     pub project: Project,
 }
 
+/// Projects (tenants) and their settings.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// Succeeds when the database answers.
-    async fn ping(&self) -> Result<(), StoreError>;
-
+pub trait ProjectStore: Send + Sync {
     async fn insert_project(&self, project: &Project) -> Result<(), StoreError>;
+
     async fn get_project(&self, id: &ProjectId) -> Result<Option<Project>, StoreError>;
+
     async fn list_projects(&self) -> Result<Vec<Project>, StoreError>;
+
     /// Writes a project's name and settings.
     async fn update_project(&self, project: &Project) -> Result<(), StoreError>;
+}
 
+/// API keys, found by id; only hashes of secrets are stored.
+#[async_trait]
+pub trait KeyStore: Send + Sync {
     async fn insert_key(&self, key: &ApiKey, hash: &SecretHash) -> Result<(), StoreError>;
+
     async fn find_key(&self, id: &KeyId) -> Result<Option<StoredKey>, StoreError>;
+
     async fn list_keys(&self, project: &ProjectId) -> Result<Vec<ApiKey>, StoreError>;
+
     /// Sets `last_used_at` to `at` unless it is already newer than `stale_before`.
     async fn touch_key(&self, id: &KeyId, at: OffsetDateTime, stale_before: OffsetDateTime) -> Result<(), StoreError>;
+
     /// Sets `revoked_at` unless already set; `None` when there is no such key.
     async fn revoke_key(&self, id: &KeyId, at: OffsetDateTime) -> Result<Option<ApiKey>, StoreError>;
+}
 
+/// Users, their external refs and the uniqueness rules on them.
+#[async_trait]
+pub trait UserStore: Send + Sync {
     /// Inserts a user and its external refs in one transaction. A human-id collision is retried with a
     /// fresh one; other uniqueness violations give `Conflict`.
     async fn insert_user(&self, user: &NewUserRecord) -> Result<User, StoreError>;
+
     /// Inserts many users in one transaction, each on its own terms: a record that would break a
     /// uniqueness rule is left out (its outcome says which), the others are inserted. Human-id collisions
     /// are retried. Outcomes are in record order.
     async fn insert_users(&self, records: &[NewUserRecord]) -> Result<Vec<InsertOutcome>, StoreError>;
+
     /// The live users of the project whose `key` is one of `values`.
     async fn find_users_by(
         &self,
@@ -149,13 +164,17 @@ pub trait Store: Send + Sync + 'static {
         key: &UpsertKey,
         values: &[String],
     ) -> Result<Vec<User>, StoreError>;
+
     /// Finds a user of the project by any of its ids, deleted or not.
     async fn find_user(&self, project: &ProjectId, key: &UserKey) -> Result<Option<User>, StoreError>;
+
     /// Writes every mutable field of `user` if the stored version is still `user.version`; the stored
     /// version becomes `user.version + 1`. External refs are replaced in the same transaction.
     async fn update_user(&self, user: &User, claims: UniqueClaims) -> Result<User, StoreError>;
+
     /// How many users match the filter.
     async fn count_users(&self, project: &ProjectId, filter: &UserFilter) -> Result<u64, StoreError>;
+
     /// A page of users, newest first.
     async fn list_users(
         &self,
@@ -163,10 +182,15 @@ pub trait Store: Send + Sync + 'static {
         filter: &UserFilter,
         page: PageRequest,
     ) -> Result<Page<User>, StoreError>;
+}
 
+/// Addresses of users.
+#[async_trait]
+pub trait AddressStore: Send + Sync {
     /// Inserts an address; when it is the default of its type, the user's other addresses of that type stop
     /// being default, in the same transaction.
     async fn insert_address(&self, address: &NewAddressRecord) -> Result<Address, StoreError>;
+
     /// A user's addresses, oldest first, optionally of one type.
     async fn list_addresses(
         &self,
@@ -174,18 +198,132 @@ pub trait Store: Send + Sync + 'static {
         user_id: i64,
         of_type: Option<AddressType>,
     ) -> Result<Vec<Address>, StoreError>;
+
     async fn find_address(
         &self,
         project: &ProjectId,
         user_id: i64,
         key: &AddressKey,
     ) -> Result<Option<Address>, StoreError>;
+
     /// Writes every field if the stored version is still `address.version` (else `VersionMismatch`), with
     /// the same default-per-type rule as `insert_address`.
     async fn update_address(&self, address: &Address) -> Result<Address, StoreError>;
+
     /// Deletes an address; false when there was none.
     async fn delete_address(&self, project: &ProjectId, user_id: i64, address_id: i64) -> Result<bool, StoreError>;
+}
 
+/// Organizations and memberships.
+#[async_trait]
+pub trait OrganizationStore: Send + Sync {
+    async fn insert_organization(
+        &self,
+        org: &NewOrganizationRecord,
+    ) -> Result<crate::organization::Organization, StoreError>;
+
+    async fn find_organization(
+        &self,
+        project: &ProjectId,
+        key: &crate::organization::OrganizationKey,
+    ) -> Result<Option<crate::organization::Organization>, StoreError>;
+
+    /// Writes the fields if the stored version is still `org.version`.
+    async fn update_organization(
+        &self,
+        org: &crate::organization::Organization,
+    ) -> Result<crate::organization::Organization, StoreError>;
+
+    /// Deletes an organization (memberships go with it; children and users keep no reference).
+    async fn delete_organization(&self, project: &ProjectId, id: i64) -> Result<bool, StoreError>;
+
+    /// Newest first, after the organization with integer id `after`; whether more follow.
+    async fn list_organizations(
+        &self,
+        project: &ProjectId,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<(Vec<crate::organization::Organization>, bool), StoreError>;
+
+    /// Adds a membership or changes its role.
+    async fn put_membership(
+        &self,
+        project: &ProjectId,
+        organization_id: i64,
+        user_id: i64,
+        role: &str,
+        now: OffsetDateTime,
+    ) -> Result<crate::organization::Membership, StoreError>;
+
+    async fn delete_membership(
+        &self,
+        project: &ProjectId,
+        organization_id: i64,
+        user_id: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// Memberships of an organization or of a user (or both), oldest first.
+    async fn list_memberships(
+        &self,
+        project: &ProjectId,
+        organization_id: Option<i64>,
+        user_id: Option<i64>,
+    ) -> Result<Vec<crate::organization::Membership>, StoreError>;
+}
+
+/// Orders, payment methods and subscriptions of users.
+#[async_trait]
+pub trait RecordStore: Send + Sync {
+    async fn insert_record(&self, record: &crate::record::UserRecord) -> Result<crate::record::UserRecord, StoreError>;
+
+    /// A record of a user, deleted or not.
+    async fn find_record(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        kind: crate::record::RecordKind,
+        public_id: &str,
+    ) -> Result<Option<crate::record::UserRecord>, StoreError>;
+
+    /// Writes status, delivery status, details, timestamps if the version is unchanged.
+    async fn update_record(&self, record: &crate::record::UserRecord) -> Result<crate::record::UserRecord, StoreError>;
+
+    /// A window of a user's records of a kind, and how many match the filter in all.
+    async fn list_records(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        kind: crate::record::RecordKind,
+        filter: &crate::record::RecordFilter,
+        window: crate::record::RecordWindow,
+    ) -> Result<(Vec<crate::record::UserRecord>, u64), StoreError>;
+}
+
+/// Pricing of users.
+#[async_trait]
+pub trait PricingStore: Send + Sync {
+    /// Stores pricing items of a user; an item for a target that already has one replaces it. One
+    /// transaction.
+    async fn put_pricing(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        items: &[crate::pricing::PricingItem],
+    ) -> Result<(), StoreError>;
+
+    async fn list_pricing(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+    ) -> Result<Vec<crate::pricing::PricingItem>, StoreError>;
+
+    /// Removes all pricing of a user; how many items there were.
+    async fn delete_pricing(&self, project: &ProjectId, user_id: i64) -> Result<u64, StoreError>;
+}
+
+/// Idempotency-key records.
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
     /// Claims `key` for a request with `hash` unless a record newer than `expired_before` holds it (an
     /// older one is replaced). Atomic: of concurrent claims, one wins.
     async fn claim_idempotency_key(
@@ -196,94 +334,32 @@ pub trait Store: Send + Sync + 'static {
         now: OffsetDateTime,
         expired_before: OffsetDateTime,
     ) -> Result<IdempotencyClaim, StoreError>;
+
     async fn complete_idempotency_key(
         &self,
         project: &ProjectId,
         key: &str,
         response: &crate::idempotency::StoredResponse,
     ) -> Result<(), StoreError>;
+
     async fn release_idempotency_key(&self, project: &ProjectId, key: &str) -> Result<(), StoreError>;
+}
 
-    async fn insert_organization(
-        &self,
-        org: &NewOrganizationRecord,
-    ) -> Result<crate::organization::Organization, StoreError>;
-    async fn find_organization(
-        &self,
-        project: &ProjectId,
-        key: &crate::organization::OrganizationKey,
-    ) -> Result<Option<crate::organization::Organization>, StoreError>;
-    /// Writes the fields if the stored version is still `org.version`.
-    async fn update_organization(
-        &self,
-        org: &crate::organization::Organization,
-    ) -> Result<crate::organization::Organization, StoreError>;
-    /// Deletes an organization (memberships go with it; children and users keep no reference).
-    async fn delete_organization(&self, project: &ProjectId, id: i64) -> Result<bool, StoreError>;
-    /// Newest first, after the organization with integer id `after`; whether more follow.
-    async fn list_organizations(
-        &self,
-        project: &ProjectId,
-        after: Option<i64>,
-        limit: u32,
-    ) -> Result<(Vec<crate::organization::Organization>, bool), StoreError>;
-    /// Adds a membership or changes its role.
-    async fn put_membership(
-        &self,
-        project: &ProjectId,
-        organization_id: i64,
-        user_id: i64,
-        role: &str,
-        now: OffsetDateTime,
-    ) -> Result<crate::organization::Membership, StoreError>;
-    async fn delete_membership(
-        &self,
-        project: &ProjectId,
-        organization_id: i64,
-        user_id: i64,
-    ) -> Result<bool, StoreError>;
-    /// Memberships of an organization or of a user (or both), oldest first.
-    async fn list_memberships(
-        &self,
-        project: &ProjectId,
-        organization_id: Option<i64>,
-        user_id: Option<i64>,
-    ) -> Result<Vec<crate::organization::Membership>, StoreError>;
-
-    async fn insert_record(&self, record: &crate::record::UserRecord) -> Result<crate::record::UserRecord, StoreError>;
-    /// A record of a user, deleted or not.
-    async fn find_record(
-        &self,
-        project: &ProjectId,
-        user_id: i64,
-        kind: crate::record::RecordKind,
-        public_id: &str,
-    ) -> Result<Option<crate::record::UserRecord>, StoreError>;
-    /// Writes status, delivery status, details, timestamps if the version is unchanged.
-    async fn update_record(&self, record: &crate::record::UserRecord) -> Result<crate::record::UserRecord, StoreError>;
-    /// A window of a user's records of a kind, and how many match the filter in all.
-    async fn list_records(
-        &self,
-        project: &ProjectId,
-        user_id: i64,
-        kind: crate::record::RecordKind,
-        filter: &crate::record::RecordFilter,
-        window: crate::record::RecordWindow,
-    ) -> Result<(Vec<crate::record::UserRecord>, u64), StoreError>;
-
-    /// Stores pricing items of a user; an item for a target that already has one replaces it. One
-    /// transaction.
-    async fn put_pricing(
-        &self,
-        project: &ProjectId,
-        user_id: i64,
-        items: &[crate::pricing::PricingItem],
-    ) -> Result<(), StoreError>;
-    async fn list_pricing(
-        &self,
-        project: &ProjectId,
-        user_id: i64,
-    ) -> Result<Vec<crate::pricing::PricingItem>, StoreError>;
-    /// Removes all pricing of a user; how many items there were.
-    async fn delete_pricing(&self, project: &ProjectId, user_id: i64) -> Result<u64, StoreError>;
+/// The whole store: every resource on one database. Both backends implement all of it.
+#[async_trait]
+pub trait Store:
+    ProjectStore
+    + KeyStore
+    + UserStore
+    + AddressStore
+    + OrganizationStore
+    + RecordStore
+    + PricingStore
+    + IdempotencyStore
+    + Send
+    + Sync
+    + 'static
+{
+    /// Succeeds when the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
 }

@@ -298,8 +298,11 @@ macro_rules! impl_sql_addresses {
                 }
                 Ok(())
             }
+        }
 
-            async fn address_insert(
+        #[async_trait::async_trait]
+        impl userbase_core::store::AddressStore for $store {
+            async fn insert_address(
                 &self,
                 rec: &userbase_core::store::NewAddressRecord,
             ) -> Result<userbase_core::address::Address, userbase_core::store::StoreError> {
@@ -320,7 +323,7 @@ macro_rules! impl_sql_addresses {
                 row.try_into()
             }
 
-            async fn address_update(
+            async fn update_address(
                 &self,
                 a: &userbase_core::address::Address,
             ) -> Result<userbase_core::address::Address, userbase_core::store::StoreError> {
@@ -341,7 +344,7 @@ macro_rules! impl_sql_addresses {
                 row.try_into()
             }
 
-            async fn address_list(
+            async fn list_addresses(
                 &self,
                 project: &userbase_core::ids::ProjectId,
                 user_id: i64,
@@ -368,7 +371,7 @@ macro_rules! impl_sql_addresses {
                 rows.into_iter().map(TryInto::try_into).collect()
             }
 
-            async fn address_find(
+            async fn find_address(
                 &self,
                 project: &userbase_core::ids::ProjectId,
                 user_id: i64,
@@ -397,7 +400,7 @@ macro_rules! impl_sql_addresses {
                 row.map(TryInto::try_into).transpose()
             }
 
-            async fn address_delete(
+            async fn delete_address(
                 &self,
                 project: &userbase_core::ids::ProjectId,
                 user_id: i64,

@@ -220,6 +220,102 @@ macro_rules! impl_sql_organizations {
                 rows.into_iter().map(TryInto::try_into).collect()
             }
         }
+
+        #[async_trait::async_trait]
+        impl userbase_core::store::OrganizationStore for $store {
+            async fn insert_organization(
+                &self,
+                org: &userbase_core::store::NewOrganizationRecord,
+            ) -> Result<userbase_core::organization::Organization, userbase_core::store::StoreError> {
+                self.organization_insert(org).await
+            }
+
+            async fn find_organization(
+                &self,
+                project: &userbase_core::ids::ProjectId,
+                key: &userbase_core::organization::OrganizationKey,
+            ) -> Result<Option<userbase_core::organization::Organization>, userbase_core::store::StoreError> {
+                self.organization_by_id(project, key).await
+            }
+
+            async fn update_organization(
+                &self,
+                org: &userbase_core::organization::Organization,
+            ) -> Result<userbase_core::organization::Organization, userbase_core::store::StoreError> {
+                self.organization_update(org).await
+            }
+
+            async fn delete_organization(
+                &self,
+                project: &userbase_core::ids::ProjectId,
+                id: i64,
+            ) -> Result<bool, userbase_core::store::StoreError> {
+                let done = sqlx::query(crate::organizations::DELETE_ORGANIZATION)
+                    .bind(project.as_str())
+                    .bind(id)
+                    .execute(&self.writer)
+                    .await
+                    .map_err(crate::sql_store::store_error)?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn list_organizations(
+                &self,
+                project: &userbase_core::ids::ProjectId,
+                after: Option<i64>,
+                limit: u32,
+            ) -> Result<(Vec<userbase_core::organization::Organization>, bool), userbase_core::store::StoreError> {
+                self.organization_page(project, after, limit).await
+            }
+
+            async fn put_membership(
+                &self,
+                project: &userbase_core::ids::ProjectId,
+                organization_id: i64,
+                user_id: i64,
+                role: &str,
+                now: time::OffsetDateTime,
+            ) -> Result<userbase_core::organization::Membership, userbase_core::store::StoreError> {
+                sqlx::query(crate::organizations::PUT_MEMBERSHIP)
+                    .bind(organization_id)
+                    .bind(user_id)
+                    .bind(project.as_str())
+                    .bind(role)
+                    .bind(crate::db_time::DbTime(now))
+                    .execute(&self.writer)
+                    .await
+                    .map_err(crate::sql_store::store_error)?;
+                self.membership_list(project, Some(organization_id), Some(user_id))
+                    .await?
+                    .pop()
+                    .ok_or_else(|| userbase_core::store::StoreError::Backend("membership vanished".into()))
+            }
+
+            async fn delete_membership(
+                &self,
+                project: &userbase_core::ids::ProjectId,
+                organization_id: i64,
+                user_id: i64,
+            ) -> Result<bool, userbase_core::store::StoreError> {
+                let done = sqlx::query(crate::organizations::DELETE_MEMBERSHIP)
+                    .bind(project.as_str())
+                    .bind(organization_id)
+                    .bind(user_id)
+                    .execute(&self.writer)
+                    .await
+                    .map_err(crate::sql_store::store_error)?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn list_memberships(
+                &self,
+                project: &userbase_core::ids::ProjectId,
+                organization_id: Option<i64>,
+                user_id: Option<i64>,
+            ) -> Result<Vec<userbase_core::organization::Membership>, userbase_core::store::StoreError> {
+                self.membership_list(project, organization_id, user_id).await
+            }
+        }
     };
 }
 pub(crate) use impl_sql_organizations;

@@ -124,6 +124,93 @@ macro_rules! impl_sql_records {
                 Ok((records, total.max(0) as u64))
             }
         }
+
+        #[async_trait::async_trait]
+        impl userbase_core::store::RecordStore for $store {
+            async fn insert_record(
+                &self,
+                r: &userbase_core::record::UserRecord,
+            ) -> Result<userbase_core::record::UserRecord, userbase_core::store::StoreError> {
+                let sql = format!(
+                    "INSERT INTO user_records (project_id, user_id, public_id, kind, status, delivery_status, details, \
+                     created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {}",
+                    crate::records::RECORD_COLUMNS
+                );
+                let row = sqlx::query_as::<_, crate::records::RecordRow>(&sql)
+                    .bind(r.project_id.as_str())
+                    .bind(r.user_id)
+                    .bind(r.public_id.as_str())
+                    .bind(r.kind.as_str())
+                    .bind(r.status.as_str())
+                    .bind(r.delivery_status.as_deref())
+                    .bind(sqlx::types::Json(&r.details))
+                    .bind(crate::db_time::DbTime(r.created_at))
+                    .bind(crate::db_time::DbTime(r.updated_at))
+                    .fetch_one(&self.writer)
+                    .await
+                    .map_err(crate::sql_store::store_error)?;
+                row.try_into()
+            }
+
+            async fn find_record(
+                &self,
+                project: &userbase_core::ids::ProjectId,
+                user_id: i64,
+                kind: userbase_core::record::RecordKind,
+                public_id: &str,
+            ) -> Result<Option<userbase_core::record::UserRecord>, userbase_core::store::StoreError> {
+                let sql = format!(
+                    "SELECT {} FROM user_records WHERE project_id = $1 AND user_id = $2 AND kind = $3 AND public_id = $4",
+                    crate::records::RECORD_COLUMNS
+                );
+                let row = sqlx::query_as::<_, crate::records::RecordRow>(&sql)
+                    .bind(project.as_str())
+                    .bind(user_id)
+                    .bind(kind.as_str())
+                    .bind(public_id)
+                    .fetch_optional(&self.reader)
+                    .await
+                    .map_err(crate::sql_store::store_error)?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn update_record(
+                &self,
+                r: &userbase_core::record::UserRecord,
+            ) -> Result<userbase_core::record::UserRecord, userbase_core::store::StoreError> {
+                let sql = format!(
+                    "UPDATE user_records SET status = $3, delivery_status = $4, details = $5, updated_at = $6, \
+                     deleted_at = $7, version = version + 1 WHERE project_id = $1 AND id = $2 AND version = $8 \
+                     RETURNING {}",
+                    crate::records::RECORD_COLUMNS
+                );
+                let row = sqlx::query_as::<_, crate::records::RecordRow>(&sql)
+                    .bind(r.project_id.as_str())
+                    .bind(r.numeric_id)
+                    .bind(r.status.as_str())
+                    .bind(r.delivery_status.as_deref())
+                    .bind(sqlx::types::Json(&r.details))
+                    .bind(crate::db_time::DbTime(r.updated_at))
+                    .bind(r.deleted_at.map(crate::db_time::DbTime))
+                    .bind(r.version)
+                    .fetch_optional(&self.writer)
+                    .await
+                    .map_err(crate::sql_store::store_error)?
+                    .ok_or(userbase_core::store::StoreError::VersionMismatch)?;
+                row.try_into()
+            }
+
+            async fn list_records(
+                &self,
+                project: &userbase_core::ids::ProjectId,
+                user_id: i64,
+                kind: userbase_core::record::RecordKind,
+                filter: &userbase_core::record::RecordFilter,
+                window: userbase_core::record::RecordWindow,
+            ) -> Result<(Vec<userbase_core::record::UserRecord>, u64), userbase_core::store::StoreError> {
+                self.record_list(project, user_id, kind, filter, window).await
+            }
+        }
     };
 }
 pub(crate) use impl_sql_records;
