@@ -6,7 +6,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
-use crate::sql_store::impl_sql_store;
+use crate::sql_store::{impl_sql_store, outside_transaction};
 use crate::{OpenError, OpenOptions};
 
 pub struct PgStore {
@@ -17,6 +17,7 @@ pub struct PgStore {
 impl PgStore {
     pub async fn open(url: &str, options: &OpenOptions) -> Result<Self, OpenError> {
         let pool = PgPoolOptions::new()
+            .after_release(|conn, _| Box::pin(async move { Ok(outside_transaction::<Postgres>(conn)) }))
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)

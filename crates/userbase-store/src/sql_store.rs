@@ -16,6 +16,18 @@ use crate::db_time::DbTime;
 use crate::rows::RefJson;
 use crate::violation::{classify, Violation};
 
+/// Whether a connection coming back to its pool is outside any transaction. One that is not (a request
+/// cancelled between `BEGIN` and its end, e.g. by a client hanging up) is closed rather than reused: closing
+/// rolls the transaction back, and reusing it would wedge every later write on it (SQLite has one writer).
+pub fn outside_transaction<DB: sqlx::Database>(conn: &DB::Connection) -> bool {
+    use sqlx::TransactionManager;
+    let depth = <DB::TransactionManager as TransactionManager>::get_transaction_depth(conn);
+    if depth != 0 {
+        tracing::warn!(depth, "closing a connection released inside a transaction");
+    }
+    depth == 0
+}
+
 /// Names the sqlx database and SQL flavor of a backend store type.
 pub trait Backend {
     type Db: sqlx::Database;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, Transaction};
 
-use crate::sql_store::impl_sql_store;
+use crate::sql_store::{impl_sql_store, outside_transaction};
 use crate::{OpenError, OpenOptions};
 
 pub struct SqliteStore {
@@ -26,6 +26,7 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
         let writer = SqlitePoolOptions::new()
+            .after_release(|conn, _| Box::pin(async move { Ok(outside_transaction::<Sqlite>(conn)) }))
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(connect.clone())
@@ -33,6 +34,7 @@ impl SqliteStore {
             .map_err(OpenError::Connect)?;
         sqlx::migrate!("./migrations/sqlite").run(&writer).await.map_err(OpenError::Migrate)?;
         let reader = SqlitePoolOptions::new()
+            .after_release(|conn, _| Box::pin(async move { Ok(outside_transaction::<Sqlite>(conn)) }))
             .max_connections(options.max_connections.clamp(1, 64))
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(connect.read_only(true))
