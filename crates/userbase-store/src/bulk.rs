@@ -6,6 +6,11 @@
 /// Rows per `INSERT` statement: 45 bound columns each stays under SQLite's 32,766-parameter limit.
 pub const ROWS_PER_STATEMENT: usize = 500;
 
+/// How often bulk inserts refresh planner statistics. A table filled by a bulk import has none until the
+/// autovacuum daemon gets to it, and meanwhile PostgreSQL can plan a page of 20 as a sort of the whole
+/// table; one `ANALYZE` a minute during imports keeps the estimates in line.
+pub const ANALYZE_EVERY_SECONDS: i64 = 60;
+
 /// The inherent bulk methods of a backend store type (see `impl_sql_store!`).
 macro_rules! impl_sql_bulk {
     ($store:ty, $db:ty) => {
@@ -163,6 +168,18 @@ macro_rules! impl_sql_bulk {
                     }
                 }
                 tx.commit().await?;
+                let now = time::OffsetDateTime::now_utc().unix_timestamp();
+                let last = self.analyzed_at.load(std::sync::atomic::Ordering::Relaxed);
+                if now - last >= crate::bulk::ANALYZE_EVERY_SECONDS
+                    && self
+                        .analyzed_at
+                        .compare_exchange(last, now, std::sync::atomic::Ordering::Relaxed, std::sync::atomic::Ordering::Relaxed)
+                        .is_ok()
+                {
+                    if let Err(e) = sqlx::query("ANALYZE users").execute(&self.writer).await {
+                        tracing::warn!(error = %e, "could not refresh planner statistics");
+                    }
+                }
                 Ok(outcomes)
             }
 

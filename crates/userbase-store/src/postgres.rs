@@ -10,6 +10,8 @@ use crate::sql_store::{impl_sql_store, outside_transaction};
 use crate::{OpenError, OpenOptions};
 
 pub struct PgStore {
+    /// When bulk inserts last refreshed planner statistics (unix seconds); see `bulk.rs`.
+    analyzed_at: std::sync::atomic::AtomicI64,
     reader: PgPool,
     writer: PgPool,
 }
@@ -25,7 +27,7 @@ impl PgStore {
             .map_err(OpenError::Connect)?;
         // sqlx takes an advisory lock, so several servers starting at once migrate once.
         sqlx::migrate!("./migrations/postgres").run(&pool).await.map_err(OpenError::Migrate)?;
-        Ok(Self { reader: pool.clone(), writer: pool })
+        Ok(Self { analyzed_at: Default::default(), reader: pool.clone(), writer: pool })
     }
 
     async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {

@@ -11,6 +11,8 @@ use crate::sql_store::{impl_sql_store, outside_transaction};
 use crate::{OpenError, OpenOptions};
 
 pub struct SqliteStore {
+    /// When bulk inserts last refreshed planner statistics (unix seconds); see `bulk.rs`.
+    analyzed_at: std::sync::atomic::AtomicI64,
     reader: SqlitePool,
     writer: SqlitePool,
 }
@@ -40,7 +42,7 @@ impl SqliteStore {
             .connect_with(connect.read_only(true))
             .await
             .map_err(OpenError::Connect)?;
-        Ok(Self { reader, writer })
+        Ok(Self { analyzed_at: Default::default(), reader, writer })
     }
 
     /// `BEGIN IMMEDIATE` takes the write lock up front, so that two processes on one file wait for each
