@@ -65,7 +65,8 @@ def wrk(url, script=None, env=None):
     if script:
         cmd += ["-s", os.path.join(LUA, script + ".lua")]
     out = subprocess.run(cmd + [url], capture_output=True, text=True, env={**os.environ, **(env or {})}).stdout
-    found = [re.search(p, out) for p in (r"Requests/sec:\s+([\d.]+)", r"50%\s+(\S+)", r"99%\s+(\S+)")]
+    patterns = (r"Requests/sec:\s+([\d.]+)", r"^\s+50%\s+(\S+)", r"^\s+99%\s+(\S+)")
+    found = [re.search(p, out, re.M) for p in patterns]
     if not all(found):
         raise SystemExit(f"could not read wrk's output:\n{out}")
     rps, p50, p99 = float(found[0].group(1)), to_ms(found[1].group(1)), to_ms(found[2].group(1))
