@@ -20,6 +20,8 @@ impl PgStore {
     pub async fn open(url: &str, options: &OpenOptions) -> Result<Self, OpenError> {
         let pool = PgPoolOptions::new()
             .after_release(|conn, _| Box::pin(async move { Ok(outside_transaction::<Postgres>(conn)) }))
+            // Connections are checked when released; a second check on every acquire costs a round trip per query.
+            .test_before_acquire(false)
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)

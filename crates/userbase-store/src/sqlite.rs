@@ -29,6 +29,8 @@ impl SqliteStore {
             .foreign_keys(true);
         let writer = SqlitePoolOptions::new()
             .after_release(|conn, _| Box::pin(async move { Ok(outside_transaction::<Sqlite>(conn)) }))
+            // Connections are checked when released; a second check on every acquire costs a round trip per query.
+            .test_before_acquire(false)
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(connect.clone())
@@ -37,6 +39,8 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&writer).await.map_err(OpenError::Migrate)?;
         let reader = SqlitePoolOptions::new()
             .after_release(|conn, _| Box::pin(async move { Ok(outside_transaction::<Sqlite>(conn)) }))
+            // Connections are checked when released; a second check on every acquire costs a round trip per query.
+            .test_before_acquire(false)
             .max_connections(options.max_connections.clamp(1, 64))
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(connect.read_only(true))
