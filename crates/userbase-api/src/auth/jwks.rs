@@ -1,9 +1,10 @@
 //! JWKS URLs: fetched with timeouts and a size bound, cached per process for ten minutes, and fetched
 //! again (at most once a second) when a token names a key the cached set lacks, so key rotation needs
-//! no restart. The cache is an optimisation only: every process can fetch the same keys.
+//! no restart. The cache is an optimisation only: every process can fetch the same keys. Each URL has its
+//! own lock, so one project's slow issuer never holds up another project's logins.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex as SyncMutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::JwkSet;
@@ -19,10 +20,22 @@ struct Entry {
     fetched: Instant,
 }
 
+/// One URL's cache: the last good set and when a fetch was last tried (failed ones included, so a down
+/// issuer is not asked again on every request).
+#[derive(Default)]
+struct Cached {
+    entry: Option<Entry>,
+    attempted: Option<Instant>,
+}
+
+/// One URL's cache; its lock is held across a fetch.
+type Slot = Arc<Mutex<Cached>>;
+
 #[derive(Clone)]
 pub struct JwksCache {
     http: reqwest::Client,
-    entries: Arc<Mutex<HashMap<String, Entry>>>,
+    /// Held only to find or add a slot, never across an await.
+    slots: Arc<SyncMutex<HashMap<String, Slot>>>,
 }
 
 impl Default for JwksCache {
@@ -33,7 +46,7 @@ impl Default for JwksCache {
             .redirect(reqwest::redirect::Policy::limited(3))
             .build()
             .unwrap_or_default();
-        Self { http, entries: Arc::default() }
+        Self { http, slots: Arc::default() }
     }
 }
 
@@ -49,25 +62,33 @@ fn has_kid(set: &JwkSet, kid: Option<&str>) -> bool {
 impl JwksCache {
     /// The key set at `url`, fresh enough, and holding `kid` if it can.
     pub async fn get(&self, url: &str, kid: Option<&str>) -> Lookup {
-        // One fetch at a time per process keeps a burst of new-kid tokens from stampeding the issuer.
-        let mut entries = self.entries.lock().await;
-        if let Some(e) = entries.get(url) {
-            let fresh = e.fetched.elapsed() < TTL;
-            if fresh && (has_kid(&e.set, kid) || e.fetched.elapsed() < REFRESH_AT_MOST_EVERY) {
+        let slot = {
+            let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+            slots.entry(url.to_owned()).or_default().clone()
+        };
+        // One fetch at a time per URL keeps a burst of new-kid tokens from stampeding the issuer.
+        let mut cached = slot.lock().await;
+        let current = |c: &Cached| match &c.entry {
+            Some(e) => Lookup::Found(e.set.clone()),
+            None => Lookup::Unavailable,
+        };
+        if let Some(e) = &cached.entry {
+            if e.fetched.elapsed() < TTL && has_kid(&e.set, kid) {
                 return Lookup::Found(e.set.clone());
             }
         }
+        if cached.attempted.is_some_and(|t| t.elapsed() < REFRESH_AT_MOST_EVERY) {
+            return current(&cached);
+        }
+        cached.attempted = Some(Instant::now());
         match self.fetch(url).await {
             Some(set) => {
                 let set = Arc::new(set);
-                entries.insert(url.to_owned(), Entry { set: set.clone(), fetched: Instant::now() });
+                cached.entry = Some(Entry { set: set.clone(), fetched: Instant::now() });
                 Lookup::Found(set)
             }
-            None => match entries.get(url) {
-                // A stale set beats none while the issuer is down.
-                Some(e) => Lookup::Found(e.set.clone()),
-                None => Lookup::Unavailable,
-            },
+            // A stale set beats none while the issuer is down.
+            None => current(&cached),
         }
     }
 

@@ -108,47 +108,66 @@ impl JwtVerifier {
         let header = decode_header(token).map_err(|_| JwtError::Malformed)?;
         let family = family(header.alg).ok_or(JwtError::UnsupportedAlgorithm)?;
         let kid = header.kid.as_deref();
+        let validation = validation(settings, header.alg);
         let mut keys: Vec<DecodingKey> = Vec::new();
         if family == Family::Hmac {
             let secret = settings.hs256_secret.as_ref().ok_or(JwtError::NoKeyConfigured)?;
             keys.push(DecodingKey::from_secret(secret.as_bytes()));
         } else {
-            if kid.is_none() {
-                keys.extend(settings.public_keys_pem.iter().filter_map(|pem| pem_key(pem, family)));
-            }
+            // PEM keys carry no kid, and a token's kid is only a hint (RFC 7515 4.1.4): issuers such as
+            // Auth0 always send one, so it cannot rule a configured PEM key out.
+            keys.extend(settings.public_keys_pem.iter().filter_map(|pem| pem_key(pem, family)));
             if let Some(doc) = &settings.jwks {
                 if let Ok(set) = serde_json::from_str::<JwkSet>(doc) {
                     keys.extend(jwks_keys(&set, family, kid));
                 }
             }
-            if let (true, Some(url)) = (keys.is_empty(), &settings.jwks_url) {
-                let set = match self.jwks.get(url, kid).await {
-                    Lookup::Found(set) => set,
-                    Lookup::Unavailable => return Err(JwtError::KeysUnavailable),
-                };
-                keys.extend(jwks_keys(&set, family, kid));
+        }
+        if let Some(sub) = first_subject(&keys, token, &validation) {
+            return Ok(sub);
+        }
+        // The URL is consulted only when the stored keys fail, so a project that also has PEM keys or a
+        // JWKS document still follows its issuer's rotations.
+        if let (Family::Rsa | Family::Ec | Family::Ed, Some(url)) = (family, &settings.jwks_url) {
+            let set = match self.jwks.get(url, kid).await {
+                Lookup::Found(set) => set,
+                Lookup::Unavailable => return Err(JwtError::KeysUnavailable),
+            };
+            let fetched = jwks_keys(&set, family, kid);
+            if let Some(sub) = first_subject(&fetched, token, &validation) {
+                return Ok(sub);
             }
-            if keys.is_empty() {
-                return Err(if settings.has_keys() { JwtError::UnknownKey } else { JwtError::NoKeyConfigured });
-            }
+            keys.extend(fetched);
         }
-        let mut validation = Validation::new(header.alg);
-        validation.leeway = LEEWAY_SECONDS;
-        validation.validate_nbf = true;
-        validation.required_spec_claims = HashSet::from(["sub".to_owned()]);
-        match &settings.audience {
-            Some(aud) => validation.set_audience(&[aud]),
-            None => validation.validate_aud = false,
-        }
-        if let Some(iss) = &settings.issuer {
-            validation.set_issuer(&[iss]);
-        }
-        keys.iter()
-            .find_map(|key| decode::<Claims>(token, key, &validation).ok())
-            .map(|data| data.claims.sub)
-            .filter(|sub| !sub.is_empty())
-            .ok_or(JwtError::Rejected)
+        Err(match (keys.is_empty(), settings.has_keys()) {
+            (false, _) => JwtError::Rejected,
+            (true, true) => JwtError::UnknownKey,
+            (true, false) => JwtError::NoKeyConfigured,
+        })
     }
+}
+
+fn validation(settings: &JwtSettings, alg: Algorithm) -> Validation {
+    let mut validation = Validation::new(alg);
+    validation.leeway = LEEWAY_SECONDS;
+    validation.validate_nbf = true;
+    validation.required_spec_claims = HashSet::from(["sub".to_owned()]);
+    match &settings.audience {
+        Some(aud) => validation.set_audience(&[aud]),
+        None => validation.validate_aud = false,
+    }
+    if let Some(iss) = &settings.issuer {
+        validation.set_issuer(&[iss]);
+    }
+    validation
+}
+
+/// The non-empty `sub` of the token, if one of `keys` verifies it under `validation`.
+fn first_subject(keys: &[DecodingKey], token: &str, validation: &Validation) -> Option<String> {
+    keys.iter()
+        .find_map(|key| decode::<Claims>(token, key, validation).ok())
+        .map(|data| data.claims.sub)
+        .filter(|sub| !sub.is_empty())
 }
 
 /// Checks what only cryptography can: every PEM is a public key of a supported kind and the JWKS parses.

@@ -5,6 +5,7 @@
 mod support;
 
 mod auth;
+mod auth_jwks;
 mod auth_jwt;
 mod auth_keys;
 mod auth_oauth;
