@@ -6,7 +6,8 @@ use crate::ids::ProjectId;
 
 /// How end-user JWTs of the project are verified. Keys may be an HS256 secret, PEM public keys
 /// (RS256/ES256/EdDSA), a JWKS document, or a JWKS URL; `iss` and `aud` are required when set.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// `Debug` leaves the HS256 secret out: settings travel inside `Project` and `Principal`, which are logged.
+#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct JwtSettings {
     pub hs256_secret: Option<String>,
@@ -25,6 +26,19 @@ impl JwtSettings {
             || !self.public_keys_pem.is_empty()
             || self.jwks.is_some()
             || self.jwks_url.is_some()
+    }
+}
+
+impl std::fmt::Debug for JwtSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtSettings")
+            .field("hs256_secret", &self.hs256_secret.as_ref().map(|_| "<redacted>"))
+            .field("public_keys_pem", &self.public_keys_pem.len())
+            .field("jwks", &self.jwks.is_some())
+            .field("jwks_url", &self.jwks_url)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish()
     }
 }
 
@@ -60,4 +74,19 @@ pub struct Project {
     pub settings: ProjectSettings,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_the_hs256_secret() {
+        let jwt =
+            JwtSettings { hs256_secret: Some("a-very-secret-shared-key-of-32-bytes".into()), ..Default::default() };
+        let settings = ProjectSettings { jwt, ..Default::default() };
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("a-very-secret"), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
+    }
 }
