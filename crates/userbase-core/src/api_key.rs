@@ -14,16 +14,21 @@ use crate::ids::{random_base62, ProjectId};
 /// The scopes of a user-bound key (BoltonSea's access flags).
 pub const SCOPES: [&str; 5] = ["read", "create", "update", "delete", "manage"];
 
-/// The scope an HTTP method needs: read→GET, create→POST, update→PUT/PATCH, delete→DELETE; `manage`
-/// allows every method.
-pub fn scope_allows(scopes: &[String], method: &str) -> bool {
-    let needed = match method {
+/// The scope an HTTP method needs (BoltonSea's flags): read→GET/HEAD, create→POST, update→PUT/PATCH,
+/// delete→DELETE; any other method needs `manage`.
+pub fn required_scope(method: &str) -> &'static str {
+    match method {
         "GET" | "HEAD" => "read",
         "POST" => "create",
         "PUT" | "PATCH" => "update",
         "DELETE" => "delete",
-        _ => return scopes.iter().any(|s| s == "manage"),
-    };
+        _ => "manage",
+    }
+}
+
+/// Whether `scopes` allow an HTTP method; `manage` allows every method.
+pub fn scope_allows(scopes: &[String], method: &str) -> bool {
+    let needed = required_scope(method);
     scopes.iter().any(|s| s == needed || s == "manage")
 }
 
@@ -349,6 +354,20 @@ mod tests {
         assert!(!presented.verify(&new_key(KeyKind::Secret).hash.0, 1_000), "another key's hash");
         let forged = token.replace("_2000_", "_9999_");
         assert!(!PresentedAccessToken::parse(&forged).unwrap().verify(&key.hash.0, 1_000), "a changed expiry");
+    }
+
+    #[test]
+    fn each_scope_allows_exactly_its_methods_and_manage_allows_all() {
+        let methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+        let allowed = |scope: &str| -> Vec<&str> {
+            methods.iter().copied().filter(|m| scope_allows(&[scope.to_owned()], m)).collect()
+        };
+        assert_eq!(allowed("read"), ["GET", "HEAD"]);
+        assert_eq!(allowed("create"), ["POST"]);
+        assert_eq!(allowed("update"), ["PUT", "PATCH"]);
+        assert_eq!(allowed("delete"), ["DELETE"]);
+        assert_eq!(allowed("manage"), methods);
+        assert!(!scope_allows(&[], "GET"), "no scopes allow nothing");
     }
 
     #[test]

@@ -10,7 +10,7 @@ pub mod jwt;
 pub use jwt::JwtVerifier;
 
 use axum::http::{header, HeaderMap};
-use userbase_core::api_key::{scope_allows, KeyId, KeyKind};
+use userbase_core::api_key::{required_scope, scope_allows, KeyId, KeyKind};
 use userbase_core::project::Project;
 use userbase_core::store::StoredKey;
 use userbase_core::user::UserKey;
@@ -38,13 +38,6 @@ pub struct EndUser {
     pub scopes: Option<Vec<String>>,
 }
 
-impl EndUser {
-    /// Whether the scopes allow an HTTP method.
-    pub fn may(&self, method: &str) -> bool {
-        self.scopes.as_ref().is_none_or(|s| scope_allows(s, method))
-    }
-}
-
 #[derive(Debug)]
 pub enum AuthError {
     /// No credential was presented.
@@ -53,6 +46,8 @@ pub enum AuthError {
     Invalid,
     /// The credential is genuine but may not do this.
     Forbidden,
+    /// A user-bound key lacks the scope (named) that the request's method needs.
+    MissingScope(&'static str),
     /// The credential could not be checked.
     Internal(DomainError),
 }
@@ -143,4 +138,16 @@ pub async fn end_user(state: &AppState, headers: &HeaderMap) -> Result<EndUser, 
         .await
         .map_err(|e| failed(state, AuthError::Invalid, e.reason()))?;
     Ok(EndUser { project: stored.project, user: UserKey::AuthSubject(subject), scopes: None })
+}
+
+/// An end user whose credential allows `method`: a JWT may do all a user may do to their own account; a
+/// user-bound key only what its scopes allow (see `required_scope`).
+pub async fn end_user_for(state: &AppState, headers: &HeaderMap, method: &str) -> Result<EndUser, AuthError> {
+    let user = end_user(state, headers).await?;
+    match &user.scopes {
+        Some(scopes) if !scope_allows(scopes, method) => {
+            Err(failed(state, AuthError::MissingScope(required_scope(method)), "missing_scope"))
+        }
+        _ => Ok(user),
+    }
 }

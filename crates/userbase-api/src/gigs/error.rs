@@ -156,7 +156,7 @@ impl From<AuthError> for GigsError {
     fn from(e: AuthError) -> Self {
         match e {
             AuthError::Missing | AuthError::Invalid => GigsError::unauthenticated(),
-            AuthError::Forbidden => GigsError::permission_denied(),
+            AuthError::Forbidden | AuthError::MissingScope(_) => GigsError::permission_denied(),
             AuthError::Internal(e) => e.into(),
         }
     }

@@ -5,7 +5,7 @@
 
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use userbase_core::error::FieldError;
 use userbase_core::values::MetadataLimits;
@@ -25,24 +25,7 @@ impl FromRequestParts<AppState> for Me {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        let user = auth::end_user(state, &parts.headers).await?;
-        if !user.may(parts.method.as_str()) {
-            let scope = match parts.method {
-                Method::GET | Method::HEAD => "read",
-                Method::POST => "create",
-                Method::PUT | Method::PATCH => "update",
-                Method::DELETE => "delete",
-                _ => "manage",
-            };
-            state.metrics.auth_failure("missing_scope");
-            return Err(Problem::new(
-                StatusCode::FORBIDDEN,
-                "insufficient_scope",
-                "Forbidden",
-                format!("This key lacks the '{scope}' scope."),
-            ));
-        }
-        Ok(Me(user))
+        Ok(Me(auth::end_user_for(state, &parts.headers, parts.method.as_str()).await?))
     }
 }
 
@@ -57,18 +40,11 @@ pub async fn update_me(
     V1Json(input): V1Json<UserInput>,
 ) -> Result<Response, Problem> {
     let patch = input.into_patch().map_err(DomainError::Invalid)?;
-    let mut read_only = Vec::new();
-    for (sent, field) in [
-        (patch.status.is_some(), "status"),
-        (patch.external_refs.is_some(), "external_refs"),
-        (patch.roles.is_some(), "roles"),
-        (!patch.auth_subject.is_keep(), "auth_subject"),
-        (patch.email_verified.is_some(), "email_verified"),
-    ] {
-        if sent {
-            read_only.push(FieldError::new(field, "read_only", "Only a secret key may change this field."));
-        }
-    }
+    let read_only: Vec<FieldError> = patch
+        .admin_only_fields()
+        .into_iter()
+        .map(|field| FieldError::new(field, "read_only", "Only a secret key may change this field."))
+        .collect();
     if !read_only.is_empty() {
         return Err(Problem::new(
             StatusCode::FORBIDDEN,

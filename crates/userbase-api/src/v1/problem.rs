@@ -193,7 +193,7 @@ impl From<AuthError> for Problem {
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated",
                 "Unauthenticated",
-                "Send a secret key as 'Authorization: Bearer <key>'.",
+                "Send a key, access token or end-user token as 'Authorization: Bearer <credential>'.",
             ),
             AuthError::Invalid => Problem::new(
                 StatusCode::UNAUTHORIZED,
@@ -205,7 +205,13 @@ impl From<AuthError> for Problem {
                 StatusCode::FORBIDDEN,
                 "forbidden",
                 "Forbidden",
-                "This credential may not call this endpoint; use a secret key.",
+                "This credential may not call this endpoint.",
+            ),
+            AuthError::MissingScope(scope) => Problem::new(
+                StatusCode::FORBIDDEN,
+                "insufficient_scope",
+                "Forbidden",
+                format!("This key lacks the '{scope}' scope."),
             ),
             AuthError::Internal(e) => e.into(),
         }

@@ -48,6 +48,21 @@ pub struct UserPatch {
 }
 
 impl UserPatch {
+    /// The fields this patch sets that only a project's secret key may change (status, external refs,
+    /// roles, auth subject, email verification): an end user editing their own account may not.
+    pub fn admin_only_fields(&self) -> Vec<&'static str> {
+        [
+            (self.status.is_some(), "status"),
+            (self.external_refs.is_some(), "external_refs"),
+            (self.roles.is_some(), "roles"),
+            (!self.auth_subject.is_keep(), "auth_subject"),
+            (self.email_verified.is_some(), "email_verified"),
+        ]
+        .into_iter()
+        .filter_map(|(sent, field)| sent.then_some(field))
+        .collect()
+    }
+
     /// Applies the patch to a user's profile and status in memory; the caller writes the result.
     pub fn apply(self, p: &mut Profile, status: &mut UserStatus, limits: MetadataLimits) -> Result<(), DomainError> {
         let old_email = p.email.as_ref().map(Email::normalized);
