@@ -8,6 +8,7 @@ mod auth;
 mod auth_jwks;
 mod auth_jwt;
 mod auth_keys;
+mod auth_matrix;
 mod auth_oauth;
 mod auth_support;
 mod cli;
