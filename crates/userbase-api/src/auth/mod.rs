@@ -3,6 +3,8 @@
 //!
 //! Credentials: secret keys and their OAuth2 access tokens (admin of a project); publishable keys (name a
 //! project, grant nothing alone); end-user JWTs (with a publishable key); user-bound keys with scopes.
+//! Admin surfaces call `secret_key`; end-user surfaces call `end_user_for` with the headers they read
+//! (`EndUserHeaders`), which also enforces a user key's scopes.
 
 mod jwks;
 pub mod jwt;
@@ -112,20 +114,43 @@ pub async fn secret_key(state: &AppState, headers: &HeaderMap) -> Result<Princip
     Ok(principal)
 }
 
-/// An end user: a user-bound key as bearer, or a JWT as bearer together with the project's publishable key.
-pub async fn end_user(state: &AppState, headers: &HeaderMap) -> Result<EndUser, AuthError> {
+/// Where a surface reads end-user credentials: each surface names its headers, `auth` does the rest.
+#[derive(Debug, Clone, Copy)]
+pub struct EndUserHeaders {
+    /// Names the project of an end-user JWT sent as `Authorization: Bearer` (BuiltOn: `X-Builton-Api-Key`).
+    pub publishable_key: &'static str,
+    /// Carries a user-bound key (BoltonSea: `X-API-KEY`); `None` reads it from `Authorization: Bearer`.
+    pub user_key: Option<&'static str>,
+}
+
+impl EndUserHeaders {
+    /// v1: a JWT or a user key as bearer, the project's publishable key in `X-Userbase-Publishable-Key`.
+    pub const V1: Self = Self { publishable_key: PUBLISHABLE_KEY_HEADER, user_key: None };
+}
+
+/// The user a user-bound key acts as; any other live key is genuine but no end user.
+async fn user_key(state: &AppState, text: &str) -> Result<EndUser, AuthError> {
+    let stored = stored_key(state, text).await.map_err(|e| failed(state, e, "invalid_key"))?;
+    match (stored.key.kind, stored.key.user_id) {
+        (KeyKind::User, Some(id)) => {
+            Ok(EndUser { project: stored.project, user: UserKey::Numeric(id), scopes: Some(stored.key.scopes) })
+        }
+        _ => Err(failed(state, AuthError::Forbidden, "not_an_end_user_credential")),
+    }
+}
+
+/// An end user: a user-bound key, or a JWT as bearer together with the project's publishable key.
+pub async fn end_user(state: &AppState, headers: &HeaderMap, from: EndUserHeaders) -> Result<EndUser, AuthError> {
+    if let Some(value) = from.user_key.and_then(|name| headers.get(name)) {
+        let text = value.to_str().map_err(|_| failed(state, AuthError::Invalid, "invalid_key"))?;
+        return user_key(state, text.trim()).await;
+    }
     let token = bearer_token(headers).map_err(|e| failed(state, e, "missing_or_malformed_header"))?;
     if token.starts_with("ub_") {
-        let stored = stored_key(state, token).await.map_err(|e| failed(state, e, "invalid_key"))?;
-        return match (stored.key.kind, stored.key.user_id) {
-            (KeyKind::User, Some(id)) => {
-                Ok(EndUser { project: stored.project, user: UserKey::Numeric(id), scopes: Some(stored.key.scopes) })
-            }
-            _ => Err(failed(state, AuthError::Forbidden, "not_an_end_user_credential")),
-        };
+        return user_key(state, token).await;
     }
     let publishable = headers
-        .get(PUBLISHABLE_KEY_HEADER)
+        .get(from.publishable_key)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| failed(state, AuthError::Missing, "missing_publishable_key"))?;
     let stored = stored_key(state, publishable).await.map_err(|e| failed(state, e, "invalid_publishable_key"))?;
@@ -142,8 +167,13 @@ pub async fn end_user(state: &AppState, headers: &HeaderMap) -> Result<EndUser, 
 
 /// An end user whose credential allows `method`: a JWT may do all a user may do to their own account; a
 /// user-bound key only what its scopes allow (see `required_scope`).
-pub async fn end_user_for(state: &AppState, headers: &HeaderMap, method: &str) -> Result<EndUser, AuthError> {
-    let user = end_user(state, headers).await?;
+pub async fn end_user_for(
+    state: &AppState,
+    headers: &HeaderMap,
+    from: EndUserHeaders,
+    method: &str,
+) -> Result<EndUser, AuthError> {
+    let user = end_user(state, headers, from).await?;
     match &user.scopes {
         Some(scopes) if !scope_allows(scopes, method) => {
             Err(failed(state, AuthError::MissingScope(required_scope(method)), "missing_scope"))

@@ -15,7 +15,7 @@ use super::extract::{json_with_etag, V1Json};
 use super::user_input::UserInput;
 use super::user_view::UserView;
 use super::Problem;
-use crate::auth::{self, EndUser};
+use crate::auth::{self, EndUser, EndUserHeaders};
 use crate::AppState;
 
 /// An end user whose credential allows the request's method.
@@ -25,7 +25,7 @@ impl FromRequestParts<AppState> for Me {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        Ok(Me(auth::end_user_for(state, &parts.headers, parts.method.as_str()).await?))
+        Ok(Me(auth::end_user_for(state, &parts.headers, EndUserHeaders::V1, parts.method.as_str()).await?))
     }
 }
 
