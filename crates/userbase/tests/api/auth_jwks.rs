@@ -113,8 +113,30 @@ async fn a_slow_issuer_of_one_project_does_not_hold_up_another(backend: Backend)
     assert_eq!(waiting.await.unwrap(), 200, "acme's login completes once its issuer answers");
 }
 
+async fn an_unreachable_or_garbled_jwks_url_refuses_tokens_with_401(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let closed = {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        format!("http://{}/jwks.json", listener.local_addr().unwrap())
+    };
+    let garbage = Issuer::start("not a key set".to_owned(), None).await;
+    // The real key set, padded past the 1 MiB bound: it would verify the token were the bound not kept.
+    let mut padded: serde_json::Value = serde_json::from_str(&fixture("jwks1.json")).unwrap();
+    padded["pad"] = json!("x".repeat(2 << 20));
+    let huge = Issuer::start(padded.to_string(), None).await;
+    app.create_user(json!({"auth_subject": "sub-1"})).await;
+    let pk = app.new_key("acme", KeyKind::Publishable).await;
+    let token = rs256("rsa1.pem", Some("rsa-1"), &claims("sub-1"));
+    for url in [closed, garbage.url.clone(), huge.url.clone()] {
+        configure_jwt(&app, &app.key, json!({ "jwks_url": url })).await;
+        let reply = me(&app, Method::GET, &token, Some(&pk), None).await;
+        assert_eq!((reply.status, reply.body["code"].as_str()), (401, Some("invalid_credentials")), "{url}");
+    }
+}
+
 backend_tests!(
     a_jwks_url_is_fetched_and_refreshed_on_key_rotation,
     a_jwks_url_is_still_consulted_when_pem_keys_are_configured_too,
     a_slow_issuer_of_one_project_does_not_hold_up_another,
+    an_unreachable_or_garbled_jwks_url_refuses_tokens_with_401,
 );
