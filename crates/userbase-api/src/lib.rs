@@ -5,6 +5,7 @@
 pub mod auth;
 mod body;
 mod bulk_stream;
+mod docs;
 mod gigs;
 mod health;
 mod metrics;
@@ -63,13 +64,17 @@ impl AppState {
 
 /// The whole HTTP application: health checks and every enabled API surface.
 pub fn router(state: AppState) -> Router {
-    let v1 = v1::routes().layer(axum::middleware::from_fn_with_state(state.clone(), v1::idempotency::idempotency));
+    let (v1, _) = v1::routes().split_for_parts();
+    let v1 = v1
+        .method_not_allowed_fallback(|| async { v1::method_not_allowed() })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), v1::idempotency::idempotency));
     let app = Router::new()
         .merge(health::routes())
         .route("/metrics", axum::routing::get(metrics::serve_metrics))
         .nest("/v1", v1)
         .nest("/gigs", gigs::routes())
         .nest("/propeller", propeller::routes())
+        .merge(docs::routes())
         .with_state(state);
     middleware::apply(app)
 }

@@ -210,8 +210,14 @@ pub trait AddressStore: Send + Sync {
     /// the same default-per-type rule as `insert_address`.
     async fn update_address(&self, address: &Address) -> Result<Address, StoreError>;
 
-    /// Deletes an address; false when there was none.
-    async fn delete_address(&self, project: &ProjectId, user_id: i64, address_id: i64) -> Result<bool, StoreError>;
+    /// Deletes an address (only at `version`, when given); false when there was none to delete.
+    async fn delete_address(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        address_id: i64,
+        version: Option<i64>,
+    ) -> Result<bool, StoreError>;
 }
 
 /// Organizations and memberships.
@@ -235,7 +241,8 @@ pub trait OrganizationStore: Send + Sync {
     ) -> Result<crate::organization::Organization, StoreError>;
 
     /// Deletes an organization (memberships go with it; children and users keep no reference).
-    async fn delete_organization(&self, project: &ProjectId, id: i64) -> Result<bool, StoreError>;
+    async fn delete_organization(&self, project: &ProjectId, id: i64, version: Option<i64>)
+        -> Result<bool, StoreError>;
 
     /// Newest first, after the organization with integer id `after`; whether more follow.
     async fn list_organizations(

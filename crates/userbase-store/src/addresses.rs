@@ -92,7 +92,9 @@ pub static ADDRESS_BY_PUBLIC_ID: LazyLock<String> = LazyLock::new(|| {
 pub static ADDRESS_BY_NUMERIC_ID: LazyLock<String> = LazyLock::new(|| {
     format!("SELECT {ADDRESS_COLUMNS} FROM addresses WHERE project_id = $1 AND user_id = $2 AND id = $3")
 });
-pub const DELETE_ADDRESS: &str = "DELETE FROM addresses WHERE project_id = $1 AND user_id = $2 AND id = $3";
+/// `$4`: the version the caller read, or NULL for any version.
+pub const DELETE_ADDRESS: &str =
+    "DELETE FROM addresses WHERE project_id = $1 AND user_id = $2 AND id = $3 AND version = COALESCE($4, version)";
 
 /// The values of the write columns for one address.
 pub struct AddressWrite<'a> {
@@ -405,11 +407,13 @@ macro_rules! impl_sql_addresses {
                 project: &userbase_core::ids::ProjectId,
                 user_id: i64,
                 address_id: i64,
+                version: Option<i64>,
             ) -> Result<bool, userbase_core::store::StoreError> {
                 let done = sqlx::query(crate::addresses::DELETE_ADDRESS)
                     .bind(project.as_str())
                     .bind(user_id)
                     .bind(address_id)
+                    .bind(version)
                     .execute(&self.writer)
                     .await
                     .map_err(crate::sql_store::store_error)?;

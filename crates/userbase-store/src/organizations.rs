@@ -18,7 +18,9 @@ pub const INSERT_ORGANIZATION: &str = "INSERT INTO organizations (project_id, pu
 pub const UPDATE_ORGANIZATION: &str = "UPDATE organizations SET name = $3, parent_id = $4, source = $5, \
     source_id = $6, plan = $7, metadata = $8, updated_at = $9, version = version + 1 \
     WHERE project_id = $1 AND id = $2 AND version = $10";
-pub const DELETE_ORGANIZATION: &str = "DELETE FROM organizations WHERE project_id = $1 AND id = $2";
+/// `$3`: the version the caller read, or NULL for any version.
+pub const DELETE_ORGANIZATION: &str =
+    "DELETE FROM organizations WHERE project_id = $1 AND id = $2 AND version = COALESCE($3, version)";
 pub const PUT_MEMBERSHIP: &str = "INSERT INTO memberships (organization_id, user_id, project_id, role, created_at) \
     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organization_id, user_id) DO UPDATE SET role = excluded.role";
 pub const DELETE_MEMBERSHIP: &str =
@@ -249,10 +251,12 @@ macro_rules! impl_sql_organizations {
                 &self,
                 project: &userbase_core::ids::ProjectId,
                 id: i64,
+                version: Option<i64>,
             ) -> Result<bool, userbase_core::store::StoreError> {
                 let done = sqlx::query(crate::organizations::DELETE_ORGANIZATION)
                     .bind(project.as_str())
                     .bind(id)
+                    .bind(version)
                     .execute(&self.writer)
                     .await
                     .map_err(crate::sql_store::store_error)?;

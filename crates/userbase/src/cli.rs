@@ -43,6 +43,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Export a project's users as NDJSON (v1 user objects) or CSV.
     Export(ExportArgs),
+    /// Print the v1 OpenAPI 3.1 document (the one served at /v1/openapi.json) to standard output.
+    Openapi,
 }
 
 #[derive(Debug, Args)]

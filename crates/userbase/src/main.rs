@@ -15,6 +15,10 @@ use cli::{Cli, Command, KeysCommand, ProjectsCommand};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        print!("{}", userbase_api::v1::openapi::document_json());
+        return std::process::ExitCode::SUCCESS;
+    }
     telemetry::init(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -37,6 +41,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(&db, args).await,
         Command::Migrate => admin::migrate(&db).await,
+        Command::Openapi => Ok(()),
         Command::Projects { command } => match command {
             ProjectsCommand::Create { id, name } => admin::create_project(&db, &id, name).await,
             ProjectsCommand::List => admin::list_projects(&db).await,

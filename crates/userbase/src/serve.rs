@@ -28,12 +28,14 @@ pub async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
              This database was empty, so userbase created project '{project}' and its first secret key.\n\
              It is shown only this once; store it now:\n\n    {key}\n\n\
              Try it:\n\n    curl -s http://{addr}/v1/users -H 'Authorization: Bearer {key}'\n\n\
+             API reference: http://{addr}/docs\n\
              More keys: userbase keys create --project {project} --kind secret\n",
             project = key.record.project_id,
             key = key.plaintext,
         ),
         None => println!(
             "userbase is listening on http://{addr}\n\
+             API reference: http://{addr}/docs\n\
              Create a key with: userbase keys create --project <project-id> --kind secret"
         ),
     }

@@ -226,6 +226,6 @@ pub async fn delete_address(
     let (user, address) = keys(&user, Some(&address))?;
     let _: NoQuery = query(raw.as_deref())?;
     let key = address.ok_or_else(|| GigsError::not_found("Address not found."))?;
-    let address = state.addresses.delete(&principal.project, &user, &key).await?;
+    let address = state.addresses.delete(&principal.project, &user, &key, None).await?;
     Ok(address_response(StatusCode::OK, &address))
 }

@@ -9,14 +9,14 @@ use userbase_core::values::{parse_text, CountryCode, Email, TextLimit};
 
 use super::user_input::{field, parse_gender, short_text};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GeoInput {
     lat: f64,
     lng: f64,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddressInput {
     #[serde(default, rename = "type")]
@@ -24,56 +24,80 @@ pub struct AddressInput {
     #[serde(default)]
     is_default: Option<bool>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     code: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     alias: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     company: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     first_name: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     middle_name: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     last_name: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     full_name: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     gender: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     street: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     number: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     number_extension: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     building: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     postal_code: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     city: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     region: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     country: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     country_name: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     email: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     phone: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     mobile: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     fax: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     url: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     notes: Patch<String>,
     #[serde(default)]
     icp: Option<bool>,
     #[serde(default)]
     active: Option<bool>,
     #[serde(default)]
+    #[schema(value_type = Option<GeoInput>)]
     geo: Patch<GeoInput>,
 }
 

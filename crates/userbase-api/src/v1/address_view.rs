@@ -6,19 +6,24 @@ use userbase_core::address::Address;
 
 use super::user_view::gender_word;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Geo)]
 pub struct GeoView {
     lat: f64,
     lng: f64,
 }
 
-#[derive(Serialize)]
+/// An address of a user.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Address)]
 pub struct AddressView<'a> {
     object: &'static str,
     id: &'a str,
     user_id: &'a str,
+    /// `delivery`, `invoice` or `home`.
     #[serde(rename = "type")]
     address_type: &'static str,
+    /// The default address of its type (at most one per type).
     is_default: bool,
     code: Option<&'a str>,
     alias: Option<&'a str>,
@@ -95,9 +100,11 @@ impl<'a> AddressView<'a> {
 }
 
 /// All addresses of a user.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = AddressList)]
 pub struct AddressListView<'a> {
     pub object: &'static str,
+    #[schema(value_type = Vec<AddressView>)]
     pub data: Vec<AddressView<'a>>,
     pub has_more: bool,
 }

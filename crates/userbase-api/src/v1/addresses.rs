@@ -23,13 +23,17 @@ fn address_response(status: StatusCode, address: &Address, user_id: &str) -> Res
     json_with_etag(status, &AddressView::new(address, user_id), address.version)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListAddressesQuery {
     #[serde(rename = "type")]
     address_type: Option<String>,
 }
 
+/// List a user's addresses, optionally of one type.
+#[utoipa::path(get, path = "/users/{id}/addresses", tag = "addresses", params(("id" = String, Path, description = "The user's id (`usr_...`)"), ListAddressesQuery),
+    responses((status = 200, description = "The user's addresses", body = AddressListView)))]
 pub async fn list_addresses(
     State(state): State<AppState>,
     Admin(principal): Admin,
@@ -53,6 +57,9 @@ pub async fn list_addresses(
     Ok(axum::Json(view).into_response())
 }
 
+/// Add an address to a user.
+#[utoipa::path(post, path = "/users/{id}/addresses", tag = "addresses", params(("id" = String, Path, description = "The user's id (`usr_...`)")), request_body = AddressInput,
+    responses((status = 201, description = "Created", body = AddressView, headers(("ETag" = String, description = "The version, for If-Match")))))]
 pub async fn create_address(
     State(state): State<AppState>,
     Admin(principal): Admin,
@@ -69,6 +76,9 @@ pub async fn create_address(
     Ok(response)
 }
 
+/// Get one address of a user.
+#[utoipa::path(get, path = "/users/{id}/addresses/{address_id}", tag = "addresses", params(("id" = String, Path, description = "The user's id (`usr_...`)"), ("address_id" = String, Path, description = "The address id (`adr_...`)")),
+    responses((status = 200, description = "The address", body = AddressView, headers(("ETag" = String, description = "The version, for If-Match")))))]
 pub async fn get_address(
     State(state): State<AppState>,
     Admin(principal): Admin,
@@ -79,6 +89,9 @@ pub async fn get_address(
     Ok(address_response(StatusCode::OK, &address, &user_id))
 }
 
+/// Update an address: absent fields stay, `null` clears.
+#[utoipa::path(patch, path = "/users/{id}/addresses/{address_id}", tag = "addresses", params(("id" = String, Path, description = "The user's id (`usr_...`)"), ("address_id" = String, Path, description = "The address id (`adr_...`)"), ("If-Match" = Option<String>, Header, description = "The ETag of the version you read; 412 if it is no longer current")),
+    request_body = AddressInput, responses((status = 200, description = "The updated address", body = AddressView, headers(("ETag" = String, description = "The version, for If-Match")))))]
 pub async fn update_address(
     State(state): State<AppState>,
     Admin(principal): Admin,
@@ -93,12 +106,17 @@ pub async fn update_address(
     Ok(address_response(StatusCode::OK, &address, &user_id))
 }
 
+/// Delete an address.
+#[utoipa::path(delete, path = "/users/{id}/addresses/{address_id}", tag = "addresses", params(("id" = String, Path, description = "The user's id (`usr_...`)"), ("address_id" = String, Path, description = "The address id (`adr_...`)"), ("If-Match" = Option<String>, Header, description = "The ETag of the version you read; 412 if it is no longer current")),
+    responses((status = 200, description = "The deleted address, as it was", body = AddressView)))]
 pub async fn delete_address(
     State(state): State<AppState>,
     Admin(principal): Admin,
     Path((user_id, address_id)): Path<(String, String)>,
+    headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let (user, key) = (user_key(&user_id)?, address_key(&address_id)?);
-    let address = state.addresses.delete(&principal.project, &user, &key).await?;
+    let expected = if_match(&headers)?;
+    let address = state.addresses.delete(&principal.project, &user, &key, expected).await?;
     Ok(address_response(StatusCode::OK, &address, &user_id))
 }

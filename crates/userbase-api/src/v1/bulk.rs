@@ -23,27 +23,37 @@ use crate::AppState;
 /// Most items one request may carry.
 pub const MAX_BULK_ITEMS: usize = 100_000;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct BulkQuery {
     /// `create` (default) or `upsert`.
     mode: Option<String>,
     /// For upsert: `id`, `email` (default) or `external_ref` (with `source`).
     key: Option<String>,
+    /// With `key=external_ref`: the external ref source to match on.
     source: Option<String>,
 }
 
-#[derive(Serialize)]
+/// What happened to one item.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = BulkItemResult)]
 struct ItemResult {
+    /// The item's position in the input, from 0.
     index: usize,
+    /// `created`, `updated`, `unchanged` or `failed`.
     action: &'static str,
+    /// The user's id, unless the item failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<String>,
+    /// Why the item failed.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<super::problem::ProblemWire>)]
     error: Option<Problem>,
 }
 
-#[derive(Serialize)]
+/// The outcome of a bulk request: counts and one result per item, in input order.
+#[derive(Serialize, utoipa::ToSchema)]
 struct BulkResult {
     object: &'static str,
     created: usize,
@@ -53,6 +63,7 @@ struct BulkResult {
     results: Vec<ItemResult>,
     /// Why reading stopped early, if it did; the items before it were applied.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<super::problem::ProblemWire>)]
     error: Option<Problem>,
 }
 
@@ -175,6 +186,13 @@ impl Run<'_> {
     }
 }
 
+/// Create or upsert up to 100,000 users in one streamed request: a JSON array (`application/json`) or one
+/// user per line (`application/x-ndjson`). Each item is applied on its own; invalid items never block valid ones.
+/// With `key=id`, items may carry the user's `id`.
+#[utoipa::path(post, path = "/users/bulk", tag = "bulk", params(BulkQuery),
+    request_body(description = "Users, as a JSON array or NDJSON",
+        content((Vec<UserInput> = "application/json"), (UserInput = "application/x-ndjson"))),
+    responses((status = 200, description = "Per-item results", body = BulkResult)))]
 pub async fn bulk_users(
     State(state): State<AppState>,
     Admin(principal): Admin,

@@ -16,10 +16,23 @@ use super::Problem;
 use crate::auth::Principal;
 use crate::AppState;
 
-#[derive(Serialize)]
+/// The project's keys.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = KeyList)]
+struct KeyListView<'a> {
+    object: &'static str,
+    #[schema(value_type = Vec<KeyView>)]
+    data: Vec<KeyView<'a>>,
+    has_more: bool,
+}
+
+/// An API key (its secret only in the answer to a create).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Key)]
 struct KeyView<'a> {
     object: &'static str,
     id: &'a str,
+    /// `secret`, `publishable` or `user`.
     kind: &'static str,
     name: Option<&'a str>,
     prefix: &'a str,
@@ -62,18 +75,26 @@ fn view<'a>(key: &'a ApiKey, user_id: Option<String>, secret: Option<&'a str>) -
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// A key to create.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyInput {
+    /// `secret`, `publishable` or `user`.
     kind: String,
+    /// 1 to 100 characters.
     name: Option<String>,
+    /// For a user key: the user it acts as.
     user_id: Option<String>,
+    /// For a user key: what it may do: `read`, `create`, `update`, `delete` or `manage` (all).
     #[serde(default)]
     scopes: Vec<String>,
     #[serde(default, with = "time::serde::rfc3339::option")]
     expires_at: Option<OffsetDateTime>,
 }
 
+/// Create a key. The answer is the only time its secret is shown.
+#[utoipa::path(post, path = "/keys", tag = "keys", request_body = KeyInput,
+    responses((status = 201, description = "Created; `secret` holds the key", body = KeyView)))]
 pub async fn create_key(
     State(state): State<AppState>,
     Admin(principal): Admin,
@@ -107,16 +128,21 @@ pub async fn create_key(
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
 
+/// List the project's keys (without secrets).
+#[utoipa::path(get, path = "/keys", tag = "keys",
+    responses((status = 200, description = "The keys", body = KeyListView)))]
 pub async fn list_keys(State(state): State<AppState>, Admin(principal): Admin) -> Result<Response, Problem> {
     let keys = state.keys.list(&principal.project.id).await?;
     let mut data = Vec::with_capacity(keys.len());
     for key in &keys {
         data.push(view(key, user_public_id(&state, &principal, key).await, None));
     }
-    Ok(axum::Json(serde_json::json!({"object": "list", "data": data, "has_more": false})).into_response())
+    Ok(axum::Json(KeyListView { object: "list", data, has_more: false }).into_response())
 }
 
-/// Revokes the key; it stops working at once on every server.
+/// Revoke a key; it stops working at once on every server.
+#[utoipa::path(delete, path = "/keys/{id}", tag = "keys", params(("id" = String, Path, description = "The key's id")),
+    responses((status = 200, description = "The revoked key", body = KeyView)))]
 pub async fn revoke_key(
     State(state): State<AppState>,
     Admin(principal): Admin,

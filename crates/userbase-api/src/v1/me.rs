@@ -12,6 +12,7 @@ use userbase_core::values::MetadataLimits;
 use userbase_core::DomainError;
 
 use super::extract::{json_with_etag, V1Json};
+use super::problem::ProblemWire;
 use super::user_input::UserInput;
 use super::user_view::UserView;
 use super::Problem;
@@ -29,11 +30,18 @@ impl FromRequestParts<AppState> for Me {
     }
 }
 
+/// The signed-in end user's own account.
+#[utoipa::path(get, path = "/me", tag = "me", security(("end_user" = [], "publishable_key" = []), ("end_user" = [])),
+    responses((status = 200, description = "The user", body = UserView, headers(("ETag" = String, description = "The version, for If-Match")))))]
 pub async fn get_me(State(state): State<AppState>, Me(me): Me) -> Result<Response, Problem> {
     let user = state.users.get(&me.project, &me.user).await?;
     Ok(json_with_etag(StatusCode::OK, &UserView::from(&user), user.version))
 }
 
+/// Update the signed-in end user's own account (admin-only fields are read-only here: 403).
+#[utoipa::path(patch, path = "/me", tag = "me", security(("end_user" = [], "publishable_key" = []), ("end_user" = [])), request_body = UserInput,
+    responses((status = 200, description = "The updated user", body = UserView, headers(("ETag" = String, description = "The version, for If-Match"))),
+              (status = 409, description = "The email or login is taken", body = ProblemWire, content_type = "application/problem+json")))]
 pub async fn update_me(
     State(state): State<AppState>,
     Me(me): Me,
@@ -58,6 +66,9 @@ pub async fn update_me(
     Ok(json_with_etag(StatusCode::OK, &UserView::from(&user), user.version))
 }
 
+/// Delete the signed-in end user's own account (soft).
+#[utoipa::path(delete, path = "/me", tag = "me", security(("end_user" = [], "publishable_key" = []), ("end_user" = [])),
+    responses((status = 200, description = "The deleted user", body = UserView, headers(("ETag" = String, description = "The version, for If-Match")))))]
 pub async fn delete_me(State(state): State<AppState>, Me(me): Me) -> Result<Response, Problem> {
     let user = state.users.delete(&me.project, &me.user, None).await?;
     Ok(json_with_etag(StatusCode::OK, &UserView::from(&user), user.version))

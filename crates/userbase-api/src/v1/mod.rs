@@ -9,6 +9,7 @@ mod extract;
 pub mod idempotency;
 mod keys;
 mod me;
+pub mod openapi;
 mod organizations;
 mod pricing;
 mod problem;
@@ -18,9 +19,11 @@ mod user_input;
 mod user_view;
 mod users;
 
-use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::Router;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use bulk::{bulk_mode, parse_item};
 pub use problem::Problem;
@@ -28,52 +31,48 @@ pub use user_view::UserView;
 
 use crate::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/keys", get(keys::list_keys).post(keys::create_key))
-        .route("/keys/{id}", axum::routing::delete(keys::revoke_key))
-        .route("/organizations", get(organizations::list_organizations).post(organizations::create_organization))
-        .route(
-            "/organizations/{id}",
-            get(organizations::get_organization)
-                .patch(organizations::update_organization)
-                .delete(organizations::delete_organization),
-        )
-        .route("/organizations/{id}/members", get(organizations::list_members))
-        .route(
-            "/organizations/{id}/members/{user_id}",
-            axum::routing::put(organizations::put_member).delete(organizations::remove_member),
-        )
-        .route("/users/{id}/organizations", get(organizations::list_user_organizations))
-        .route(
-            "/users/{id}/pricing",
-            get(pricing::list_pricing).post(pricing::put_pricing).delete(pricing::delete_pricing),
-        )
-        .route("/users/{id}/{collection}", get(records::list_records).post(records::create_record))
-        .route(
-            "/users/{id}/{collection}/{record_id}",
-            get(records::get_record).patch(records::update_record).delete(records::delete_record),
-        )
-        .route("/users/{id}/default_organization", axum::routing::put(organizations::set_default_organization))
-        .route("/me", get(me::get_me).patch(me::update_me).delete(me::delete_me))
-        .route("/project", get(project::get_project).patch(project::update_project))
-        .route("/users", get(users::list_users).post(users::create_user))
-        .route("/users/search", post(users::search_users))
-        .route("/users/bulk", post(bulk::bulk_users))
-        .route("/users/{id}", get(users::get_user).patch(users::update_user).delete(users::delete_user))
-        .route("/users/{id}/restore", post(users::restore_user))
-        .route("/users/{id}/addresses", get(addresses::list_addresses).post(addresses::create_address))
-        .route(
-            "/users/{id}/addresses/{address_id}",
-            get(addresses::get_address).patch(addresses::update_address).delete(addresses::delete_address),
-        )
+/// The v1 routes, each registered from its handler's `#[utoipa::path]` (see `openapi`), plus the document
+/// itself. Paths are relative to `/v1`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(users::list_users, users::create_user))
+        .routes(routes!(users::search_users))
+        .routes(routes!(bulk::bulk_users))
+        .routes(routes!(users::get_user, users::update_user, users::delete_user))
+        .routes(routes!(users::restore_user))
+        .routes(routes!(addresses::list_addresses, addresses::create_address))
+        .routes(routes!(addresses::get_address, addresses::update_address, addresses::delete_address))
+        .routes(routes!(organizations::list_organizations, organizations::create_organization))
+        .routes(routes!(
+            organizations::get_organization,
+            organizations::update_organization,
+            organizations::delete_organization
+        ))
+        .routes(routes!(organizations::list_members))
+        .routes(routes!(organizations::put_member, organizations::remove_member))
+        .routes(routes!(organizations::list_user_organizations))
+        .routes(routes!(organizations::set_default_organization))
+        .routes(routes!(pricing::list_pricing, pricing::put_pricing, pricing::delete_pricing))
+        .routes(routes!(records::list_records, records::create_record))
+        .routes(routes!(records::get_record, records::update_record, records::delete_record))
+        .routes(routes!(me::get_me, me::update_me, me::delete_me))
+        .routes(routes!(project::get_project, project::update_project))
+        .routes(routes!(keys::list_keys, keys::create_key))
+        .routes(routes!(keys::revoke_key))
+        .route("/openapi.json", get(serve_openapi))
         .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "route_not_found", "Not found", "No such endpoint.") })
-        .method_not_allowed_fallback(|| async {
-            Problem::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "Method not allowed",
-                "This endpoint does not support this method.",
-            )
-        })
+}
+
+/// Answers for a known path with a method it does not take (axum's own answer is an empty 405).
+pub fn method_not_allowed() -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "Method not allowed",
+        "This endpoint does not support this method.",
+    )
+}
+
+async fn serve_openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], openapi::document_json())
 }

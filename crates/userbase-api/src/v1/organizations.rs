@@ -17,6 +17,7 @@ use userbase_core::values::{ExternalRef, MetadataLimits, MetadataPatch};
 use userbase_core::DomainError;
 
 use super::extract::{if_match, json_with_etag, Admin, V1Json, V1Query};
+use super::problem::ProblemWire;
 use super::user_input::ExternalRefInput;
 use super::user_view::UserView;
 use super::users::user_key;
@@ -33,13 +34,16 @@ struct RefView<'a> {
     source_id: &'a str,
 }
 
-#[derive(Serialize)]
+/// An organization.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Organization)]
 struct OrganizationView<'a> {
     object: &'static str,
     id: &'a str,
     numeric_id: i64,
     name: &'a str,
     parent_id: Option<&'a str>,
+    #[schema(value_type = Option<super::user_input::ExternalRefInput>)]
     external_ref: Option<RefView<'a>>,
     plan: Option<&'a str>,
     metadata: &'a BTreeMap<String, String>,
@@ -70,7 +74,9 @@ impl<'a> From<&'a Organization> for OrganizationView<'a> {
     }
 }
 
-#[derive(Serialize)]
+/// A user's membership of an organization.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Membership)]
 struct MembershipView<'a> {
     object: &'static str,
     organization_id: &'a str,
@@ -95,15 +101,45 @@ fn membership_view(m: &Membership, is_default: Option<bool>) -> MembershipView<'
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// A page of organizations.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = OrganizationList)]
+struct OrganizationListView<'a> {
+    object: &'static str,
+    #[schema(value_type = Vec<OrganizationView>)]
+    data: Vec<OrganizationView<'a>>,
+    has_more: bool,
+    next_cursor: Option<String>,
+}
+
+/// Memberships (all of them: an organization's members or a user's organizations).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = MembershipList)]
+struct MembershipListView<'a> {
+    object: &'static str,
+    #[schema(value_type = Vec<MembershipView>)]
+    data: Vec<MembershipView<'a>>,
+    has_more: bool,
+}
+
+impl<'a> MembershipListView<'a> {
+    fn new(data: Vec<MembershipView<'a>>) -> Self {
+        Self { object: "list", data, has_more: false }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationInput {
     name: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     parent_id: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<ExternalRefInput>)]
     external_ref: Patch<ExternalRefInput>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     plan: Patch<String>,
     #[serde(default)]
     metadata: Option<BTreeMap<String, Option<String>>>,
@@ -149,6 +185,10 @@ fn org_response(status: StatusCode, org: &Organization) -> Response {
     json_with_etag(status, &OrganizationView::from(org), org.version)
 }
 
+/// Create an organization.
+#[utoipa::path(post, path = "/organizations", tag = "organizations", request_body = OrganizationInput,
+    responses((status = 201, description = "Created", body = OrganizationView, headers(("ETag" = String, description = "The version, for If-Match"))),
+              (status = 409, description = "The external ref is taken", body = ProblemWire, content_type = "application/problem+json")))]
 pub async fn create_organization(
     State(state): State<AppState>,
     Admin(p): Admin,
@@ -158,6 +198,9 @@ pub async fn create_organization(
     Ok(org_response(StatusCode::CREATED, &org))
 }
 
+/// Get an organization.
+#[utoipa::path(get, path = "/organizations/{id}", tag = "organizations", params(("id" = String, Path, description = "The organization's id (`org_...`)")),
+    responses((status = 200, description = "The organization", body = OrganizationView, headers(("ETag" = String, description = "The version, for If-Match")))))]
 pub async fn get_organization(
     State(state): State<AppState>,
     Admin(p): Admin,
@@ -167,6 +210,10 @@ pub async fn get_organization(
     Ok(org_response(StatusCode::OK, &org))
 }
 
+/// Update an organization: absent fields stay, `null` clears.
+#[utoipa::path(patch, path = "/organizations/{id}", tag = "organizations", params(("id" = String, Path, description = "The organization's id (`org_...`)"), ("If-Match" = Option<String>, Header, description = "The ETag of the version you read; 412 if it is no longer current")), request_body = OrganizationInput,
+    responses((status = 200, description = "The updated organization", body = OrganizationView, headers(("ETag" = String, description = "The version, for If-Match"))),
+              (status = 409, description = "The external ref is taken", body = ProblemWire, content_type = "application/problem+json")))]
 pub async fn update_organization(
     State(state): State<AppState>,
     Admin(p): Admin,
@@ -180,22 +227,31 @@ pub async fn update_organization(
     Ok(org_response(StatusCode::OK, &org))
 }
 
+/// Delete an organization and its memberships.
+#[utoipa::path(delete, path = "/organizations/{id}", tag = "organizations", params(("id" = String, Path, description = "The organization's id (`org_...`)"), ("If-Match" = Option<String>, Header, description = "The ETag of the version you read; 412 if it is no longer current")),
+    responses((status = 200, description = "The deleted organization", body = OrganizationView)))]
 pub async fn delete_organization(
     State(state): State<AppState>,
     Admin(p): Admin,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let org = state.organizations.delete(&p.project, &org_key(&id)?).await?;
+    let expected = if_match(&headers)?;
+    let org = state.organizations.delete(&p.project, &org_key(&id)?, expected).await?;
     Ok(org_response(StatusCode::OK, &org))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     limit: Option<u32>,
     cursor: Option<String>,
 }
 
+/// List the project's organizations, oldest first.
+#[utoipa::path(get, path = "/organizations", tag = "organizations", params(ListQuery),
+    responses((status = 200, description = "A page of organizations", body = OrganizationListView)))]
 pub async fn list_organizations(
     State(state): State<AppState>,
     Admin(p): Admin,
@@ -217,28 +273,38 @@ pub async fn list_organizations(
         .last()
         .filter(|_| more)
         .and_then(|o| cursor::encode(&userbase_core::page::Position::After(o.numeric_id), &[]));
-    let data: Vec<OrganizationView> = orgs.iter().map(OrganizationView::from).collect();
-    Ok(axum::Json(serde_json::json!({"object": "list", "data": data, "has_more": more, "next_cursor": next}))
-        .into_response())
+    let list = OrganizationListView {
+        object: "list",
+        data: orgs.iter().map(OrganizationView::from).collect(),
+        has_more: more,
+        next_cursor: next,
+    };
+    Ok(axum::Json(list).into_response())
 }
 
+/// List an organization's members.
+#[utoipa::path(get, path = "/organizations/{id}/members", tag = "organizations", params(("id" = String, Path, description = "The organization's id (`org_...`)")),
+    responses((status = 200, description = "The members", body = MembershipListView)))]
 pub async fn list_members(
     State(state): State<AppState>,
     Admin(p): Admin,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     let members = state.organizations.members(&p.project, &org_key(&id)?).await?;
-    let data: Vec<MembershipView> = members.iter().map(|m| membership_view(m, None)).collect();
-    Ok(axum::Json(serde_json::json!({"object": "list", "data": data, "has_more": false})).into_response())
+    Ok(axum::Json(MembershipListView::new(members.iter().map(|m| membership_view(m, None)).collect())).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MemberInput {
     role: Option<String>,
 }
 
-/// Adds the user to the organization or changes their role (default role `member`).
+/// Add a user to an organization, or change their role.
+///
+/// The role defaults to `member`.
+#[utoipa::path(put, path = "/organizations/{id}/members/{user_id}", tag = "organizations", params(("id" = String, Path, description = "The organization's id (`org_...`)"), ("user_id" = String, Path, description = "The user's id (`usr_...`)")),
+    request_body = MemberInput, responses((status = 200, description = "The membership", body = MembershipView)))]
 pub async fn put_member(
     State(state): State<AppState>,
     Admin(p): Admin,
@@ -251,6 +317,9 @@ pub async fn put_member(
     Ok(axum::Json(membership_view(&membership, None)).into_response())
 }
 
+/// Remove a user from an organization.
+#[utoipa::path(delete, path = "/organizations/{id}/members/{user_id}", tag = "organizations", params(("id" = String, Path, description = "The organization's id (`org_...`)"), ("user_id" = String, Path, description = "The user's id (`usr_...`)")),
+    responses((status = 204, description = "Removed")))]
 pub async fn remove_member(
     State(state): State<AppState>,
     Admin(p): Admin,
@@ -261,6 +330,9 @@ pub async fn remove_member(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// List the organizations a user belongs to, marking their default.
+#[utoipa::path(get, path = "/users/{id}/organizations", tag = "organizations", params(("id" = String, Path, description = "The user's id (`usr_...`)")),
+    responses((status = 200, description = "The user's memberships", body = MembershipListView)))]
 pub async fn list_user_organizations(
     State(state): State<AppState>,
     Admin(p): Admin,
@@ -268,18 +340,21 @@ pub async fn list_user_organizations(
 ) -> Result<Response, Problem> {
     let (user, memberships) = state.organizations.memberships_of(&p.project, &user_key(&user_id)?).await?;
     let default = user.profile.default_organization_id;
-    let data: Vec<MembershipView> =
-        memberships.iter().map(|m| membership_view(m, Some(default == Some(m.organization_id)))).collect();
-    Ok(axum::Json(serde_json::json!({"object": "list", "data": data, "has_more": false})).into_response())
+    let data = memberships.iter().map(|m| membership_view(m, Some(default == Some(m.organization_id)))).collect();
+    Ok(axum::Json(MembershipListView::new(data)).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DefaultInput {
     organization_id: Option<String>,
 }
 
-/// Sets (or with `null` clears) the user's default organization, which must be one of theirs.
+/// Set or clear a user's default organization.
+///
+/// The organization must be one the user belongs to; `null` clears it.
+#[utoipa::path(put, path = "/users/{id}/default_organization", tag = "organizations", params(("id" = String, Path, description = "The user's id (`usr_...`)")),
+    request_body = DefaultInput, responses((status = 200, description = "The user", body = UserView, headers(("ETag" = String, description = "The version, for If-Match")))))]
 pub async fn set_default_organization(
     State(state): State<AppState>,
     Admin(p): Admin,

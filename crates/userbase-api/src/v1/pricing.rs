@@ -14,17 +14,22 @@ use super::users::user_key;
 use super::Problem;
 use crate::AppState;
 
-#[derive(Debug, Deserialize)]
+/// How a price is made: `type` names the rule; `amount` (a discount or markup) or `price` (a fixed price).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PricingRule)]
 struct RuleInput {
+    /// `CP` (cost plus `amount` percent), `SP` (sales price minus `amount` percent) or `net` (fixed `price`).
     #[serde(rename = "type")]
     kind: String,
     amount: Option<f64>,
     price: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A target by `id`, or by `source` and `source_id`, with its rule.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PricingItemInput)]
 struct ItemInput {
     id: Option<i64>,
     source: Option<String>,
@@ -32,7 +37,8 @@ struct ItemInput {
     pricing: RuleInput,
 }
 
-#[derive(Debug, Deserialize)]
+/// Pricing items to add; an item for a target that already has one replaces it.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PricingInput {
     #[serde(default)]
@@ -42,9 +48,22 @@ pub struct PricingInput {
     shop_id: Option<i64>,
 }
 
-#[derive(Serialize)]
+/// A user's pricing: every item.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = PricingList)]
+struct PricingListView<'a> {
+    object: &'static str,
+    #[schema(value_type = Vec<ItemView>)]
+    data: Vec<ItemView<'a>>,
+    has_more: bool,
+}
+
+/// One pricing item: a rule for a category or product.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = PricingItem)]
 struct ItemView<'a> {
     object: &'static str,
+    /// `category` or `product`.
     target: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<i64>,
@@ -52,6 +71,7 @@ struct ItemView<'a> {
     source: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     source_id: Option<&'a str>,
+    #[schema(value_type = RuleInput)]
     pricing: serde_json::Value,
     shop_id: Option<i64>,
     #[serde(with = "time::serde::rfc3339")]
@@ -76,8 +96,8 @@ fn view(i: &PricingItem) -> ItemView<'_> {
 }
 
 fn list(items: &[PricingItem]) -> Response {
-    let data: Vec<ItemView> = items.iter().map(view).collect();
-    axum::Json(serde_json::json!({"object": "list", "data": data, "has_more": false})).into_response()
+    axum::Json(PricingListView { object: "list", data: items.iter().map(view).collect(), has_more: false })
+        .into_response()
 }
 
 impl PricingInput {
@@ -121,6 +141,9 @@ impl PricingInput {
     }
 }
 
+/// Get a user's pricing.
+#[utoipa::path(get, path = "/users/{id}/pricing", tag = "pricing", params(("id" = String, Path, description = "The user's id (`usr_...`)")),
+    responses((status = 200, description = "Every pricing item of the user", body = PricingListView)))]
 pub async fn list_pricing(
     State(state): State<AppState>,
     Admin(p): Admin,
@@ -129,7 +152,11 @@ pub async fn list_pricing(
     Ok(list(&state.pricing.list(&p.project, &user_key(&user_id)?).await?))
 }
 
-/// Adds pricing items; an item for a target that already has one replaces it. Answers the whole pricing.
+/// Add or replace pricing items of a user.
+///
+/// An item for a target that already has one replaces it. The answer is the user's whole pricing.
+#[utoipa::path(post, path = "/users/{id}/pricing", tag = "pricing", params(("id" = String, Path, description = "The user's id (`usr_...`)")), request_body = PricingInput,
+    responses((status = 200, description = "Every pricing item of the user", body = PricingListView)))]
 pub async fn put_pricing(
     State(state): State<AppState>,
     Admin(p): Admin,
@@ -141,6 +168,9 @@ pub async fn put_pricing(
     Ok(list(&state.pricing.put(&p.project, &user, items).await?))
 }
 
+/// Remove all of a user's pricing.
+#[utoipa::path(delete, path = "/users/{id}/pricing", tag = "pricing", params(("id" = String, Path, description = "The user's id (`usr_...`)")),
+    responses((status = 204, description = "Removed")))]
 pub async fn delete_pricing(
     State(state): State<AppState>,
     Admin(p): Admin,

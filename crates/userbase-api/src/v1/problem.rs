@@ -9,8 +9,10 @@ use userbase_core::DomainError;
 use crate::auth::AuthError;
 use crate::body::BodyError;
 
-#[derive(Debug, Serialize)]
+/// One invalid field of a request.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProblemField {
+    /// The field's path in the request, e.g. `email` or `addresses[0].city`.
     pub field: String,
     pub code: &'static str,
     pub message: String,
@@ -28,17 +30,23 @@ pub struct Problem {
     pub position: Option<u32>,
 }
 
-/// The wire form of a `Problem`.
-#[derive(Serialize)]
-struct ProblemWire<'a> {
+/// An RFC 9457 problem document: what went wrong, with a stable machine-readable `code`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Problem)]
+pub(crate) struct ProblemWire<'a> {
+    /// `/problems/<code>`.
     #[serde(rename = "type")]
     kind: String,
     title: &'static str,
     status: u16,
     detail: &'a str,
+    /// Stable machine-readable reason, e.g. `validation_failed`, `user_not_found`, `email_taken`.
     code: &'static str,
+    /// Per-field errors (validation failures).
     #[serde(skip_serializing_if = "<[ProblemField]>::is_empty")]
+    #[schema(value_type = Option<Vec<ProblemField>>)]
     errors: &'a [ProblemField],
+    /// For a bad filter expression: the character offset of the problem.
     #[serde(skip_serializing_if = "Option::is_none")]
     position: Option<u32>,
 }

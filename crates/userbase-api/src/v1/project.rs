@@ -15,17 +15,21 @@ use super::Problem;
 use crate::auth::jwt::check_settings;
 use crate::AppState;
 
-#[derive(Serialize)]
+/// How end-user JWTs are verified. The HS256 secret is write-only.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = JwtSettings)]
 struct JwtView<'a> {
     hs256_secret_set: bool,
     public_keys_pem: &'a [String],
+    #[schema(value_type = Option<Object>)]
     jwks: Option<serde_json::Value>,
     jwks_url: Option<&'a str>,
     issuer: Option<&'a str>,
     audience: Option<&'a str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ProjectSettings)]
 struct SettingsView<'a> {
     default_locale: &'a str,
     email_unique: bool,
@@ -33,7 +37,9 @@ struct SettingsView<'a> {
     jwt: JwtView<'a>,
 }
 
-#[derive(Serialize)]
+/// A project (tenant).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Project)]
 struct ProjectView<'a> {
     object: &'static str,
     id: &'a str,
@@ -70,24 +76,32 @@ fn view(p: &Project) -> Response {
     .into_response()
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// End-user JWT settings to change: absent fields stay, `null` clears.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = JwtSettingsInput)]
 pub struct JwtInput {
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     hs256_secret: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>)]
     public_keys_pem: Patch<Vec<String>>,
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     jwks: Patch<serde_json::Value>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     jwks_url: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     issuer: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     audience: Patch<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectInput {
     name: Option<String>,
@@ -95,11 +109,18 @@ pub struct ProjectInput {
     jwt: Option<JwtInput>,
 }
 
+/// The calling key's project and its settings.
+#[utoipa::path(get, path = "/project", tag = "project",
+    responses((status = 200, description = "The project", body = ProjectView)))]
 pub async fn get_project(Admin(principal): Admin) -> Response {
     view(&principal.project)
 }
 
-/// Partial update; inside `jwt`, absent fields stay and `null` clears.
+/// Change the project's name, default locale or end-user JWT settings.
+///
+/// Inside `jwt`, absent fields stay and `null` clears.
+#[utoipa::path(patch, path = "/project", tag = "project", request_body = ProjectInput,
+    responses((status = 200, description = "The project", body = ProjectView)))]
 pub async fn update_project(
     State(state): State<AppState>,
     Admin(principal): Admin,

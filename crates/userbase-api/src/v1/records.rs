@@ -25,14 +25,19 @@ fn kind(collection: &str) -> Result<RecordKind, Problem> {
     }
 }
 
-#[derive(Serialize)]
+/// An order, payment method or subscription of a user.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Record)]
 struct RecordView<'a> {
+    /// `order`, `payment_method` or `subscription`.
     object: &'static str,
     id: &'a str,
     user_id: &'a str,
     status: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     delivery_status: Option<&'a str>,
+    /// Free-form JSON details (amounts, items, card brand, plan, ...).
+    #[schema(value_type = Object)]
     details: &'a serde_json::Map<String, serde_json::Value>,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
@@ -56,13 +61,16 @@ fn view<'a>(r: &'a UserRecord, user_id: &'a str) -> RecordView<'a> {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// The fields of a record to create or change.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordInput {
     status: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     delivery_status: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     details: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -72,18 +80,51 @@ impl From<RecordInput> for RecordPatch {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct RecordQuery {
+    /// Only these statuses (comma-separated).
     status: Option<String>,
+    /// Orders only: these delivery statuses (comma-separated).
     delivery_status: Option<String>,
+    /// RFC 3339: at or after this time (of `date_field`).
     from: Option<String>,
+    /// RFC 3339: before this time (of `date_field`).
     to: Option<String>,
+    /// `created_at` (default) or `updated_at`.
     date_field: Option<String>,
+    /// Also list deleted records.
     include_deleted: Option<bool>,
+    /// `created_at`, `updated_at`, with `-` for descending (default `-created_at`).
     sort: Option<String>,
+    /// Page size, 1 to 200 (default 20).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
+    /// Records to skip.
     offset: Option<u64>,
+}
+
+/// The record collections a user has.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)] // documentation only: the path segment is matched in `kind`
+enum RecordCollection {
+    Orders,
+    PaymentMethods,
+    Subscriptions,
+}
+
+/// A page of records.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = RecordList)]
+struct RecordListView<'a> {
+    object: &'static str,
+    #[schema(value_type = Vec<RecordView>)]
+    data: Vec<RecordView<'a>>,
+    /// How many records match.
+    total: u64,
+    has_more: bool,
 }
 
 fn time_param(name: &str, value: &Option<String>) -> Result<Option<OffsetDateTime>, Problem> {
@@ -114,6 +155,9 @@ fn statuses(kind: RecordKind, name: &str, value: &Option<String>, delivery: bool
         .collect()
 }
 
+/// List a user's orders, payment methods or subscriptions.
+#[utoipa::path(get, path = "/users/{id}/{collection}", tag = "records", params(("id" = String, Path, description = "The user's id (`usr_...`)"), ("collection" = inline(RecordCollection), Path, description = "Which records: `orders`, `payment_methods` or `subscriptions`"), RecordQuery),
+    responses((status = 200, description = "A page of records", body = RecordListView)))]
 pub async fn list_records(
     State(state): State<AppState>,
     Admin(p): Admin,
@@ -142,10 +186,12 @@ pub async fn list_records(
     let (records, total) = state.records.list(&p.project, &user, kind, &filter, window).await?;
     let data: Vec<RecordView> = records.iter().map(|r| view(r, &user_id)).collect();
     let has_more = offset + (data.len() as u64) < total;
-    Ok(axum::Json(serde_json::json!({"object": "list", "data": data, "total": total, "has_more": has_more}))
-        .into_response())
+    Ok(axum::Json(RecordListView { object: "list", data, total, has_more }).into_response())
 }
 
+/// Add an order, payment method or subscription to a user.
+#[utoipa::path(post, path = "/users/{id}/{collection}", tag = "records", params(("id" = String, Path, description = "The user's id (`usr_...`)"), ("collection" = inline(RecordCollection), Path, description = "Which records: `orders`, `payment_methods` or `subscriptions`")), request_body = RecordInput,
+    responses((status = 201, description = "Created", body = RecordView, headers(("ETag" = String, description = "The version, for If-Match")))))]
 pub async fn create_record(
     State(state): State<AppState>,
     Admin(p): Admin,
@@ -157,6 +203,9 @@ pub async fn create_record(
     Ok(json_with_etag(StatusCode::CREATED, &view(&record, &user_id), record.version))
 }
 
+/// Get one record of a user.
+#[utoipa::path(get, path = "/users/{id}/{collection}/{record_id}", tag = "records", params(("id" = String, Path, description = "The user's id (`usr_...`)"), ("collection" = inline(RecordCollection), Path, description = "Which records: `orders`, `payment_methods` or `subscriptions`"), ("record_id" = String, Path, description = "The record's id")),
+    responses((status = 200, description = "The record", body = RecordView, headers(("ETag" = String, description = "The version, for If-Match")))))]
 pub async fn get_record(
     State(state): State<AppState>,
     Admin(p): Admin,
@@ -167,6 +216,9 @@ pub async fn get_record(
     Ok(json_with_etag(StatusCode::OK, &view(&record, &user_id), record.version))
 }
 
+/// Update a record: absent fields stay; `details` keys are merged, a `null` value removes one.
+#[utoipa::path(patch, path = "/users/{id}/{collection}/{record_id}", tag = "records", params(("id" = String, Path, description = "The user's id (`usr_...`)"), ("collection" = inline(RecordCollection), Path, description = "Which records: `orders`, `payment_methods` or `subscriptions`"), ("record_id" = String, Path, description = "The record's id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version you read; 412 if it is no longer current")),
+    request_body = RecordInput, responses((status = 200, description = "The updated record", body = RecordView, headers(("ETag" = String, description = "The version, for If-Match")))))]
 pub async fn update_record(
     State(state): State<AppState>,
     Admin(p): Admin,
@@ -180,12 +232,17 @@ pub async fn update_record(
     Ok(json_with_etag(StatusCode::OK, &view(&record, &user_id), record.version))
 }
 
+/// Delete a record (soft: listed again with `include_deleted`).
+#[utoipa::path(delete, path = "/users/{id}/{collection}/{record_id}", tag = "records", params(("id" = String, Path, description = "The user's id (`usr_...`)"), ("collection" = inline(RecordCollection), Path, description = "Which records: `orders`, `payment_methods` or `subscriptions`"), ("record_id" = String, Path, description = "The record's id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version you read; 412 if it is no longer current")),
+    responses((status = 200, description = "The deleted record", body = RecordView, headers(("ETag" = String, description = "The version, for If-Match")))))]
 pub async fn delete_record(
     State(state): State<AppState>,
     Admin(p): Admin,
     Path((user_id, collection, id)): Path<(String, String, String)>,
+    headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let (kind, user) = (kind(&collection)?, user_key(&user_id)?);
-    let record = state.records.delete(&p.project, &user, kind, &id).await?;
+    let expected = if_match(&headers)?;
+    let record = state.records.delete(&p.project, &user, kind, &id, expected).await?;
     Ok(json_with_etag(StatusCode::OK, &view(&record, &user_id), record.version))
 }

@@ -13,81 +13,118 @@ use userbase_core::values::{
     MetadataLimits, MetadataPatch, TextLimit,
 };
 
-#[derive(Debug, Deserialize)]
+/// An id of this user (or organization) in another system.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ExternalRef)]
 pub struct ExternalRefInput {
     pub source: String,
     pub source_id: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// The fields of a user to create or change. On create, absent and `null` both mean unset; on update,
+/// absent keeps a field and `null` clears it. Only a secret key may set `status`, `external_refs`, `roles`,
+/// `auth_subject` and `email_verified`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserInput {
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     auth_subject: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     email: Patch<String>,
     #[serde(default)]
     email_verified: Option<bool>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     salutation: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     first_name: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     middle_name: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     last_name: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     full_name: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     abbreviation: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     birthday: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     gender: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     phone: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     mobile: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     locale: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     country: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     company_name: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     login: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     debtor_id: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     tax_number: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     coc_number: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pricelist_amount: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pricelist_percentage: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<crate::v1::openapi::GroupRefSchema>)]
     parent_group: Patch<GroupRef>,
     #[serde(default)]
+    #[schema(value_type = Option<Vec<ExternalRefInput>>)]
     external_refs: Patch<Vec<ExternalRefInput>>,
     #[serde(default)]
+    #[schema(value_type = Option<BTreeMap<String, Option<String>>>)]
     metadata: Patch<BTreeMap<String, Option<String>>>,
     #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>)]
     tags: Patch<Vec<String>>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     bio: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     note: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     image: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     avatar: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     default_payment_method: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>)]
     roles: Patch<Vec<String>>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     status: Patch<String>,
 }
 

@@ -9,12 +9,19 @@ use time::OffsetDateTime;
 use userbase_core::user::User;
 use userbase_core::values::{ExternalRef, Gender, GroupRef};
 
-#[derive(Serialize)]
+/// A user.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = User)]
 pub struct UserView<'a> {
+    /// Always `user`.
     object: &'static str,
+    /// The user's id, `usr_` and 24 characters.
     id: &'a str,
+    /// A 24-character hex id (the Gigs-style object id).
     object_id: &'a str,
+    /// A positive integer id, increasing with creation.
     numeric_id: i64,
+    /// A short readable id.
     human_id: &'a str,
     auth_subject: Option<&'a str>,
     email: Option<&'a str>,
@@ -25,11 +32,15 @@ pub struct UserView<'a> {
     last_name: Option<&'a str>,
     full_name: Option<&'a str>,
     abbreviation: Option<&'a str>,
+    /// `YYYY-MM-DD`.
     birthday: Option<String>,
+    /// `male`, `female` or `unknown`.
     gender: Option<&'static str>,
     phone: Option<&'a str>,
     mobile: Option<&'a str>,
+    /// A BCP 47 language tag.
     locale: Option<&'a str>,
+    /// An ISO 3166-1 alpha-2 country code.
     country: Option<&'static str>,
     company_name: Option<&'a str>,
     login: Option<&'a str>,
@@ -38,8 +49,11 @@ pub struct UserView<'a> {
     coc_number: Option<&'a str>,
     pricelist_amount: Option<&'a str>,
     pricelist_percentage: Option<&'a str>,
+    #[schema(value_type = Option<crate::v1::openapi::GroupRefSchema>)]
     parent_group: Option<&'a GroupRef>,
+    /// Ids of this user in other systems, unique per source among live users.
     #[serde(serialize_with = "external_refs")]
+    #[schema(value_type = Vec<super::user_input::ExternalRefInput>)]
     external_refs: &'a [ExternalRef],
     metadata: &'a BTreeMap<String, String>,
     tags: &'a [String],
@@ -50,6 +64,7 @@ pub struct UserView<'a> {
     default_payment_method: Option<&'a str>,
     roles: &'a [String],
     default_organization_id: Option<i64>,
+    /// `active`, `blocked` or `deleted`.
     status: &'static str,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
@@ -134,9 +149,11 @@ impl<'a> From<&'a User> for UserView<'a> {
 }
 
 /// A page of users.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = UserList)]
 pub struct UserListView<'a> {
     pub object: &'static str,
+    #[schema(value_type = Vec<UserView>)]
     pub data: Vec<UserView<'a>>,
     pub has_more: bool,
     pub next_cursor: Option<String>,

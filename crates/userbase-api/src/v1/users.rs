@@ -13,6 +13,7 @@ use userbase_core::values::{email::normalize_email, MetadataLimits};
 use userbase_core::DomainError;
 
 use super::extract::{if_match, json_with_etag, Admin, V1Json, V1Query};
+use super::problem::ProblemWire;
 use super::user_input::UserInput;
 use super::user_view::{UserListView, UserView};
 use super::{cursor, Problem};
@@ -30,6 +31,10 @@ fn user_response(status: StatusCode, user: &User) -> Response {
     json_with_etag(status, &UserView::from(user), user.version)
 }
 
+/// Create a user.
+#[utoipa::path(post, path = "/users", tag = "users", request_body = UserInput,
+    responses((status = 201, description = "Created", body = UserView, headers(("ETag" = String, description = "The version, for If-Match"))),
+              (status = 409, description = "The email, login or an external ref is taken", body = ProblemWire, content_type = "application/problem+json")))]
 pub async fn create_user(
     State(state): State<AppState>,
     Admin(principal): Admin,
@@ -44,6 +49,9 @@ pub async fn create_user(
     Ok(response)
 }
 
+/// Get a user (deleted users too).
+#[utoipa::path(get, path = "/users/{id}", tag = "users", params(("id" = String, Path, description = "The user's id (`usr_...`)")),
+    responses((status = 200, description = "The user", body = UserView, headers(("ETag" = String, description = "The version, for If-Match")))))]
 pub async fn get_user(
     State(state): State<AppState>,
     Admin(principal): Admin,
@@ -54,6 +62,10 @@ pub async fn get_user(
     Ok(user_response(StatusCode::OK, &user))
 }
 
+/// Update a user: absent fields stay, `null` clears.
+#[utoipa::path(patch, path = "/users/{id}", tag = "users", params(("id" = String, Path, description = "The user's id (`usr_...`)"), ("If-Match" = Option<String>, Header, description = "The ETag of the version you read; 412 if it is no longer current")), request_body = UserInput,
+    responses((status = 200, description = "The updated user", body = UserView, headers(("ETag" = String, description = "The version, for If-Match"))),
+              (status = 409, description = "The email, login or an external ref is taken", body = ProblemWire, content_type = "application/problem+json")))]
 pub async fn update_user(
     State(state): State<AppState>,
     Admin(principal): Admin,
@@ -68,6 +80,9 @@ pub async fn update_user(
     Ok(user_response(StatusCode::OK, &user))
 }
 
+/// Delete a user (soft: restorable until the project's retention ends).
+#[utoipa::path(delete, path = "/users/{id}", tag = "users", params(("id" = String, Path, description = "The user's id (`usr_...`)"), ("If-Match" = Option<String>, Header, description = "The ETag of the version you read; 412 if it is no longer current")),
+    responses((status = 200, description = "The deleted user", body = UserView, headers(("ETag" = String, description = "The version, for If-Match")))))]
 pub async fn delete_user(
     State(state): State<AppState>,
     Admin(principal): Admin,
@@ -80,6 +95,10 @@ pub async fn delete_user(
     Ok(user_response(StatusCode::OK, &user))
 }
 
+/// Restore a deleted user.
+#[utoipa::path(post, path = "/users/{id}/restore", tag = "users", params(("id" = String, Path, description = "The user's id (`usr_...`)")),
+    responses((status = 200, description = "The restored user", body = UserView, headers(("ETag" = String, description = "The version, for If-Match"))),
+              (status = 409, description = "The email, login or an external ref was taken meanwhile", body = ProblemWire, content_type = "application/problem+json")))]
 pub async fn restore_user(
     State(state): State<AppState>,
     Admin(principal): Admin,
@@ -92,15 +111,27 @@ pub async fn restore_user(
 
 /// The list parameters: a query string on `GET /v1/users`, a JSON body on `POST /v1/users/search` (for
 /// filters too long for a URL).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+#[schema(as = UserSearch)]
 pub struct ListQuery {
+    /// Page size, 1 to 200 (default 20).
+    #[param(minimum = 1, maximum = 200)]
+    #[schema(minimum = 1, maximum = 200)]
     limit: Option<u32>,
+    /// The page after this user id (default order only).
     starting_after: Option<String>,
+    /// The page before this user id (default order only).
     ending_before: Option<String>,
+    /// `next_cursor` or `previous_cursor` of an earlier answer.
     cursor: Option<String>,
+    /// Exact email, case-insensitive.
     email: Option<String>,
+    /// Also list deleted users.
     include_deleted: Option<bool>,
+    /// A filter expression, e.g. `last_name sw "van" and (metadata.plan eq "pro" or tags co "vip")`:
+    /// operators `eq ne co sw ew pr gt ge lt le`, `and or not`, parentheses.
     filter: Option<String>,
     /// `-created_at,last_name`: sort keys, `-` for descending.
     sort: Option<String>,
@@ -144,6 +175,9 @@ async fn position(
     Ok(make(numeric))
 }
 
+/// List and search users: filter, sort and page.
+#[utoipa::path(get, path = "/users", tag = "users", params(ListQuery),
+    responses((status = 200, description = "A page of users", body = UserListView)))]
 pub async fn list_users(
     State(state): State<AppState>,
     Admin(principal): Admin,
@@ -152,6 +186,9 @@ pub async fn list_users(
     list(&state, &principal, q).await
 }
 
+/// List and search users with the parameters in a JSON body (for filters too long for a URL).
+#[utoipa::path(post, path = "/users/search", tag = "users", request_body = ListQuery,
+    responses((status = 200, description = "A page of users", body = UserListView)))]
 pub async fn search_users(
     State(state): State<AppState>,
     Admin(principal): Admin,

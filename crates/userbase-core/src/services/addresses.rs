@@ -97,12 +97,23 @@ impl AddressService {
         Ok(self.store.update_address(&address).await?)
     }
 
-    /// Deletes an address for good and returns it as it was.
-    pub async fn delete(&self, project: &Project, user: &UserKey, key: &AddressKey) -> Result<Address, DomainError> {
+    /// Deletes an address for good and returns it as it was. With `expected_version`, only that version
+    /// is deleted (checked by the delete itself, so a concurrent update cannot slip in between).
+    pub async fn delete(
+        &self,
+        project: &Project,
+        user: &UserKey,
+        key: &AddressKey,
+        expected_version: Option<i64>,
+    ) -> Result<Address, DomainError> {
         let user_id = self.users.live_id(project, user).await?;
         let address = self.store.find_address(&project.id, user_id, key).await?.ok_or_else(not_found)?;
-        if !self.store.delete_address(&project.id, user_id, address.numeric_id).await? {
-            return Err(not_found());
+        if expected_version.is_some_and(|v| v != address.version) {
+            return Err(DomainError::PreconditionFailed);
+        }
+        if !self.store.delete_address(&project.id, user_id, address.numeric_id, expected_version).await? {
+            let still_there = self.store.find_address(&project.id, user_id, key).await?.is_some();
+            return Err(if still_there { DomainError::PreconditionFailed } else { not_found() });
         }
         Ok(address)
     }

@@ -164,10 +164,22 @@ impl OrganizationService {
     }
 
     /// Deletes an organization and its memberships; children lose their parent, users their default.
-    pub async fn delete(&self, project: &Project, key: &OrganizationKey) -> Result<Organization, DomainError> {
+    /// With `expected_version`, only that version is deleted (checked by the delete itself).
+    pub async fn delete(
+        &self,
+        project: &Project,
+        key: &OrganizationKey,
+        expected_version: Option<i64>,
+    ) -> Result<Organization, DomainError> {
         let org = self.get(project, key).await?;
-        if !self.store.delete_organization(&project.id, org.numeric_id).await? {
-            return Err(not_found());
+        if expected_version.is_some_and(|v| v != org.version) {
+            return Err(DomainError::PreconditionFailed);
+        }
+        if !self.store.delete_organization(&project.id, org.numeric_id, expected_version).await? {
+            return Err(match self.get(project, key).await {
+                Ok(_) => DomainError::PreconditionFailed,
+                Err(e) => e,
+            });
         }
         Ok(org)
     }

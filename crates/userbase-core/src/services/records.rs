@@ -140,8 +140,12 @@ impl RecordService {
         user: &UserKey,
         kind: RecordKind,
         id: &str,
+        expected_version: Option<i64>,
     ) -> Result<UserRecord, DomainError> {
         let mut record = self.get(project, user, kind, id).await?;
+        if expected_version.is_some_and(|v| v != record.version) {
+            return Err(DomainError::PreconditionFailed);
+        }
         let now = now_utc();
         record.deleted_at = Some(now);
         record.updated_at = now;

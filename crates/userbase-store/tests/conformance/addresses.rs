@@ -66,9 +66,11 @@ async fn addresses_belong_to_one_user_of_one_project(backend: Backend) {
     let key = AddressKey::Numeric(a.numeric_id);
     assert!(f.store.find_address(&p.id, other.numeric_id, &key).await.unwrap().is_none());
     assert!(f.store.find_address(&q.id, owner.numeric_id, &key).await.unwrap().is_none());
-    assert!(!f.store.delete_address(&q.id, owner.numeric_id, a.numeric_id).await.unwrap());
-    assert!(!f.store.delete_address(&p.id, other.numeric_id, a.numeric_id).await.unwrap());
-    assert!(f.store.delete_address(&p.id, owner.numeric_id, a.numeric_id).await.unwrap());
+    assert!(!f.store.delete_address(&q.id, owner.numeric_id, a.numeric_id, None).await.unwrap());
+    assert!(!f.store.delete_address(&p.id, other.numeric_id, a.numeric_id, None).await.unwrap());
+    // A delete at a version the address no longer has deletes nothing.
+    assert!(!f.store.delete_address(&p.id, owner.numeric_id, a.numeric_id, Some(a.version + 1)).await.unwrap());
+    assert!(f.store.delete_address(&p.id, owner.numeric_id, a.numeric_id, Some(a.version)).await.unwrap());
     assert!(f.store.list_addresses(&p.id, owner.numeric_id, None).await.unwrap().is_empty());
 }
 

@@ -50,7 +50,7 @@ async fn organizations_memberships_and_their_cascades(backend: Backend) {
 
     let (page, more) = f.store.list_organizations(&p.id, None, 1).await.unwrap();
     assert_eq!((page[0].numeric_id, more), (child.numeric_id, true));
-    assert!(f.store.delete_organization(&p.id, root.numeric_id).await.unwrap());
+    assert!(f.store.delete_organization(&p.id, root.numeric_id, None).await.unwrap());
     let orphan = f.store.find_organization(&p.id, &OrganizationKey::Numeric(child.numeric_id)).await.unwrap().unwrap();
     assert_eq!(orphan.fields.parent_id, None);
     assert!(f.store.list_memberships(&p.id, None, Some(user.numeric_id)).await.unwrap().is_empty());
