@@ -7,7 +7,7 @@ Prints one table and writes it as JSON. Usage: see bench/README.md."""
 import json, os, re, signal, subprocess, sys, time, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target", "release", "userbase")
+BIN = os.environ.get("BENCH_BIN", os.path.join(ROOT, "target", "release", "userbase"))
 HELLO = os.path.join(ROOT, "bench", "hello", "target", "release", "bench-hello")
 LUA = os.path.join(ROOT, "bench", "lua")
 WORK = os.environ.get("BENCH_WORK", "/tmp/userbase-bench")
@@ -16,7 +16,8 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 SEED = int(os.environ.get("BENCH_SEED_USERS", "10000"))
 BULK = int(os.environ.get("BENCH_BULK_USERS", "100000"))
 PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
-OPS = ["create", "get", "list", "email", "patch"]
+OPS = os.environ.get("BENCH_OPS", "create,get,list,email,patch").split(",")
+BACKENDS = os.environ.get("BENCH_BACKENDS", "sqlite,postgres").split(",")
 
 
 def http(method, url, key=None, body=None, content_type="application/json", timeout=600):
@@ -145,13 +146,15 @@ def main():
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(sqlite_file + suffix):
             os.remove(sqlite_file + suffix)
-    rows += run_backend("sqlite", f"sqlite://{sqlite_file}", 18091)
-    db = f"userbase_bench_{int(time.time())}"
-    subprocess.run(["psql", PG_ADMIN, "-qc", f"CREATE DATABASE {db}"], check=True)
-    try:
-        rows += run_backend("postgres", PG_ADMIN.rsplit("/", 1)[0] + "/" + db, 18092)
-    finally:
-        subprocess.run(["psql", PG_ADMIN, "-qc", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"])
+    if "sqlite" in BACKENDS:
+        rows += run_backend("sqlite", f"sqlite://{sqlite_file}", 18091)
+    if "postgres" in BACKENDS:
+        db = f"userbase_bench_{int(time.time())}"
+        subprocess.run(["psql", PG_ADMIN, "-qc", f"CREATE DATABASE {db}"], check=True)
+        try:
+            rows += run_backend("postgres", PG_ADMIN.rsplit("/", 1)[0] + "/" + db, 18092)
+        finally:
+            subprocess.run(["psql", PG_ADMIN, "-qc", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"])
     hello_rps = rows[0]["req_per_s"]
     print(f"\n{'op':12} {'backend':9} {'req/s':>9} {'% hello':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'cpu %':>6} {'rss MiB':>7}")
     for r in rows:

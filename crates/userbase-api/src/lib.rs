@@ -60,6 +60,12 @@ impl AppState {
             store,
         }
     }
+
+    /// How long verified keys are reused (see `KeyService::with_cache_ttl`).
+    pub fn key_cache_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.keys = KeyService::with_cache_ttl(self.store.clone(), ttl);
+        self
+    }
 }
 
 /// The whole HTTP application: health checks and every enabled API surface.

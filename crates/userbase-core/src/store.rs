@@ -113,7 +113,8 @@ pub struct UserFilter {
 pub struct StoredKey {
     pub key: ApiKey,
     pub hash: Vec<u8>,
-    pub project: Project,
+    /// Shared: a verified key is cached and handed to every request that presents it.
+    pub project: std::sync::Arc<Project>,
 }
 
 /// Projects (tenants) and their settings.

@@ -111,7 +111,7 @@ impl TryFrom<StoredKeyRow> for StoredKey {
             created_at: r.p_created_at.0,
             updated_at: r.p_updated_at.0,
         };
-        Ok(StoredKey { key: r.key.try_into()?, hash: r.secret_hash, project })
+        Ok(StoredKey { key: r.key.try_into()?, hash: r.secret_hash, project: std::sync::Arc::new(project) })
     }
 }
 

@@ -95,6 +95,10 @@ pub struct ServeArgs {
     /// Database connections (PostgreSQL pool size; SQLite reader connections).
     #[arg(long, env = "USERBASE_MAX_CONNECTIONS", default_value_t = 16)]
     pub max_connections: u32,
+    /// Seconds a verified API key is reused without reading it again. Revoking a key or changing a project
+    /// through this server applies at once; through another server or the CLI, within this time. 0: no cache.
+    #[arg(long, env = "USERBASE_KEY_CACHE_SECONDS", default_value_t = 2)]
+    pub key_cache_seconds: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -11,6 +11,8 @@ pub mod jwt;
 
 pub use jwt::JwtVerifier;
 
+use std::sync::Arc;
+
 use axum::http::{header, HeaderMap};
 use userbase_core::api_key::{required_scope, scope_allows, KeyId, KeyKind};
 use userbase_core::project::Project;
@@ -26,7 +28,7 @@ pub const PUBLISHABLE_KEY_HEADER: &str = "x-userbase-publishable-key";
 /// A key (or a token bought with one) calling for a project.
 #[derive(Debug, Clone)]
 pub struct Principal {
-    pub project: Project,
+    pub project: Arc<Project>,
     pub key_id: KeyId,
     pub kind: KeyKind,
 }
@@ -34,7 +36,7 @@ pub struct Principal {
 /// An end user acting on their own account.
 #[derive(Debug, Clone)]
 pub struct EndUser {
-    pub project: Project,
+    pub project: Arc<Project>,
     pub user: UserKey,
     /// A user-bound key's scopes; `None` for a JWT, which may do all a user may do to their account.
     pub scopes: Option<Vec<String>>,
@@ -76,7 +78,7 @@ fn failed(state: &AppState, e: AuthError, reason: &'static str) -> AuthError {
 
 /// Records the key's use off the request path (at most one write a minute per key).
 fn touch(state: &AppState, stored: &StoredKey) {
-    if stored.key.needs_touch(userbase_core::time_util::now_utc()) {
+    if state.keys.claim_touch(&stored.key) {
         let (keys, key) = (state.keys.clone(), stored.key.clone());
         tokio::spawn(async move {
             if let Err(e) = keys.touch(&key).await {
@@ -87,7 +89,7 @@ fn touch(state: &AppState, stored: &StoredKey) {
 }
 
 /// Verifies a key or access token, of any kind.
-async fn stored_key(state: &AppState, token: &str) -> Result<StoredKey, AuthError> {
+async fn stored_key(state: &AppState, token: &str) -> Result<Arc<StoredKey>, AuthError> {
     let found = if token.starts_with("ub_at_") {
         state.keys.verify_access_token(token).await
     } else {
@@ -102,7 +104,7 @@ async fn stored_key(state: &AppState, token: &str) -> Result<StoredKey, AuthErro
 pub async fn bearer_key(state: &AppState, headers: &HeaderMap) -> Result<Principal, AuthError> {
     let token = bearer_token(headers).map_err(|e| failed(state, e, "missing_or_malformed_header"))?;
     let stored = stored_key(state, token).await.map_err(|e| failed(state, e, "invalid_key"))?;
-    Ok(Principal { project: stored.project, key_id: stored.key.id, kind: stored.key.kind })
+    Ok(Principal { project: stored.project.clone(), key_id: stored.key.id.clone(), kind: stored.key.kind })
 }
 
 /// Verifies the bearer key and requires a secret key (or its access token): full admin of its project.
@@ -132,9 +134,11 @@ impl EndUserHeaders {
 async fn user_key(state: &AppState, text: &str) -> Result<EndUser, AuthError> {
     let stored = stored_key(state, text).await.map_err(|e| failed(state, e, "invalid_key"))?;
     match (stored.key.kind, stored.key.user_id) {
-        (KeyKind::User, Some(id)) => {
-            Ok(EndUser { project: stored.project, user: UserKey::Numeric(id), scopes: Some(stored.key.scopes) })
-        }
+        (KeyKind::User, Some(id)) => Ok(EndUser {
+            project: stored.project.clone(),
+            user: UserKey::Numeric(id),
+            scopes: Some(stored.key.scopes.clone()),
+        }),
         _ => Err(failed(state, AuthError::Forbidden, "not_an_end_user_credential")),
     }
 }
@@ -162,7 +166,7 @@ pub async fn end_user(state: &AppState, headers: &HeaderMap, from: EndUserHeader
         .verify(&stored.project.settings.jwt, token)
         .await
         .map_err(|e| failed(state, AuthError::Invalid, e.reason()))?;
-    Ok(EndUser { project: stored.project, user: UserKey::AuthSubject(subject), scopes: None })
+    Ok(EndUser { project: stored.project.clone(), user: UserKey::AuthSubject(subject), scopes: None })
 }
 
 /// An end user whose credential allows `method`: a JWT may do all a user may do to their own account; a

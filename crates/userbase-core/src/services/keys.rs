@@ -1,6 +1,7 @@
 //! API keys: issue, list, revoke, and verify a presented key.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::api_key::{
     mint_access_token, ApiKey, GeneratedKey, KeyId, KeyKind, NewKey, PresentedAccessToken, PresentedKey,
@@ -11,14 +12,64 @@ use crate::ids::ProjectId;
 use crate::store::{Store, StoredKey};
 use crate::time_util::now_utc;
 
+/// How long a verified key is reused without asking the database again, unless set otherwise.
+pub const DEFAULT_KEY_CACHE_TTL: Duration = Duration::from_secs(2);
+
+/// Keys this process verified lately (by id), so that a request costs no key lookup. Revoking a key or
+/// changing a project through this process takes effect here at once; changes made by another process
+/// (another replica, the CLI) take effect within the time to live.
+struct KeyCache {
+    entries: quick_cache::sync::Cache<KeyId, (Instant, Arc<StoredKey>)>,
+    ttl: Duration,
+    /// When this process last recorded each key's use: cached keys show an old `last_used_at`, and this
+    /// keeps their use to one write a minute all the same.
+    touched: quick_cache::sync::Cache<KeyId, Instant>,
+}
+
 #[derive(Clone)]
 pub struct KeyService {
     store: Arc<dyn Store>,
+    cache: Arc<KeyCache>,
 }
 
 impl KeyService {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+        Self::with_cache_ttl(store, DEFAULT_KEY_CACHE_TTL)
+    }
+
+    /// `ttl` zero turns the cache off: every request reads its key from the database.
+    pub fn with_cache_ttl(store: Arc<dyn Store>, ttl: Duration) -> Self {
+        let cache = KeyCache {
+            entries: quick_cache::sync::Cache::new(10_000),
+            ttl,
+            touched: quick_cache::sync::Cache::new(10_000),
+        };
+        Self { store, cache: Arc::new(cache) }
+    }
+
+    /// The key with this id: from the cache while fresh, else from the database.
+    async fn find(&self, id: &KeyId) -> Result<Option<Arc<StoredKey>>, DomainError> {
+        if self.cache.ttl.is_zero() {
+            return Ok(self.store.find_key(id).await?.map(Arc::new));
+        }
+        if let Some((at, stored)) = self.cache.entries.get(id) {
+            if at.elapsed() < self.cache.ttl {
+                return Ok(Some(stored));
+            }
+        }
+        let fetched_at = Instant::now();
+        let Some(stored) = self.store.find_key(id).await? else {
+            self.cache.entries.remove(id);
+            return Ok(None);
+        };
+        let stored = Arc::new(stored);
+        self.cache.entries.insert(id.clone(), (fetched_at, stored.clone()));
+        Ok(Some(stored))
+    }
+
+    /// Drops every cached key of a project (after its settings changed).
+    pub fn forget_project(&self, project: &ProjectId) {
+        self.cache.entries.retain(|_, (_, stored)| &stored.key.project_id != project);
     }
 
     /// Issues a key for an existing project; the plaintext in the result is never stored. A user key
@@ -74,7 +125,9 @@ impl KeyService {
 
     /// Revokes a key; revoking twice keeps the first revocation time.
     pub async fn revoke(&self, id: &KeyId) -> Result<ApiKey, DomainError> {
-        self.store.revoke_key(id, now_utc()).await?.ok_or(DomainError::NotFound { resource: "key" })
+        let revoked = self.store.revoke_key(id, now_utc()).await;
+        self.cache.entries.remove(id);
+        revoked?.ok_or(DomainError::NotFound { resource: "key" })
     }
 
     /// Buys an access token with a secret key's id and plaintext (OAuth2 client credentials). `None` when
@@ -96,14 +149,28 @@ impl KeyService {
 
     /// The secret key behind a live access token; revoked or expired keys, and expired or forged tokens,
     /// give `None`.
-    pub async fn verify_access_token(&self, text: &str) -> Result<Option<StoredKey>, DomainError> {
+    pub async fn verify_access_token(&self, text: &str) -> Result<Option<Arc<StoredKey>>, DomainError> {
         let Some(token) = PresentedAccessToken::parse(text) else { return Ok(None) };
-        let Some(stored) = self.store.find_key(&token.key_id).await? else { return Ok(None) };
+        let Some(stored) = self.find(&token.key_id).await? else { return Ok(None) };
         let now = now_utc();
         let ok = stored.key.kind == KeyKind::Secret
             && stored.key.is_usable(now)
             && token.verify(&stored.hash, now.unix_timestamp());
         Ok(ok.then_some(stored))
+    }
+
+    /// Whether this request should record the key's use (see `touch`); true at most once a minute per key
+    /// in this process.
+    pub fn claim_touch(&self, key: &ApiKey) -> bool {
+        if !key.needs_touch(now_utc()) {
+            return false;
+        }
+        let now = Instant::now();
+        let recent = self.cache.touched.get(&key.id).is_some_and(|at| now.duration_since(at) < LAST_USED_RESOLUTION);
+        if !recent {
+            self.cache.touched.insert(key.id.clone(), now);
+        }
+        !recent
     }
 
     /// Records that a key was used, at most once a minute per key (see `ApiKey::needs_touch`).
@@ -117,11 +184,11 @@ impl KeyService {
 
     /// The key and project behind a presented key text, if it is a live key of ours. Unknown, malformed,
     /// revoked and expired keys all give `None`: the caller answers them alike.
-    pub async fn verify(&self, text: &str) -> Result<Option<StoredKey>, DomainError> {
+    pub async fn verify(&self, text: &str) -> Result<Option<Arc<StoredKey>>, DomainError> {
         let Some(presented) = PresentedKey::parse(text) else {
             return Ok(None);
         };
-        let Some(stored) = self.store.find_key(&presented.id).await? else {
+        let Some(stored) = self.find(&presented.id).await? else {
             return Ok(None);
         };
         let genuine = presented.hash.matches(&stored.hash) && presented.kind == stored.key.kind;

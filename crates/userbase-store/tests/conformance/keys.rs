@@ -21,7 +21,7 @@ async fn keys_are_found_with_their_hash_and_project_and_revoked_once(backend: Ba
 
     let found = f.store.find_key(&key.record.id).await.unwrap().unwrap();
     assert_eq!(found.key, key.record);
-    assert_eq!(found.project, p);
+    assert_eq!(*found.project, p);
     assert!(key.hash.matches(&found.hash));
     assert_eq!(f.store.list_keys(&p.id).await.unwrap(), vec![key.record.clone()]);
 

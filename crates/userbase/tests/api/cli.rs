@@ -127,7 +127,8 @@ async fn admin_commands_manage_the_database_the_server_uses(backend: Backend) {
     assert!(!stdout(&keys).contains(&key), "lists never show the secret");
     assert!(stdout(&keys).contains("active"));
 
-    let mut server = Server::start(&db, &["--no-bootstrap"]);
+    // With the key cache off, a revocation by another process applies to the very next request.
+    let mut server = Server::start(&db, &["--no-bootstrap", "--key-cache-seconds", "0"]);
     assert!(!server.output().contains("ub_sk_"), "no bootstrap key when projects exist");
     assert_eq!(status_with_key(&server.base, &key).await, 200);
 
@@ -136,6 +137,32 @@ async fn admin_commands_manage_the_database_the_server_uses(backend: Backend) {
     assert_eq!(status_with_key(&server.base, &key).await, 401, "revocation is immediate");
     assert!(stdout(&userbase(&db, &["keys", "list", "--project", "acme"])).contains("revoked"));
     assert!(server.terminate(), "SIGTERM shuts the server down cleanly");
+}
+
+/// A server caches verified keys for `--key-cache-seconds`: a key revoked by another process (here the CLI)
+/// stops working there within that time, and from then on for good.
+async fn a_key_revoked_by_another_process_stops_working_within_the_cache_time(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else { return };
+    assert!(userbase(&db, &["projects", "create", "acme"]).status.success());
+    let key = stdout(&userbase(&db, &["keys", "create", "--project", "acme", "--kind", "secret"])).trim().to_owned();
+    let key_id = format!("key_{}", key.split('_').nth(2).unwrap());
+    let mut server = Server::start(&db, &["--no-bootstrap", "--key-cache-seconds", "1"]);
+    assert_eq!(status_with_key(&server.base, &key).await, 200);
+    let revoked_at = Instant::now();
+    assert!(userbase(&db, &["keys", "revoke", &key_id]).status.success());
+    loop {
+        let status = status_with_key(&server.base, &key).await;
+        if status == 401 {
+            break;
+        }
+        assert_eq!(status, 200);
+        assert!(revoked_at.elapsed() < Duration::from_secs(5), "the revoked key still works after the cache time");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for _ in 0..3 {
+        assert_eq!(status_with_key(&server.base, &key).await, 401);
+    }
+    assert!(server.terminate());
 }
 
 async fn serve_bootstraps_an_empty_database_once_and_prints_a_working_key(backend: Backend) {
@@ -314,6 +341,7 @@ backend_tests!(
     jwt_settings_and_user_keys_from_the_cli,
     import_and_export_round_trip_and_reruns_change_nothing,
     admin_commands_manage_the_database_the_server_uses,
+    a_key_revoked_by_another_process_stops_working_within_the_cache_time,
     serve_bootstraps_an_empty_database_once_and_prints_a_working_key,
     admin_commands_reject_bad_input_clearly,
 );
