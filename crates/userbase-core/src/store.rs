@@ -34,6 +34,14 @@ pub struct UniqueClaims {
     pub live: bool,
 }
 
+/// Whether an update must rewrite the user's external-ref rows (their values or their `live` claim
+/// changed). Most updates leave them alone, and then the update is a single statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefsChange {
+    Unchanged,
+    Rewrite,
+}
+
 /// Everything needed to insert a user; the store assigns `numeric_id` and `version`.
 #[derive(Debug, Clone)]
 pub struct NewUserRecord {
@@ -171,7 +179,7 @@ pub trait UserStore: Send + Sync {
 
     /// Writes every mutable field of `user` if the stored version is still `user.version`; the stored
     /// version becomes `user.version + 1`. External refs are replaced in the same transaction.
-    async fn update_user(&self, user: &User, claims: UniqueClaims) -> Result<User, StoreError>;
+    async fn update_user(&self, user: &User, claims: UniqueClaims, refs: RefsChange) -> Result<User, StoreError>;
 
     /// How many users match the filter.
     async fn count_users(&self, project: &ProjectId, filter: &UserFilter) -> Result<u64, StoreError>;

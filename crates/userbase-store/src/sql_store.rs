@@ -182,6 +182,16 @@ macro_rules! impl_sql_store {
                 human_id: &str,
             ) -> Result<crate::rows::UserRow, sqlx::Error> {
                 let write = crate::sql_store::UserWrite::for_insert(rec);
+                if rec.profile.external_refs.is_empty() {
+                    // One statement is atomic by itself: no BEGIN and COMMIT round trips.
+                    let query = sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::INSERT_USER)
+                        .bind(rec.project_id.as_str())
+                        .bind(rec.public_id.as_str())
+                        .bind(rec.object_id.as_str())
+                        .bind(human_id)
+                        .bind(crate::db_time::DbTime(rec.created_at));
+                    return crate::sql_store::bind_user_write!(query, &write).fetch_one(&self.writer).await;
+                }
                 let mut tx = self.begin_write().await?;
                 let query = sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::INSERT_USER)
                     .bind(rec.project_id.as_str())
@@ -295,8 +305,22 @@ macro_rules! impl_sql_store {
                 &self,
                 user: &userbase_core::user::User,
                 claims: userbase_core::store::UniqueClaims,
+                refs: userbase_core::store::RefsChange,
             ) -> Result<userbase_core::user::User, userbase_core::store::StoreError> {
                 let write = crate::sql_store::UserWrite::for_update(user, claims);
+                if refs == userbase_core::store::RefsChange::Unchanged {
+                    // One statement is atomic by itself: no BEGIN and COMMIT round trips.
+                    let query = sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::UPDATE_USER)
+                        .bind(user.project_id.as_str())
+                        .bind(user.numeric_id)
+                        .bind(user.version);
+                    return crate::sql_store::bind_user_write!(query, &write)
+                        .fetch_optional(&self.writer)
+                        .await
+                        .map_err(crate::sql_store::store_error)?
+                        .ok_or(userbase_core::store::StoreError::VersionMismatch)?
+                        .try_into();
+                }
                 let mut tx = self.begin_write().await.map_err(crate::sql_store::store_error)?;
                 let query = sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::UPDATE_USER)
                     .bind(user.project_id.as_str())

@@ -130,7 +130,8 @@ impl BulkService {
             return Ok((BulkAction::Unchanged, user.public_id.clone()));
         }
         changed.updated_at = now_utc();
-        match self.store.update_user(&changed, super::users::claims_of(project, &changed)).await {
+        let refs = super::users::refs_change(project, user, &changed);
+        match self.store.update_user(&changed, super::users::claims_of(project, &changed), refs).await {
             Ok(u) => Ok((BulkAction::Updated, u.public_id)),
             // Someone else wrote the user since it was read: apply the item to the current version.
             Err(StoreError::VersionMismatch) => {

@@ -8,7 +8,7 @@ use crate::ids::OrganizationId;
 use crate::organization::{Membership, Organization, OrganizationFields, OrganizationKey};
 use crate::patch::Patch;
 use crate::project::Project;
-use crate::store::{NewOrganizationRecord, Store};
+use crate::store::{NewOrganizationRecord, RefsChange, Store};
 use crate::time_util::now_utc;
 use crate::user::{User, UserKey};
 use crate::values::{ExternalRef, MetadataLimits, MetadataPatch};
@@ -260,6 +260,6 @@ impl OrganizationService {
             }
         };
         user.updated_at = now_utc();
-        Ok(self.store.update_user(&user, claims_of(project, &user)).await?)
+        Ok(self.store.update_user(&user, claims_of(project, &user), RefsChange::Unchanged).await?)
     }
 }

@@ -6,7 +6,7 @@ use crate::error::DomainError;
 use crate::ids::{HumanId, ObjectId, PublicUserId};
 use crate::page::{Page, PageRequest};
 use crate::project::Project;
-use crate::store::{NewUserRecord, Store, StoreError, UniqueClaims, UserFilter};
+use crate::store::{NewUserRecord, RefsChange, Store, StoreError, UniqueClaims, UserFilter};
 use crate::time_util::now_utc;
 use crate::user::{BuiltonExtras, Profile, User, UserKey, UserStatus};
 use crate::values::MetadataLimits;
@@ -28,6 +28,17 @@ fn claims(project: &Project, user_status: UserStatus, has_email: bool) -> Unique
 
 pub(crate) fn claims_of(project: &Project, user: &User) -> UniqueClaims {
     claims(project, user.status, user.profile.email.is_some())
+}
+
+/// Whether going from `before` to `after` changes the user's external-ref rows.
+pub(crate) fn refs_change(project: &Project, before: &User, after: &User) -> RefsChange {
+    let same = before.profile.external_refs == after.profile.external_refs
+        && claims_of(project, before).live == claims_of(project, after).live;
+    if same {
+        RefsChange::Unchanged
+    } else {
+        RefsChange::Rewrite
+    }
 }
 
 impl UserService {
@@ -94,9 +105,11 @@ impl UserService {
             if expected_version.is_some_and(|v| v != user.version) {
                 return Err(DomainError::PreconditionFailed);
             }
+            let before = user.clone();
             patch.clone().apply(&mut user.profile, &mut user.status, limits)?;
             user.updated_at = now_utc();
-            match self.store.update_user(&user, claims_of(project, &user)).await {
+            let refs = refs_change(project, &before, &user);
+            match self.store.update_user(&user, claims_of(project, &user), refs).await {
                 Err(StoreError::VersionMismatch) if expected_version.is_none() => continue,
                 other => return Ok(other?),
             }
@@ -145,7 +158,7 @@ impl UserService {
             user.status = if deleted { UserStatus::Deleted } else { UserStatus::Active };
             user.deleted_at = deleted.then_some(now);
             user.updated_at = now;
-            match self.store.update_user(&user, claims_of(project, &user)).await {
+            match self.store.update_user(&user, claims_of(project, &user), RefsChange::Rewrite).await {
                 Err(StoreError::VersionMismatch) if expected_version.is_none() => continue,
                 other => return Ok(other?),
             }

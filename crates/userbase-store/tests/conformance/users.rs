@@ -1,6 +1,6 @@
 use userbase_core::error::Conflict;
 use userbase_core::page::{PageRequest, Position, SortField, SortKey, SortValue};
-use userbase_core::store::{StoreError, UniqueClaims, UserFilter};
+use userbase_core::store::{RefsChange, StoreError, UniqueClaims, UserFilter};
 use userbase_core::time_util::now_utc;
 use userbase_core::user::{User, UserKey, UserStatus};
 use userbase_core::values::{CountryCode, ExternalRef, Gender, Locale, Metadata, MetadataLimits};
@@ -114,17 +114,21 @@ async fn updates_are_versioned_and_release_claims_when_deleted(backend: Backend)
 
     user.profile.first_name = Some("Ann".into());
     user.updated_at = now_utc();
-    let updated = f.store.update_user(&user, UniqueClaims { email: true, live: true }).await.unwrap();
+    let claims = UniqueClaims { email: true, live: true };
+    let updated = f.store.update_user(&user, claims, RefsChange::Unchanged).await.unwrap();
     assert_eq!(updated.version, 2);
     assert_eq!(updated.profile.first_name.as_deref(), Some("Ann"));
-    let stale = f.store.update_user(&user, UniqueClaims { email: true, live: true }).await;
+    let stale = f.store.update_user(&user, claims, RefsChange::Unchanged).await;
+    assert!(matches!(stale, Err(StoreError::VersionMismatch)), "{stale:?}");
+    let stale = f.store.update_user(&user, claims, RefsChange::Rewrite).await;
     assert!(matches!(stale, Err(StoreError::VersionMismatch)), "{stale:?}");
 
     // Soft delete: the row stays, its claims go.
     let mut deleted = updated.clone();
     deleted.status = UserStatus::Deleted;
     deleted.deleted_at = Some(now_utc());
-    let deleted = f.store.update_user(&deleted, UniqueClaims { email: false, live: false }).await.unwrap();
+    let released = UniqueClaims { email: false, live: false };
+    let deleted = f.store.update_user(&deleted, released, RefsChange::Rewrite).await.unwrap();
     let mut reuse = new_user(&p, Some("a@example.com"));
     reuse.profile.external_refs = rec.profile.external_refs.clone();
     f.store.insert_user(&reuse).await.unwrap();
@@ -133,7 +137,7 @@ async fn updates_are_versioned_and_release_claims_when_deleted(backend: Backend)
     let mut restored = deleted.clone();
     restored.status = UserStatus::Active;
     restored.deleted_at = None;
-    let refused = f.store.update_user(&restored, UniqueClaims { email: true, live: true }).await;
+    let refused = f.store.update_user(&restored, claims, RefsChange::Rewrite).await;
     assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
     let still = f.store.find_user(&p.id, &UserKey::Numeric(deleted.numeric_id)).await.unwrap().unwrap();
     assert_eq!(still, deleted);
