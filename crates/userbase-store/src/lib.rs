@@ -26,16 +26,21 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 /// Connection settings that apply to either backend.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct OpenOptions {
-    /// Upper bound of pooled connections (PostgreSQL) or of reader connections (SQLite, which has one writer).
-    pub max_connections: u32,
+    /// Upper bound of pooled connections (PostgreSQL) or of reader connections (SQLite, which has one writer);
+    /// `None` picks the backend's default.
+    pub max_connections: Option<u32>,
 }
 
-impl Default for OpenOptions {
-    fn default() -> Self {
-        Self { max_connections: 16 }
-    }
+
+/// PostgreSQL's default pool size.
+pub const DEFAULT_PG_CONNECTIONS: u32 = 16;
+
+/// SQLite's default reader count: twice the CPU count. sqlx runs each SQLite connection on a thread of its
+/// own; past that, extra readers only add thread switches and page caches (measured: bench/RESULTS.md).
+pub fn default_sqlite_readers() -> u32 {
+    std::thread::available_parallelism().map_or(4, |n| 2 * n.get() as u32).clamp(2, 16)
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -22,7 +22,7 @@ impl PgStore {
             .after_release(|conn, _| Box::pin(async move { Ok(outside_transaction::<Postgres>(conn)) }))
             // Connections are checked when released; a second check on every acquire costs a round trip per query.
             .test_before_acquire(false)
-            .max_connections(options.max_connections.max(1))
+            .max_connections(options.max_connections.unwrap_or(crate::DEFAULT_PG_CONNECTIONS).max(1))
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)
             .await

@@ -41,7 +41,7 @@ impl SqliteStore {
             .after_release(|conn, _| Box::pin(async move { Ok(outside_transaction::<Sqlite>(conn)) }))
             // Connections are checked when released; a second check on every acquire costs a round trip per query.
             .test_before_acquire(false)
-            .max_connections(options.max_connections.clamp(1, 64))
+            .max_connections(options.max_connections.unwrap_or_else(crate::default_sqlite_readers).clamp(1, 64))
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(connect.read_only(true))
             .await

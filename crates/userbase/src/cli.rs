@@ -92,9 +92,10 @@ pub struct ServeArgs {
     /// Do not create a `default` project and key on an empty database.
     #[arg(long)]
     pub no_bootstrap: bool,
-    /// Database connections (PostgreSQL pool size; SQLite reader connections).
-    #[arg(long, env = "USERBASE_MAX_CONNECTIONS", default_value_t = 16)]
-    pub max_connections: u32,
+    /// Database connections: the PostgreSQL pool size (default 16), or SQLite's reader connections (default
+    /// twice the CPU count: each runs on a thread of its own, and more of them only add thread switches).
+    #[arg(long, env = "USERBASE_MAX_CONNECTIONS")]
+    pub max_connections: Option<u32>,
     /// Seconds a verified API key is reused without reading it again. Revoking a key or changing a project
     /// through this server applies at once; through another server or the CLI, within this time. 0: no cache.
     #[arg(long, env = "USERBASE_KEY_CACHE_SECONDS", default_value_t = 2)]

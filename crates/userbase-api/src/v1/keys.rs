@@ -140,7 +140,7 @@ pub async fn list_keys(State(state): State<AppState>, Admin(principal): Admin) -
     Ok(axum::Json(KeyListView { object: "list", data, has_more: false }).into_response())
 }
 
-/// Revoke a key; it stops working at once on every server.
+/// Revoke a key: it stops working at once on this server, and on other servers within their key cache time.
 #[utoipa::path(delete, path = "/keys/{id}", tag = "keys", params(("id" = String, Path, description = "The key's id")),
     responses((status = 200, description = "The revoked key", body = KeyView)))]
 pub async fn revoke_key(

@@ -28,7 +28,7 @@ pub struct Fixture {
 
 pub async fn fixture(backend: Backend) -> Option<Fixture> {
     let db = TestDatabase::create(backend).await?;
-    let store = userbase_store::open(&db.url, &OpenOptions { max_connections: 4 }).await.unwrap();
+    let store = userbase_store::open(&db.url, &OpenOptions { max_connections: Some(4) }).await.unwrap();
     Some(Fixture { store, _db: db })
 }
 

@@ -57,7 +57,7 @@ impl TestApp {
     /// `None` when the backend is not available (PostgreSQL without configuration).
     pub async fn spawn(backend: Backend) -> Option<Self> {
         let db = TestDatabase::create(backend).await?;
-        let store = userbase_store::open(&db.url, &OpenOptions { max_connections: 8 }).await.unwrap();
+        let store = userbase_store::open(&db.url, &OpenOptions { max_connections: Some(8) }).await.unwrap();
         let state = AppState::new(store);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
