@@ -33,7 +33,6 @@ pub struct OpenOptions {
     pub max_connections: Option<u32>,
 }
 
-
 /// PostgreSQL's default pool size.
 pub const DEFAULT_PG_CONNECTIONS: u32 = 16;
 

@@ -35,6 +35,57 @@ async fn total(app: &TestApp) -> u64 {
     app.get("/v1/users?include=total&limit=1").await.body["total"].as_u64().unwrap()
 }
 
+/// A user created in bulk is stored exactly as the same body created one at a time (every field kind:
+/// text, dates, enums, JSON documents, lists, refs).
+async fn bulk_create_stores_every_field_like_a_single_create(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let body = |n: u32| {
+        json!({"email": format!("Full{n}@Example.com"), "email_verified": true, "salutation": "Dr.", "first_name": "Åsa",
+               "middle_name": "van", "last_name": "Öberg \"quoted\"", "full_name": "Åsa van Öberg", "abbreviation": "AO",
+               "birthday": "1980-02-29", "gender": "female", "phone": "+4712345678", "mobile": "+4798765432",
+               "locale": "nb-NO", "country": "NO", "company_name": "Acme", "login": format!("asa{n}"), "debtor_id": "D1",
+               "tax_number": "T1", "coc_number": "C1", "pricelist_amount": "10", "pricelist_percentage": "5",
+               "parent_group": {"source": "erp", "source_id": "g1"},
+               "external_refs": [{"source": "crm", "source_id": format!("c{n}")}],
+               "metadata": {"plan": "pro", "emoji": "🙂"}, "tags": ["vip", "beta"], "roles": ["admin"],
+               "bio": "line one\nline two", "note": "n", "image": "img", "avatar": "av", "default_payment_method": "pm",
+               "auth_subject": format!("sub-{n}"), "status": "blocked"})
+    };
+    let single = app.post("/v1/users", &body(1)).await;
+    assert_eq!(single.status, 201, "{:?}", single.body);
+    let reply = bulk(&app, "", "application/x-ndjson", ndjson(&[body(2)])).await;
+    assert_eq!(actions(&reply), ["created"], "{:?}", reply.body);
+    let id = reply.body["results"][0]["id"].as_str().unwrap();
+    let bulked = app.get(&format!("/v1/users/{id}")).await.body;
+    let comparable = |mut u: Value| {
+        for varying in [
+            "id",
+            "object_id",
+            "numeric_id",
+            "human_id",
+            "created_at",
+            "updated_at",
+            "email",
+            "login",
+            "external_refs",
+            "auth_subject",
+        ] {
+            u.as_object_mut().unwrap().remove(varying);
+        }
+        u
+    };
+    assert_eq!(comparable(bulked.clone()), comparable(single.body.clone()));
+    assert_eq!(bulked["email"], "Full2@Example.com");
+    assert_eq!(bulked["external_refs"], json!([{"source": "crm", "source_id": "c2"}]));
+    assert_eq!(bulked["auth_subject"], "sub-2");
+    assert!(bulked["created_at"].as_str().unwrap().ends_with('Z'));
+    // The stored email is unique and searchable like any other.
+    let found = app.get("/v1/users?email=full2@example.com").await.body;
+    assert_eq!(found["data"][0]["id"], id);
+    let again = bulk(&app, "", "application/x-ndjson", ndjson(&[body(2)])).await;
+    assert_eq!(actions(&again)[0].split(':').next(), Some("failed"), "{:?}", again.body);
+}
+
 async fn bulk_create_reports_every_item_in_order_and_keeps_the_valid_ones(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
     app.create_user(json!({"email": "taken@example.com", "external_refs": [{"source": "erp", "source_id": "7"}]}))
@@ -174,6 +225,7 @@ async fn bulk_upserts_stay_in_their_project(backend: Backend) {
 }
 
 backend_tests!(
+    bulk_create_stores_every_field_like_a_single_create,
     bulk_create_reports_every_item_in_order_and_keeps_the_valid_ones,
     a_json_array_of_many_items_spans_batches,
     upsert_by_email_updates_existing_users_and_reruns_change_nothing,
