@@ -26,9 +26,20 @@ use userbase_core::store::Store;
 /// Largest accepted request body, except on bulk endpoints (decisions.md, "Limits").
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// What every handler can reach: the services over one store.
+/// What every handler can reach: the services over one store. Handlers get a clone per request, so it is
+/// one shared pointer (cloning the services themselves cost a dozen atomic counts per request).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+pub struct Services {
     pub store: Arc<dyn Store>,
     pub users: UserService,
     pub addresses: AddressService,
@@ -45,26 +56,25 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self {
+        Self::with_key_cache_ttl(store, userbase_core::services::DEFAULT_KEY_CACHE_TTL)
+    }
+
+    /// How long verified keys are reused (see `KeyService::with_cache_ttl`).
+    pub fn with_key_cache_ttl(store: Arc<dyn Store>, key_cache_ttl: std::time::Duration) -> Self {
+        Self(Arc::new(Services {
             users: UserService::new(store.clone()),
             addresses: AddressService::new(store.clone()),
             bulk: BulkService::new(store.clone()),
             idempotency: IdempotencyService::new(store.clone()),
             jwt: auth::JwtVerifier::default(),
             metrics: metrics::Metrics::new(),
-            keys: KeyService::new(store.clone()),
+            keys: KeyService::with_cache_ttl(store.clone(), key_cache_ttl),
             projects: ProjectService::new(store.clone()),
             organizations: OrganizationService::new(store.clone()),
             records: RecordService::new(store.clone()),
             pricing: PricingService::new(store.clone()),
             store,
-        }
-    }
-
-    /// How long verified keys are reused (see `KeyService::with_cache_ttl`).
-    pub fn key_cache_ttl(mut self, ttl: std::time::Duration) -> Self {
-        self.keys = KeyService::with_cache_ttl(self.store.clone(), ttl);
-        self
+        }))
     }
 }
 

@@ -39,7 +39,7 @@ pub async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
              Create a key with: userbase keys create --project <project-id> --kind secret"
         ),
     }
-    let state = AppState::new(store).key_cache_ttl(std::time::Duration::from_secs(args.key_cache_seconds));
+    let state = AppState::with_key_cache_ttl(store, std::time::Duration::from_secs(args.key_cache_seconds));
     let app = userbase_api::router(state);
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     tracing::info!("userbase stopped");

@@ -14,7 +14,7 @@ mod users;
 pub use address_patch::AddressPatch;
 pub use addresses::{AddressService, MAX_ADDRESSES_PER_USER};
 pub use bulk::{BulkAction, BulkItem, BulkMode, BulkOutcome, BulkService, BULK_BATCH};
-pub use keys::KeyService;
+pub use keys::{KeyService, DEFAULT_KEY_CACHE_TTL};
 pub use organizations::{check_role, OrganizationPatch, OrganizationService};
 pub use pricing::PricingService;
 pub use projects::{NewProject, ProjectService, ProjectUpdate};
