@@ -25,6 +25,9 @@ pub const ROWS_PER_STATEMENT: usize = 500;
 /// table; one `ANALYZE` a minute during imports keeps the estimates in line.
 pub const ANALYZE_EVERY_SECONDS: i64 = 60;
 
+/// Calls smaller than this (coalesced single creates, see `coalesce.rs`) never trigger an `ANALYZE`.
+pub const ANALYZE_MIN_ROWS: usize = 200;
+
 /// PostgreSQL: a bulk insert's rows travel as one JSON array that `jsonb_to_recordset` expands, so the
 /// statement has one parameter instead of 45 per row (planning 22,500 parameters cost more than inserting).
 pub static PG_INSERT_USERS_FROM_JSON: LazyLock<String> = LazyLock::new(|| {
@@ -332,7 +335,9 @@ macro_rules! impl_sql_bulk {
                 tx.commit().await?;
                 let now = time::OffsetDateTime::now_utc().unix_timestamp();
                 let last = self.analyzed_at.load(std::sync::atomic::Ordering::Relaxed);
-                if now - last >= crate::bulk::ANALYZE_EVERY_SECONDS
+                // Only imports move the statistics; coalesced single creates (a few each) do not.
+                if records.len() >= crate::bulk::ANALYZE_MIN_ROWS
+                    && now - last >= crate::bulk::ANALYZE_EVERY_SECONDS
                     && self
                         .analyzed_at
                         .compare_exchange(last, now, std::sync::atomic::Ordering::Relaxed, std::sync::atomic::Ordering::Relaxed)

@@ -3,6 +3,7 @@
 
 mod addresses;
 mod bulk;
+mod coalesce;
 mod db_time;
 mod filter_sql;
 mod idempotency;

@@ -35,6 +35,11 @@ impl PgStore {
     async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
         self.writer.begin().await
     }
+
+    /// PostgreSQL takes concurrent inserts on many connections; they are not coalesced.
+    fn insert_queue(&self) -> Option<&crate::coalesce::InsertQueue> {
+        None
+    }
 }
 
 impl_sql_store!(PgStore, Postgres, crate::filter_sql::Flavor::Postgres);

@@ -176,6 +176,24 @@ macro_rules! impl_sql_store {
         crate::keys::impl_sql_keys!($store);
 
         impl $store {
+            /// Inserts one user, retrying with a fresh human id on a collision.
+            pub(crate) async fn insert_one_user(
+                &self,
+                rec: &userbase_core::store::NewUserRecord,
+            ) -> Result<userbase_core::user::User, userbase_core::store::StoreError> {
+                let mut human_id = rec.human_id.clone();
+                for _ in 0..crate::sql_store::HUMAN_ID_ATTEMPTS {
+                    match self.try_insert_user(rec, human_id.as_str()).await {
+                        Ok(row) => return row.try_into(),
+                        Err(e) if crate::violation::classify(&e) == Some(crate::violation::Violation::HumanId) => {
+                            human_id = userbase_core::ids::HumanId::generate();
+                        }
+                        Err(e) => return Err(crate::sql_store::store_error(e)),
+                    }
+                }
+                Err(userbase_core::store::StoreError::Backend("no free human id after several attempts".into()))
+            }
+
             async fn try_insert_user(
                 &self,
                 rec: &userbase_core::store::NewUserRecord,
@@ -229,17 +247,10 @@ macro_rules! impl_sql_store {
                 &self,
                 rec: &userbase_core::store::NewUserRecord,
             ) -> Result<userbase_core::user::User, userbase_core::store::StoreError> {
-                let mut human_id = rec.human_id.clone();
-                for _ in 0..crate::sql_store::HUMAN_ID_ATTEMPTS {
-                    match self.try_insert_user(rec, human_id.as_str()).await {
-                        Ok(row) => return row.try_into(),
-                        Err(e) if crate::violation::classify(&e) == Some(crate::violation::Violation::HumanId) => {
-                            human_id = userbase_core::ids::HumanId::generate();
-                        }
-                        Err(e) => return Err(crate::sql_store::store_error(e)),
-                    }
+                match self.insert_queue() {
+                    Some(queue) => crate::coalesce::insert_user(queue, rec).await,
+                    None => self.insert_one_user(rec).await,
                 }
-                Err(userbase_core::store::StoreError::Backend("no free human id after several attempts".into()))
             }
 
             async fn insert_users(

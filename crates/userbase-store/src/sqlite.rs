@@ -15,6 +15,9 @@ pub struct SqliteStore {
     analyzed_at: std::sync::atomic::AtomicI64,
     reader: SqlitePool,
     writer: SqlitePool,
+    /// Where `insert_user` hands its record to the coalescing writer task (see `coalesce.rs`); `None` in
+    /// that task's own handle on the pools.
+    inserts: Option<crate::coalesce::InsertQueue>,
 }
 
 impl SqliteStore {
@@ -46,7 +49,46 @@ impl SqliteStore {
             .connect_with(connect.read_only(true))
             .await
             .map_err(OpenError::Connect)?;
-        Ok(Self { analyzed_at: Default::default(), reader, writer })
+        let worker =
+            Self { analyzed_at: Default::default(), reader: reader.clone(), writer: writer.clone(), inserts: None };
+        let inserts = Some(crate::coalesce::spawn(worker));
+        Ok(Self { analyzed_at: Default::default(), reader, writer, inserts })
+    }
+
+    fn insert_queue(&self) -> Option<&crate::coalesce::InsertQueue> {
+        self.inserts.as_ref()
+    }
+
+    /// Inserts concurrent users in one transaction (see `coalesce.rs`): each gets its stored user, or the
+    /// uniqueness rule it would break.
+    pub(crate) async fn insert_users_together(
+        &self,
+        records: &[userbase_core::store::NewUserRecord],
+    ) -> Result<Vec<Result<userbase_core::user::User, userbase_core::store::StoreError>>, sqlx::Error> {
+        use std::collections::HashMap;
+        use userbase_core::store::{InsertOutcome, StoreError};
+        let outcomes = self.bulk_insert_users(records).await?;
+        let mut query = sqlx::QueryBuilder::<Sqlite>::new("SELECT ");
+        query.push(crate::sql::USER_COLUMNS).push(" FROM users WHERE public_id IN (");
+        let mut ids = query.separated(", ");
+        for r in records {
+            ids.push_bind(r.public_id.as_str());
+        }
+        query.push(")");
+        let rows: Vec<crate::rows::UserRow> = query.build_query_as().fetch_all(&self.writer).await?;
+        let mut stored: HashMap<(String, String), crate::rows::UserRow> =
+            rows.into_iter().map(|row| ((row.project_id.clone(), row.public_id.clone()), row)).collect();
+        Ok(records
+            .iter()
+            .zip(outcomes)
+            .map(|(r, outcome)| match outcome {
+                InsertOutcome::Conflict(c) => Err(StoreError::Conflict(c)),
+                InsertOutcome::Inserted => stored
+                    .remove(&(r.project_id.as_str().to_owned(), r.public_id.as_str().to_owned()))
+                    .ok_or_else(|| StoreError::Backend("an inserted user was not found".into()))
+                    .and_then(TryInto::try_into),
+            })
+            .collect())
     }
 
     /// `BEGIN IMMEDIATE` takes the write lock up front, so that two processes on one file wait for each

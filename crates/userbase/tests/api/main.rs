@@ -28,6 +28,7 @@ mod records;
 mod tenancy;
 mod users_addresses;
 mod users_bulk;
+mod users_concurrency;
 mod users_crud;
 mod users_delete;
 mod users_idempotency;
