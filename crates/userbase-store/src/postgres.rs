@@ -14,6 +14,9 @@ pub struct PgStore {
     analyzed_at: std::sync::atomic::AtomicI64,
     reader: PgPool,
     writer: PgPool,
+    /// Where `insert_user` hands its record to the coalescing writer task (see `coalesce.rs`); `None` in
+    /// that task's own handle on the pool.
+    inserts: Option<crate::coalesce::InsertQueue>,
 }
 
 impl PgStore {
@@ -29,16 +32,18 @@ impl PgStore {
             .map_err(OpenError::Connect)?;
         // sqlx takes an advisory lock, so several servers starting at once migrate once.
         sqlx::migrate!("./migrations/postgres").run(&pool).await.map_err(OpenError::Migrate)?;
-        Ok(Self { analyzed_at: Default::default(), reader: pool.clone(), writer: pool })
+        let worker =
+            Self { analyzed_at: Default::default(), reader: pool.clone(), writer: pool.clone(), inserts: None };
+        let inserts = Some(crate::coalesce::spawn(worker));
+        Ok(Self { analyzed_at: Default::default(), reader: pool.clone(), writer: pool, inserts })
     }
 
     async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
         self.writer.begin().await
     }
 
-    /// PostgreSQL takes concurrent inserts on many connections; they are not coalesced.
     fn insert_queue(&self) -> Option<&crate::coalesce::InsertQueue> {
-        None
+        self.inserts.as_ref()
     }
 }
 

@@ -59,38 +59,6 @@ impl SqliteStore {
         self.inserts.as_ref()
     }
 
-    /// Inserts concurrent users in one transaction (see `coalesce.rs`): each gets its stored user, or the
-    /// uniqueness rule it would break.
-    pub(crate) async fn insert_users_together(
-        &self,
-        records: &[userbase_core::store::NewUserRecord],
-    ) -> Result<Vec<Result<userbase_core::user::User, userbase_core::store::StoreError>>, sqlx::Error> {
-        use std::collections::HashMap;
-        use userbase_core::store::{InsertOutcome, StoreError};
-        let outcomes = self.bulk_insert_users(records).await?;
-        let mut query = sqlx::QueryBuilder::<Sqlite>::new("SELECT ");
-        query.push(crate::sql::USER_COLUMNS).push(" FROM users WHERE public_id IN (");
-        let mut ids = query.separated(", ");
-        for r in records {
-            ids.push_bind(r.public_id.as_str());
-        }
-        query.push(")");
-        let rows: Vec<crate::rows::UserRow> = query.build_query_as().fetch_all(&self.writer).await?;
-        let mut stored: HashMap<(String, String), crate::rows::UserRow> =
-            rows.into_iter().map(|row| ((row.project_id.clone(), row.public_id.clone()), row)).collect();
-        Ok(records
-            .iter()
-            .zip(outcomes)
-            .map(|(r, outcome)| match outcome {
-                InsertOutcome::Conflict(c) => Err(StoreError::Conflict(c)),
-                InsertOutcome::Inserted => stored
-                    .remove(&(r.project_id.as_str().to_owned(), r.public_id.as_str().to_owned()))
-                    .ok_or_else(|| StoreError::Backend("an inserted user was not found".into()))
-                    .and_then(TryInto::try_into),
-            })
-            .collect())
-    }
-
     /// `BEGIN IMMEDIATE` takes the write lock up front, so that two processes on one file wait for each
     /// other (busy timeout) instead of failing on a lock upgrade.
     async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
