@@ -232,24 +232,19 @@ macro_rules! impl_sql_store {
                 human_id: &str,
             ) -> Result<crate::rows::UserRow, sqlx::Error> {
                 let write = crate::sql_store::UserWrite::for_insert(rec);
-                if rec.profile.external_refs.is_empty() {
-                    // One statement is atomic by itself: no BEGIN and COMMIT round trips.
-                    let query = sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::INSERT_USER)
-                        .bind(rec.project_id.as_str())
-                        .bind(rec.public_id.as_str())
-                        .bind(rec.object_id.as_str())
-                        .bind(human_id)
-                        .bind(crate::db_time::DbTime(rec.created_at));
-                    return crate::sql_store::bind_user_write!(query, &write).fetch_one(&self.writer).await;
-                }
-                let mut tx = self.begin_write().await?;
                 let query = sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::INSERT_USER)
                     .bind(rec.project_id.as_str())
                     .bind(rec.public_id.as_str())
                     .bind(rec.object_id.as_str())
                     .bind(human_id)
                     .bind(crate::db_time::DbTime(rec.created_at));
-                let row = crate::sql_store::bind_user_write!(query, &write).fetch_one(&mut *tx).await?;
+                let query = crate::sql_store::bind_user_write!(query, &write);
+                if rec.profile.external_refs.is_empty() {
+                    // One statement is atomic by itself: no BEGIN and COMMIT round trips.
+                    return query.fetch_one(&self.writer).await;
+                }
+                let mut tx = self.begin_write().await?;
+                let row = query.fetch_one(&mut *tx).await?;
                 for r in &rec.profile.external_refs {
                     sqlx::query(crate::sql::INSERT_REF)
                         .bind(row.id)
@@ -368,13 +363,14 @@ macro_rules! impl_sql_store {
                 refs: userbase_core::store::RefsChange,
             ) -> Result<userbase_core::user::User, userbase_core::store::StoreError> {
                 let write = crate::sql_store::UserWrite::for_update(user, claims);
+                let query = sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::UPDATE_USER)
+                    .bind(user.project_id.as_str())
+                    .bind(user.numeric_id)
+                    .bind(user.version);
+                let query = crate::sql_store::bind_user_write!(query, &write);
                 if refs == userbase_core::store::RefsChange::Unchanged {
                     // One statement is atomic by itself: no BEGIN and COMMIT round trips.
-                    let query = sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::UPDATE_USER)
-                        .bind(user.project_id.as_str())
-                        .bind(user.numeric_id)
-                        .bind(user.version);
-                    return crate::sql_store::bind_user_write!(query, &write)
+                    return query
                         .fetch_optional(&self.writer)
                         .await
                         .map_err(crate::sql_store::store_error)?
@@ -382,11 +378,7 @@ macro_rules! impl_sql_store {
                         .try_into();
                 }
                 let mut tx = self.begin_write().await.map_err(crate::sql_store::store_error)?;
-                let query = sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::UPDATE_USER)
-                    .bind(user.project_id.as_str())
-                    .bind(user.numeric_id)
-                    .bind(user.version);
-                let row = crate::sql_store::bind_user_write!(query, &write)
+                let row = query
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(crate::sql_store::store_error)?
