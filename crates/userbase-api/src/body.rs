@@ -52,8 +52,29 @@ pub fn parse_json<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> R
     parse_json_slice(&body?)
 }
 
+/// What the API answers for text holding the NUL character, which PostgreSQL cannot store in text or JSON.
+pub const NUL_MESSAGE: &str = "Text may not contain the NUL character (\\u0000).";
+
+/// Whether a JSON document escapes a NUL character (`\u0000`) in any string. An escaped backslash followed by
+/// `u0000` is text, not a NUL: the `u` must follow an odd run of backslashes.
+fn escapes_nul(bytes: &[u8]) -> bool {
+    const ESCAPE: &[u8] = b"u0000";
+    bytes
+        .windows(ESCAPE.len())
+        .enumerate()
+        .any(|(i, window)| window == ESCAPE && bytes[..i].iter().rev().take_while(|b| **b == b'\\').count() % 2 == 1)
+}
+
+/// Whether a query string carries a NUL character (`%00`).
+pub fn query_has_nul(raw: &str) -> bool {
+    raw.as_bytes().windows(3).any(|w| w == b"%00") || raw.contains('\0')
+}
+
 /// Parses one JSON document (a body, or an item of a bulk body) into `T`.
 pub fn parse_json_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
+    if escapes_nul(bytes) {
+        return Err(BodyError::Invalid { path: String::new(), message: NUL_MESSAGE.to_owned() });
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -74,5 +95,19 @@ fn strip_position(e: &serde_json::Error) -> String {
     match text.rfind(" at line ") {
         Some(i) => text[..i].to_owned(),
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escapes_nul;
+
+    #[test]
+    fn nul_escapes_are_found_and_escaped_backslashes_are_not() {
+        assert!(escapes_nul(br#"{"a":"x\u0000"}"#));
+        assert!(escapes_nul(br#"{"a":"\\\u0000"}"#));
+        assert!(!escapes_nul(br#"{"a":"\\u0000"}"#));
+        assert!(!escapes_nul(br#"{"a":"u0000"}"#));
+        assert!(!escapes_nul(br#"{"a":"\u00e9"}"#));
     }
 }

@@ -23,6 +23,9 @@ pub async fn authorize(state: &AppState, headers: &HeaderMap, project: &str) -> 
 /// A strict query string: unknown, empty or ill-typed parameters are errors, never ignored.
 pub fn query<T: DeserializeOwned>(raw: Option<&str>) -> Result<T, GigsError> {
     let raw = raw.unwrap_or("");
+    if body::query_has_nul(raw) {
+        return Err(GigsError::invalid_property("query", "propertyInvalid", body::NUL_MESSAGE));
+    }
     if raw.split('&').any(|pair| pair.ends_with('=')) {
         let name = raw.split('&').find(|p| p.ends_with('=')).unwrap_or("").trim_end_matches('=');
         return Err(GigsError::invalid_property(name, "propertyInvalid", format!("Parameter {name} cannot be empty.")));

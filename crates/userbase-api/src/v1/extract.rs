@@ -45,6 +45,9 @@ impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for V1Query<T> {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        if parts.uri.query().is_some_and(body::query_has_nul) {
+            return Err(Problem::bad_request("invalid_parameter", body::NUL_MESSAGE));
+        }
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(q)) => Ok(V1Query(q)),
             Err(e) => Err(Problem::bad_request("invalid_parameter", e.body_text())),

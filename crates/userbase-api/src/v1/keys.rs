@@ -94,7 +94,9 @@ pub struct KeyInput {
 
 /// Create a key. The answer is the only time its secret is shown.
 #[utoipa::path(post, path = "/keys", tag = "keys", request_body = KeyInput,
-    responses((status = 201, description = "Created; `secret` holds the key", body = KeyView)))]
+    responses((status = 201, description = "Created; `secret` holds the key", body = KeyView),
+              (status = 404, description = "`user_id` names no user of this project", body = super::problem::ProblemWire,
+               content_type = "application/problem+json")))]
 pub async fn create_key(
     State(state): State<AppState>,
     Admin(principal): Admin,

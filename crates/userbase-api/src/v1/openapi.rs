@@ -138,9 +138,9 @@ fn add_shared(op: &mut Operation, method: &str, has_path_params: bool, problem: 
     }
     let answers: [(bool, &str, &str); 9] = [
         (
-            has_body || has_query,
+            has_body || has_query || method == "post",
             "400",
-            "Malformed request: invalid JSON, an unknown field, a wrong type or a bad parameter.",
+            "Malformed request: invalid JSON, an unknown field, a wrong type, a bad parameter or `Idempotency-Key`.",
         ),
         (true, "401", "Missing, malformed, expired or revoked credentials."),
         (true, "403", "The credential may not do this (wrong key kind or missing scope)."),

@@ -12,6 +12,7 @@ mod auth_matrix;
 mod auth_oauth;
 mod auth_support;
 mod cli;
+mod fuzz;
 mod gigs_addresses;
 mod gigs_auth;
 mod gigs_pagination;
