@@ -61,6 +61,7 @@ impl AppState {
 
     /// How long verified keys are reused (see `KeyService::with_cache_ttl`).
     pub fn with_key_cache_ttl(store: Arc<dyn Store>, key_cache_ttl: std::time::Duration) -> Self {
+        let keys = KeyService::with_cache_ttl(store.clone(), key_cache_ttl);
         Self(Arc::new(Services {
             users: UserService::new(store.clone()),
             addresses: AddressService::new(store.clone()),
@@ -68,8 +69,8 @@ impl AppState {
             idempotency: IdempotencyService::new(store.clone()),
             jwt: auth::JwtVerifier::default(),
             metrics: metrics::Metrics::new(),
-            keys: KeyService::with_cache_ttl(store.clone(), key_cache_ttl),
-            projects: ProjectService::new(store.clone()),
+            projects: ProjectService::new(store.clone()).with_key_cache(keys.clone()),
+            keys,
             organizations: OrganizationService::new(store.clone()),
             records: RecordService::new(store.clone()),
             pricing: PricingService::new(store.clone()),

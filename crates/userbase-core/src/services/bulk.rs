@@ -130,7 +130,7 @@ impl BulkService {
             return Ok((BulkAction::Unchanged, user.public_id.clone()));
         }
         changed.updated_at = now_utc();
-        let refs = super::users::refs_change(project, user, &changed);
+        let refs = super::users::RefRows::of(project, user).change_to(project, &changed);
         match self.store.update_user(&changed, super::users::claims_of(project, &changed), refs).await {
             Ok(u) => Ok((BulkAction::Updated, u.public_id)),
             // Someone else wrote the user since it was read: apply the item to the current version.

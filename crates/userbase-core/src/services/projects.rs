@@ -53,13 +53,21 @@ fn check_jwt(jwt: &JwtSettings) -> Result<(), DomainError> {
 #[derive(Clone)]
 pub struct ProjectService {
     store: Arc<dyn Store>,
+    /// Verified keys carry their project's settings; a change must reach this cache at once.
+    keys: Option<super::KeyService>,
 }
 
 impl ProjectService {
     pub const BOOTSTRAP_PROJECT: &'static str = "default";
 
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+        Self { store, keys: None }
+    }
+
+    /// Project changes made through this service also clear `keys`' cache of verified keys.
+    pub fn with_key_cache(mut self, keys: super::KeyService) -> Self {
+        self.keys = Some(keys);
+        self
     }
 
     pub async fn create(&self, new: NewProject) -> Result<Project, DomainError> {
@@ -99,6 +107,9 @@ impl ProjectService {
         }
         project.updated_at = now_utc();
         self.store.update_project(&project).await?;
+        if let Some(keys) = &self.keys {
+            keys.forget_project(&project.id);
+        }
         Ok(project)
     }
 

@@ -9,7 +9,7 @@ use crate::project::Project;
 use crate::store::{NewUserRecord, RefsChange, Store, StoreError, UniqueClaims, UserFilter};
 use crate::time_util::now_utc;
 use crate::user::{BuiltonExtras, Profile, User, UserKey, UserStatus};
-use crate::values::MetadataLimits;
+use crate::values::{ExternalRef, MetadataLimits};
 
 use super::UserPatch;
 
@@ -30,14 +30,24 @@ pub(crate) fn claims_of(project: &Project, user: &User) -> UniqueClaims {
     claims(project, user.status, user.profile.email.is_some())
 }
 
-/// Whether going from `before` to `after` changes the user's external-ref rows.
-pub(crate) fn refs_change(project: &Project, before: &User, after: &User) -> RefsChange {
-    let same = before.profile.external_refs == after.profile.external_refs
-        && claims_of(project, before).live == claims_of(project, after).live;
-    if same {
-        RefsChange::Unchanged
-    } else {
-        RefsChange::Rewrite
+/// What a user's external-ref rows depend on, taken before a change (without copying the whole user).
+pub(crate) struct RefRows {
+    refs: Vec<ExternalRef>,
+    live: bool,
+}
+
+impl RefRows {
+    pub(crate) fn of(project: &Project, user: &User) -> Self {
+        Self { refs: user.profile.external_refs.clone(), live: claims_of(project, user).live }
+    }
+
+    /// Whether the changed user needs its external-ref rows rewritten.
+    pub(crate) fn change_to(&self, project: &Project, after: &User) -> RefsChange {
+        if self.refs == after.profile.external_refs && self.live == claims_of(project, after).live {
+            RefsChange::Unchanged
+        } else {
+            RefsChange::Rewrite
+        }
     }
 }
 
@@ -105,10 +115,10 @@ impl UserService {
             if expected_version.is_some_and(|v| v != user.version) {
                 return Err(DomainError::PreconditionFailed);
             }
-            let before = user.clone();
+            let before = RefRows::of(project, &user);
             patch.clone().apply(&mut user.profile, &mut user.status, limits)?;
             user.updated_at = now_utc();
-            let refs = refs_change(project, &before, &user);
+            let refs = before.change_to(project, &user);
             match self.store.update_user(&user, claims_of(project, &user), refs).await {
                 Err(StoreError::VersionMismatch) if expected_version.is_none() => continue,
                 other => return Ok(other?),

@@ -141,6 +141,8 @@ async fn project_settings_reject_bad_keys(backend: Backend) {
     assert_eq!(unknown.status, 400);
     let renamed = app.send(Method::PATCH, "/v1/project", Some(&app.key), Some(&json!({"name": "Acme Inc"}))).await;
     assert_eq!(renamed.body["name"], "Acme Inc");
+    // The key that made the change is cached with its project; the very next request sees the new settings.
+    assert_eq!(app.get("/v1/project").await.body["name"], "Acme Inc");
 }
 
 backend_tests!(

@@ -126,7 +126,30 @@ async fn if_match_guards_updates_and_deletes(backend: Backend) {
     assert_eq!(delete.status, 200);
 }
 
+/// A patch that leaves `external_refs` alone keeps them held (it is written as one statement); a patch that
+/// changes them releases the old ones and claims the new ones, or changes nothing if one is taken.
+async fn patches_keep_or_move_external_refs(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let erp = |id: &str| json!([{"source": "erp", "source_id": id}]);
+    let a = app.create_user(json!({"external_refs": erp("1")})).await;
+    let a_path = format!("/v1/users/{}", a["id"].as_str().unwrap());
+    assert_eq!(app.patch(&a_path, &json!({"first_name": "Ann"})).await.status, 200);
+    let taken = app.post("/v1/users", &json!({"external_refs": erp("1")})).await;
+    assert_eq!((taken.status, taken.code()), (409, "external_ref_taken"), "still held after an unrelated patch");
+
+    let moved = app.patch(&a_path, &json!({"external_refs": erp("2")})).await;
+    assert_eq!(moved.body["external_refs"], erp("2"));
+    let b = app.post("/v1/users", &json!({"external_refs": erp("1")})).await;
+    assert_eq!(b.status, 201, "the old ref was released: {:?}", b.body);
+    let b_path = format!("/v1/users/{}", b.body["id"].as_str().unwrap());
+    let clash = app.patch(&b_path, &json!({"first_name": "Bob", "external_refs": erp("2")})).await;
+    assert_eq!((clash.status, clash.code()), (409, "external_ref_taken"));
+    let b_now = app.get(&b_path).await.body;
+    assert_eq!((b_now["external_refs"].clone(), b_now["first_name"].clone()), (erp("1"), serde_json::Value::Null));
+}
+
 backend_tests!(
+    patches_keep_or_move_external_refs,
     create_user_returns_201_with_the_canonical_fields,
     get_user_returns_what_was_created,
     an_empty_body_creates_a_user_without_fields,
