@@ -3,20 +3,6 @@
 //! that is retried with a fresh id); external refs go in the same way, and a user whose ref collides is
 //! removed again, so every record is all-or-nothing and never blocks the others.
 
-use std::collections::BTreeMap;
-use std::sync::LazyLock;
-
-use serde::Serialize;
-use time::OffsetDateTime;
-use userbase_core::store::NewUserRecord;
-use userbase_core::time_util::truncate_to_micros;
-use userbase_core::user::BuiltonExtras;
-use userbase_core::values::GroupRef;
-
-use crate::rows::RefJson;
-use crate::sql::{INSERT_USER_COLUMNS, WRITE_COLUMNS};
-use crate::sql_store::UserWrite;
-
 /// Rows per `INSERT` statement: 45 bound columns each stays under SQLite's 32,766-parameter limit.
 pub const ROWS_PER_STATEMENT: usize = 500;
 
@@ -27,138 +13,6 @@ pub const ANALYZE_EVERY_SECONDS: i64 = 60;
 
 /// Calls smaller than this (coalesced single creates, see `coalesce.rs`) never trigger an `ANALYZE`.
 pub const ANALYZE_MIN_ROWS: usize = 200;
-
-/// PostgreSQL: a bulk insert's rows travel as one JSON array that `jsonb_to_recordset` expands, so the
-/// statement has one parameter instead of 45 per row (planning 22,500 parameters cost more than inserting).
-pub static PG_INSERT_USERS_FROM_JSON: LazyLock<String> = LazyLock::new(|| {
-    let columns: Vec<&str> =
-        ["project_id", "public_id", "object_id", "human_id", "created_at"].into_iter().chain(WRITE_COLUMNS).collect();
-    let definitions: Vec<String> = columns.iter().map(|c| format!("{c} {}", pg_type(c))).collect();
-    format!(
-        "{} SELECT {} FROM jsonb_to_recordset($1::jsonb) AS t({}) ON CONFLICT DO NOTHING RETURNING id, public_id",
-        INSERT_USER_COLUMNS.as_str(),
-        columns.join(", "),
-        definitions.join(", ")
-    )
-});
-
-fn pg_type(column: &str) -> &'static str {
-    match column {
-        "email_unique" | "email_verified" => "boolean",
-        "birth_date" => "date",
-        "parent_group" | "external_refs" | "metadata" | "tags" | "roles" | "builton" => "jsonb",
-        "default_organization_id" => "bigint",
-        "created_at" | "updated_at" | "last_login_at" | "deleted_at" => "timestamptz",
-        _ => "text",
-    }
-}
-
-/// One row of `PG_INSERT_USERS_FROM_JSON`, named by column.
-#[derive(Serialize)]
-pub struct JsonUserRow<'a> {
-    project_id: &'a str,
-    public_id: &'a str,
-    object_id: &'a str,
-    human_id: &'a str,
-    #[serde(with = "time::serde::rfc3339")]
-    created_at: OffsetDateTime,
-    auth_subject: Option<&'a str>,
-    email: Option<&'a str>,
-    email_normalized: Option<&'a str>,
-    email_unique: bool,
-    email_verified: bool,
-    salutation: Option<&'a str>,
-    first_name: Option<&'a str>,
-    middle_name: Option<&'a str>,
-    last_name: Option<&'a str>,
-    full_name: Option<&'a str>,
-    abbreviation: Option<&'a str>,
-    birth_date: Option<String>,
-    gender: Option<&'static str>,
-    phone: Option<&'a str>,
-    mobile: Option<&'a str>,
-    locale: Option<&'a str>,
-    country_code: Option<&'static str>,
-    company_name: Option<&'a str>,
-    login: Option<&'a str>,
-    debtor_id: Option<&'a str>,
-    tax_number: Option<&'a str>,
-    coc_number: Option<&'a str>,
-    pricelist_amount: Option<&'a str>,
-    pricelist_percentage: Option<&'a str>,
-    parent_group: Option<&'a GroupRef>,
-    external_refs: &'a [RefJson],
-    metadata: &'a BTreeMap<String, String>,
-    tags: &'a [String],
-    bio: Option<&'a str>,
-    note: Option<&'a str>,
-    image_ref: Option<&'a str>,
-    avatar: Option<&'a str>,
-    default_payment_method_ref: Option<&'a str>,
-    roles: &'a [String],
-    default_organization_id: Option<i64>,
-    builton: &'a BuiltonExtras,
-    status: &'static str,
-    #[serde(with = "time::serde::rfc3339")]
-    updated_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
-    last_login_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    deleted_at: Option<OffsetDateTime>,
-}
-
-impl<'a> JsonUserRow<'a> {
-    pub fn new(r: &'a NewUserRecord, human_id: &'a str, w: &'a UserWrite<'a>) -> Self {
-        let p = &r.profile;
-        Self {
-            project_id: r.project_id.as_str(),
-            public_id: r.public_id.as_str(),
-            object_id: r.object_id.as_str(),
-            human_id,
-            created_at: truncate_to_micros(r.created_at),
-            auth_subject: p.auth_subject.as_deref(),
-            email: p.email.as_ref().map(|e| e.as_str()),
-            email_normalized: w.email_normalized.as_deref(),
-            email_unique: w.email_unique,
-            email_verified: p.email_verified,
-            salutation: p.salutation.as_deref(),
-            first_name: p.first_name.as_deref(),
-            middle_name: p.middle_name.as_deref(),
-            last_name: p.last_name.as_deref(),
-            full_name: p.full_name.as_deref(),
-            abbreviation: p.abbreviation.as_deref(),
-            birth_date: p.birth_date.map(|d| d.to_string()),
-            gender: w.gender,
-            phone: p.phone.as_deref(),
-            mobile: p.mobile.as_deref(),
-            locale: p.locale.as_ref().map(|l| l.as_str()),
-            country_code: w.country,
-            company_name: p.company_name.as_deref(),
-            login: p.login.as_deref(),
-            debtor_id: p.debtor_id.as_deref(),
-            tax_number: p.tax_number.as_deref(),
-            coc_number: p.coc_number.as_deref(),
-            pricelist_amount: p.pricelist_amount.as_deref(),
-            pricelist_percentage: p.pricelist_percentage.as_deref(),
-            parent_group: p.parent_group.as_ref(),
-            external_refs: &w.external_refs.0,
-            metadata: p.metadata.as_map(),
-            tags: &p.tags,
-            bio: p.bio.as_deref(),
-            note: p.note.as_deref(),
-            image_ref: p.image_ref.as_deref(),
-            avatar: p.avatar.as_deref(),
-            default_payment_method_ref: p.default_payment_method_ref.as_deref(),
-            roles: &p.roles,
-            default_organization_id: p.default_organization_id,
-            builton: &r.builton,
-            status: w.status,
-            updated_at: truncate_to_micros(w.updated_at.0),
-            last_login_at: w.last_login_at.as_ref().map(|t| truncate_to_micros(t.0)),
-            deleted_at: w.deleted_at.as_ref().map(|t| truncate_to_micros(t.0)),
-        }
-    }
-}
 
 /// The inherent bulk methods of a backend store type (see `impl_sql_store!`).
 macro_rules! impl_sql_bulk {
@@ -184,34 +38,18 @@ macro_rules! impl_sql_bulk {
                     for chunk in pending.chunks(crate::bulk::ROWS_PER_STATEMENT) {
                         let writes: Vec<crate::sql_store::UserWrite<'_>> =
                             chunk.iter().map(|&i| crate::sql_store::UserWrite::for_insert(&records[i])).collect();
-                        let rows: Vec<(i64, String)> = if <Self as crate::sql_store::Backend>::FLAVOR
-                            == crate::filter_sql::Flavor::Postgres
-                        {
-                            let json_rows: Vec<crate::bulk::JsonUserRow<'_>> = chunk
-                                .iter()
-                                .zip(&writes)
-                                .map(|(&i, w)| crate::bulk::JsonUserRow::new(&records[i], human_ids[i].as_str(), w))
-                                .collect();
-                            let json = serde_json::to_string(&json_rows)
-                                .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-                            sqlx::query_as(crate::bulk::PG_INSERT_USERS_FROM_JSON.as_str())
-                                .bind(json)
-                                .fetch_all(&mut *tx)
-                                .await?
-                        } else {
-                            let mut qb = sqlx::QueryBuilder::<$db>::new(crate::sql::INSERT_USER_COLUMNS.as_str());
-                            qb.push_values(chunk.iter().zip(&writes), |mut b, (&i, w)| {
-                                let r = &records[i];
-                                b.push_bind(r.project_id.as_str())
-                                    .push_bind(r.public_id.as_str())
-                                    .push_bind(r.object_id.as_str())
-                                    .push_bind(human_ids[i].as_str())
-                                    .push_bind(crate::db_time::DbTime(r.created_at));
-                                crate::sql_store::bind_user_write!(b, w, push_bind);
-                            });
-                            qb.push(" ON CONFLICT DO NOTHING RETURNING id, public_id");
-                            qb.build_query_as().fetch_all(&mut *tx).await?
-                        };
+                        let mut qb = sqlx::QueryBuilder::<$db>::new(crate::sql::INSERT_USER_COLUMNS.as_str());
+                        qb.push_values(chunk.iter().zip(&writes), |mut b, (&i, w)| {
+                            let r = &records[i];
+                            b.push_bind(r.project_id.as_str())
+                                .push_bind(r.public_id.as_str())
+                                .push_bind(r.object_id.as_str())
+                                .push_bind(human_ids[i].as_str())
+                                .push_bind(crate::db_time::DbTime(r.created_at));
+                            crate::sql_store::bind_user_write!(b, w, push_bind);
+                        });
+                        qb.push(" ON CONFLICT DO NOTHING RETURNING id, public_id");
+                        let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
                         let by_public: HashMap<&str, usize> =
                             chunk.iter().map(|&i| (records[i].public_id.as_str(), i)).collect();
                         for (id, public_id) in rows {

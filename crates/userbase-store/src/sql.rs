@@ -18,7 +18,7 @@ pub const USER_COLUMNS: &str = "id, project_id, public_id, object_id, human_id, 
     last_login_at, deleted_at, version";
 
 /// The columns every write sets, in the order `bind_user_write!` binds them.
-pub(crate) const WRITE_COLUMNS: [&str; 40] = [
+const WRITE_COLUMNS: [&str; 40] = [
     "auth_subject",
     "email",
     "email_normalized",
