@@ -65,3 +65,18 @@ impl<'r> Decode<'r, Postgres> for DbTime {
         Ok(Self(<OffsetDateTime as Decode<'r, Postgres>>::decode(value)?))
     }
 }
+
+impl rusqlite::types::ToSql for DbTime {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(rusqlite::types::ToSqlOutput::Owned(rusqlite::types::Value::Integer(micros(self.0))))
+    }
+}
+
+impl rusqlite::types::FromSql for DbTime {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let micros = value.as_i64()?;
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1_000)
+            .map(Self)
+            .map_err(|e| rusqlite::types::FromSqlError::Other(Box::new(e)))
+    }
+}

@@ -2,12 +2,12 @@
 //! bound parameter; only fixed column names and operators become SQL text. Each comparison is wrapped
 //! in `COALESCE(..., FALSE)` so that a missing value makes it false, never NULL, and `not` stays two-valued.
 
-use sqlx::{Database, Encode, QueryBuilder, Type};
 use userbase_core::filter::{
     AddressField, Collection, ElementField, ElementFilter, Filter, Op, Scalar, TextField, TimeField, Value,
 };
 
 use crate::db_time::DbTime;
+use crate::sink::SqlSink;
 
 /// The backend-specific SQL a filter needs (JSON access).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,15 +95,7 @@ pub struct Compiler {
 
 impl Compiler {
     /// Appends the condition for `filter` (parenthesised).
-    pub fn push<'a, DB: Database>(&self, qb: &mut QueryBuilder<'a, DB>, filter: &'a Filter)
-    where
-        &'a str: Encode<'a, DB> + Type<DB>,
-        String: Encode<'a, DB> + Type<DB>,
-        i64: Encode<'a, DB> + Type<DB>,
-        bool: Encode<'a, DB> + Type<DB>,
-        DbTime: Encode<'a, DB> + Type<DB>,
-        time::Date: Encode<'a, DB> + Type<DB>,
-    {
+    pub fn push<'a, S: SqlSink<'a>>(&self, qb: &mut S, filter: &'a Filter) {
         match filter {
             Filter::And(parts) | Filter::Or(parts) => {
                 let joiner = if matches!(filter, Filter::And(_)) { " AND " } else { " OR " };
@@ -142,7 +134,7 @@ impl Compiler {
     }
 
     /// `FROM <elements> e WHERE <belongs to the user>`, leaving the WHERE open for more conditions.
-    fn push_elements_from<'a, DB: Database>(&self, qb: &mut QueryBuilder<'a, DB>, collection: Collection) {
+    fn push_elements_from<'a, S: SqlSink<'a>>(&self, qb: &mut S, collection: Collection) {
         let json_column = match collection {
             Collection::Tags => "users.tags",
             Collection::Roles => "users.roles",
@@ -161,11 +153,7 @@ impl Compiler {
         };
     }
 
-    fn push_element<'a, DB: Database>(&self, qb: &mut QueryBuilder<'a, DB>, filter: &'a ElementFilter)
-    where
-        &'a str: Encode<'a, DB> + Type<DB>,
-        String: Encode<'a, DB> + Type<DB>,
-    {
+    fn push_element<'a, S: SqlSink<'a>>(&self, qb: &mut S, filter: &'a ElementFilter) {
         match filter {
             ElementFilter::And(parts) | ElementFilter::Or(parts) => {
                 let joiner = if matches!(filter, ElementFilter::And(_)) { " AND " } else { " OR " };
@@ -194,10 +182,7 @@ impl Compiler {
         }
     }
 
-    fn push_present<'a, DB: Database>(&self, qb: &mut QueryBuilder<'a, DB>, attr: &'a Scalar)
-    where
-        &'a str: Encode<'a, DB> + Type<DB>,
-    {
+    fn push_present<'a, S: SqlSink<'a>>(&self, qb: &mut S, attr: &'a Scalar) {
         match attr {
             Scalar::Metadata(key) => {
                 qb.push("(");
@@ -218,10 +203,7 @@ impl Compiler {
         }
     }
 
-    fn push_metadata<'a, DB: Database>(&self, qb: &mut QueryBuilder<'a, DB>, key: &'a str)
-    where
-        &'a str: Encode<'a, DB> + Type<DB>,
-    {
+    fn push_metadata<'a, S: SqlSink<'a>>(&self, qb: &mut S, key: &'a str) {
         match self.flavor {
             // json_each, not a JSON path: keys may hold any character.
             Flavor::Sqlite => {
@@ -231,20 +213,7 @@ impl Compiler {
         };
     }
 
-    fn push_scalar_compare<'a, DB: Database>(
-        &self,
-        qb: &mut QueryBuilder<'a, DB>,
-        attr: &'a Scalar,
-        op: Op,
-        value: &'a Value,
-    ) where
-        &'a str: Encode<'a, DB> + Type<DB>,
-        String: Encode<'a, DB> + Type<DB>,
-        i64: Encode<'a, DB> + Type<DB>,
-        bool: Encode<'a, DB> + Type<DB>,
-        DbTime: Encode<'a, DB> + Type<DB>,
-        time::Date: Encode<'a, DB> + Type<DB>,
-    {
+    fn push_scalar_compare<'a, S: SqlSink<'a>>(&self, qb: &mut S, attr: &'a Scalar, op: Op, value: &'a Value) {
         match (attr, value) {
             (Scalar::Metadata(key), Value::Text(v)) => {
                 let is_like = matches!(op, Op::Co | Op::Sw | Op::Ew);
@@ -292,12 +261,7 @@ impl Compiler {
 }
 
 /// `(a JOINER b JOINER c)`, each part written by `push`.
-fn push_joined<'a, DB: Database, T>(
-    qb: &mut QueryBuilder<'a, DB>,
-    parts: &'a [T],
-    joiner: &str,
-    mut push: impl FnMut(&mut QueryBuilder<'a, DB>, &'a T),
-) {
+fn push_joined<'a, S: SqlSink<'a>, T>(qb: &mut S, parts: &'a [T], joiner: &str, mut push: impl FnMut(&mut S, &'a T)) {
     qb.push("(");
     for (i, part) in parts.iter().enumerate() {
         if i > 0 {
@@ -335,14 +299,10 @@ fn element_column(field: ElementField) -> (&'static str, Case) {
     }
 }
 
-fn push_text_compare<'a, DB: Database>(qb: &mut QueryBuilder<'a, DB>, column: &str, case: Case, op: Op, value: &'a str)
-where
-    &'a str: Encode<'a, DB> + Type<DB>,
-    String: Encode<'a, DB> + Type<DB>,
-{
+fn push_text_compare<'a, S: SqlSink<'a>>(qb: &mut S, column: &str, case: Case, op: Op, value: &'a str) {
     let is_like = matches!(op, Op::Co | Op::Sw | Op::Ew);
     // Both sides go through the database's lower(), so folding is the same on both (ASCII-only on SQLite).
-    let wrap = |qb: &mut QueryBuilder<'a, DB>, open: bool| {
+    let wrap = |qb: &mut S, open: bool| {
         if case == Case::Insensitive {
             qb.push(if open { "lower(" } else { ")" });
         }
@@ -363,10 +323,7 @@ where
     }
 }
 
-fn push_text_compare_owned<'a, DB: Database>(qb: &mut QueryBuilder<'a, DB>, column: &str, op: Op, value: String)
-where
-    String: Encode<'a, DB> + Type<DB>,
-{
+fn push_text_compare_owned<'a, S: SqlSink<'a>>(qb: &mut S, column: &str, op: Op, value: String) {
     qb.push(column).push(sql_op(op));
     if matches!(op, Op::Co | Op::Sw | Op::Ew) {
         qb.push_bind(like_pattern(op, &value)).push(" ESCAPE '\\'");

@@ -8,12 +8,15 @@ mod db_time;
 mod filter_sql;
 mod idempotency;
 mod keys;
+mod lite;
 mod organizations;
+mod paging;
 mod postgres;
 mod pricing;
 mod projects;
 mod records;
 mod rows;
+mod sink;
 mod sql;
 mod sql_store;
 mod sqlite;
@@ -49,6 +52,8 @@ pub enum OpenError {
     UnsupportedUrl,
     #[error("cannot open the database: {0}")]
     Connect(#[source] sqlx::Error),
+    #[error("cannot open the database: {0}")]
+    Lite(#[source] rusqlite::Error),
     #[error("cannot migrate the database: {0}")]
     Migrate(#[source] sqlx::migrate::MigrateError),
 }

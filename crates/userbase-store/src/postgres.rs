@@ -6,7 +6,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
-use crate::sql_store::{impl_sql_store, outside_transaction};
+use crate::sql_store::{impl_sql_store, impl_sql_users, outside_transaction};
 use crate::{OpenError, OpenOptions};
 
 pub struct PgStore {
@@ -48,3 +48,4 @@ impl PgStore {
 }
 
 impl_sql_store!(PgStore, Postgres, crate::filter_sql::Flavor::Postgres);
+impl_sql_users!(PgStore, Postgres);

@@ -3,12 +3,12 @@
 
 use std::sync::LazyLock;
 
-use sqlx::{Database, Encode, QueryBuilder, Type};
 use userbase_core::page::{Keyset, Position, SortField, SortKey, SortValue};
 use userbase_core::store::UserFilter;
 
 use crate::db_time::DbTime;
 use crate::filter_sql::{Compiler, Flavor};
+use crate::sink::SqlSink;
 
 pub const USER_COLUMNS: &str = "id, project_id, public_id, object_id, human_id, auth_subject, email, \
     email_verified, salutation, first_name, middle_name, last_name, full_name, abbreviation, birth_date, gender, \
@@ -62,15 +62,18 @@ const WRITE_COLUMNS: [&str; 40] = [
 ];
 
 /// `$1..$5` are project_id, public_id, object_id, human_id, created_at; the write columns follow.
-pub static INSERT_USER: LazyLock<String> = LazyLock::new(|| {
+pub static INSERT_USER_VALUES: LazyLock<String> = LazyLock::new(|| {
     let params: Vec<String> = (6..6 + WRITE_COLUMNS.len()).map(|i| format!("${i}")).collect();
     format!(
-        "INSERT INTO users (project_id, public_id, object_id, human_id, created_at, {}) \
-         VALUES ($1, $2, $3, $4, $5, {}) RETURNING {USER_COLUMNS}",
+        "INSERT INTO users (project_id, public_id, object_id, human_id, created_at, {}) VALUES ($1, $2, $3, $4, $5, {})",
         WRITE_COLUMNS.join(", "),
         params.join(", ")
     )
 });
+
+/// `INSERT_USER_VALUES` answering with the stored row.
+pub static INSERT_USER: LazyLock<String> =
+    LazyLock::new(|| format!("{} RETURNING {USER_COLUMNS}", *INSERT_USER_VALUES));
 
 /// The column list of a multi-row user insert; `VALUES` rows follow.
 pub static INSERT_USER_COLUMNS: LazyLock<String> = LazyLock::new(|| {
@@ -141,22 +144,14 @@ pub const COMPLETE_IDEMPOTENCY_KEY: &str = "UPDATE idempotency_keys SET status =
 pub const RELEASE_IDEMPOTENCY_KEY: &str = "DELETE FROM idempotency_keys WHERE project_id = $1 AND key = $2";
 
 /// Appends `WHERE ...` for the project, the filter and the position in the order given by `sort`.
-pub fn push_user_conditions<'a, DB>(
-    qb: &mut QueryBuilder<'a, DB>,
+pub fn push_user_conditions<'a, S: SqlSink<'a>>(
+    qb: &mut S,
     project: &'a str,
     filter: &'a UserFilter,
     sort: &[SortKey],
     position: &'a Position,
     flavor: Flavor,
-) where
-    DB: Database,
-    &'a str: Encode<'a, DB> + Type<DB>,
-    String: Encode<'a, DB> + Type<DB>,
-    i64: Encode<'a, DB> + Type<DB>,
-    bool: Encode<'a, DB> + Type<DB>,
-    DbTime: Encode<'a, DB> + Type<DB>,
-    time::Date: Encode<'a, DB> + Type<DB>,
-{
+) {
     qb.push(" WHERE project_id = ").push_bind(project);
     if !filter.include_deleted {
         qb.push(" AND deleted_at IS NULL");
@@ -199,15 +194,9 @@ fn id_descending(sort: &[SortKey]) -> bool {
 
 /// `AND (k0 > v0 OR (k0 = v0 AND k1 > v1) OR ... OR (... AND id > id0))`, with `<` for descending keys and
 /// every comparison flipped to read backwards.
-fn push_keyset<'a, DB>(qb: &mut QueryBuilder<'a, DB>, sort: &[SortKey], key: &'a Keyset, backwards: bool)
-where
-    DB: Database,
-    &'a str: Encode<'a, DB> + Type<DB>,
-    i64: Encode<'a, DB> + Type<DB>,
-    DbTime: Encode<'a, DB> + Type<DB>,
-{
+fn push_keyset<'a, S: SqlSink<'a>>(qb: &mut S, sort: &[SortKey], key: &'a Keyset, backwards: bool) {
     let greater = |descending: bool| if descending != backwards { " < " } else { " > " };
-    let push_value = |qb: &mut QueryBuilder<'a, DB>, v: &'a SortValue| match v {
+    let push_value = |qb: &mut S, v: &'a SortValue| match v {
         SortValue::Text(t) => {
             qb.push_bind(t.as_str());
         }
@@ -250,7 +239,7 @@ where
 }
 
 /// `ORDER BY` for the sort keys and the id tiebreak, reversed to read backwards.
-pub fn push_order<DB: Database>(qb: &mut QueryBuilder<'_, DB>, sort: &[SortKey], backwards: bool) {
+pub fn push_order<'a, S: SqlSink<'a>>(qb: &mut S, sort: &[SortKey], backwards: bool) {
     let dir = |descending: bool| if descending != backwards { " DESC" } else { " ASC" };
     qb.push(" ORDER BY ");
     for k in sort {
@@ -260,7 +249,7 @@ pub fn push_order<DB: Database>(qb: &mut QueryBuilder<'_, DB>, sort: &[SortKey],
 }
 
 /// `, <sort expr> AS k0, ...`: the sort key values selected with each row.
-pub fn push_sort_columns<DB: Database>(qb: &mut QueryBuilder<'_, DB>, sort: &[SortKey]) {
+pub fn push_sort_columns<'a, S: SqlSink<'a>>(qb: &mut S, sort: &[SortKey]) {
     for (i, k) in sort.iter().enumerate() {
         qb.push(format!(", {} AS k{i}", sort_expr(k.field)));
     }

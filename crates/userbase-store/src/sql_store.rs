@@ -167,12 +167,28 @@ macro_rules! impl_sql_store {
         }
 
         crate::addresses::impl_sql_addresses!($store);
-        crate::bulk::impl_sql_bulk!($store, $db);
         crate::organizations::impl_sql_organizations!($store, $db);
         crate::records::impl_sql_records!($store, $db);
         crate::pricing::impl_sql_pricing!($store);
         crate::idempotency::impl_sql_idempotency!($store);
         crate::projects::impl_sql_projects!($store);
+
+        #[async_trait::async_trait]
+        impl userbase_core::store::Store for $store {
+            async fn ping(&self) -> Result<(), userbase_core::store::StoreError> {
+                sqlx::query("SELECT 1").execute(&self.reader).await.map_err(crate::sql_store::store_error)?;
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use impl_sql_store;
+
+/// Implements the user and key stores through sqlx (PostgreSQL; SQLite has its own in `lite/`), for a
+/// backend type with `reader`, `writer`, `analyzed_at`, `insert_queue()` and `begin_write()`.
+macro_rules! impl_sql_users {
+    ($store:ty, $db:ty) => {
+        crate::bulk::impl_sql_bulk!($store, $db);
         crate::keys::impl_sql_keys!($store);
 
         impl $store {
@@ -274,14 +290,6 @@ macro_rules! impl_sql_store {
                 records: &[userbase_core::store::NewUserRecord],
             ) -> Result<Vec<Result<userbase_core::user::User, userbase_core::store::StoreError>>, sqlx::Error> {
                 self.insert_users_together(records).await
-            }
-        }
-
-        #[async_trait::async_trait]
-        impl userbase_core::store::Store for $store {
-            async fn ping(&self) -> Result<(), userbase_core::store::StoreError> {
-                sqlx::query("SELECT 1").execute(&self.reader).await.map_err(crate::sql_store::store_error)?;
-                Ok(())
             }
         }
 
@@ -429,16 +437,9 @@ macro_rules! impl_sql_store {
                 page: userbase_core::page::PageRequest,
             ) -> Result<userbase_core::page::Page<userbase_core::user::User>, userbase_core::store::StoreError> {
                 use sqlx::{FromRow, Row};
-                use userbase_core::page::{Keyset, Page, Position, SortField, SortValue};
-                let empty = || Page {
-                    items: Vec::new(),
-                    more_after: false,
-                    more_before: false,
-                    first_key: None,
-                    last_key: None,
-                };
+                use userbase_core::page::{Keyset, SortField, SortValue};
                 if page.limit == 0 {
-                    return Ok(empty());
+                    return Ok(crate::paging::Assembled::empty());
                 }
                 let backwards = page.position.is_backwards();
                 let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT ");
@@ -456,13 +457,14 @@ macro_rules! impl_sql_store {
                 crate::sql::push_order(&mut qb, &page.sort, backwards);
                 qb.push(" LIMIT ").push_bind(i64::from(page.limit) + 1);
                 let rows = qb.build().fetch_all(&self.reader).await.map_err(crate::sql_store::store_error)?;
-                let more_in_direction = rows.len() > page.limit as usize;
-                let mut items = Vec::with_capacity(rows.len().min(page.limit as usize));
-                let mut keys = Vec::new();
-                for row in rows.iter().take(page.limit as usize) {
+                let limit = page.limit as usize;
+                let mut users = Vec::with_capacity(rows.len().min(limit));
+                for row in rows.iter().take(limit) {
                     let user: userbase_core::user::User =
                         crate::rows::UserRow::from_row(row).map_err(crate::sql_store::store_error)?.try_into()?;
-                    if !page.sort.is_empty() {
+                    let key = if page.sort.is_empty() {
+                        None
+                    } else {
                         let mut values = Vec::with_capacity(page.sort.len());
                         for (i, k) in page.sort.iter().enumerate() {
                             let column = format!("k{i}");
@@ -477,39 +479,16 @@ macro_rules! impl_sql_store {
                                 ),
                             });
                         }
-                        keys.push(Keyset { values, id: user.numeric_id });
-                    }
-                    items.push(user);
+                        Some(Keyset { values, id: user.numeric_id })
+                    };
+                    users.push((user, key));
                 }
-                if backwards {
-                    items.reverse();
-                    keys.reverse();
-                }
-                let (first_key, last_key) = (keys.first().cloned(), keys.last().cloned());
-                // Whether anything lies on the other side of the page (only possible after a cursor).
-                let opposite = match (&page.position, items.first(), items.last()) {
-                    (Position::First, _, _) => None,
-                    (Position::After(_) | Position::AfterKey(_), Some(first), _) => Some(match &first_key {
-                        Some(k) => Position::BeforeKey(k.clone()),
-                        None => Position::Before(first.numeric_id),
-                    }),
-                    (Position::Before(_) | Position::BeforeKey(_), _, Some(last)) => Some(match &last_key {
-                        Some(k) => Position::AfterKey(k.clone()),
-                        None => Position::After(last.numeric_id),
-                    }),
-                    // An empty page after (before) a place: anything at or before (after) it counts.
-                    (Position::After(id), None, _) => Some(Position::Before(id - 1)),
-                    (Position::Before(id), _, None) => Some(Position::After(id + 1)),
-                    (Position::AfterKey(k), None, _) => Some(Position::BeforeKey(k.clone())),
-                    (Position::BeforeKey(k), _, None) => Some(Position::AfterKey(k.clone())),
-                };
-                let more_opposite = match opposite {
-                    Some(position) => self.any_user(project, filter, &page.sort, &position).await?,
+                let assembled = crate::paging::Assembled::new(&page, users, rows.len() > limit);
+                let more_opposite = match &assembled.opposite {
+                    Some(position) => self.any_user(project, filter, &page.sort, position).await?,
                     None => false,
                 };
-                let (more_after, more_before) =
-                    if backwards { (more_opposite, more_in_direction) } else { (more_in_direction, more_opposite) };
-                Ok(Page { items, more_after, more_before, first_key, last_key })
+                Ok(assembled.finish(more_opposite))
             }
         }
 
@@ -538,4 +517,4 @@ macro_rules! impl_sql_store {
         }
     };
 }
-pub(crate) use impl_sql_store;
+pub(crate) use impl_sql_users;

@@ -44,6 +44,11 @@ pub fn classify(err: &sqlx::Error) -> Option<Violation> {
     if let Some(name) = db.constraint() {
         return BY_CONSTRAINT.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
     }
-    let columns = db.message().strip_prefix("UNIQUE constraint failed: ")?;
+    of_sqlite_message(db.message())
+}
+
+/// The violation an SQLite constraint error message reports, if it is a known uniqueness rule.
+pub fn of_sqlite_message(message: &str) -> Option<Violation> {
+    let columns = message.strip_prefix("UNIQUE constraint failed: ")?;
     BY_SQLITE_COLUMNS.iter().find(|(c, _)| *c == columns).map(|(_, v)| *v)
 }

@@ -1,0 +1,94 @@
+//! The key store on SQLite (see `mod.rs`).
+
+use std::sync::LazyLock;
+
+use rusqlite::OptionalExtension;
+use time::OffsetDateTime;
+use userbase_core::api_key::{ApiKey, KeyId, SecretHash};
+use userbase_core::ids::ProjectId;
+use userbase_core::store::{KeyStore, StoreError, StoredKey};
+
+use super::rows::{self, JsonText};
+use super::{numbered, store_error};
+use crate::db_time::DbTime;
+use crate::sql;
+use crate::SqliteStore;
+
+static INSERT_KEY: LazyLock<String> = LazyLock::new(|| numbered(sql::INSERT_KEY));
+static KEY_WITH_PROJECT: LazyLock<String> = LazyLock::new(|| numbered(sql::KEY_WITH_PROJECT));
+static KEYS_OF_PROJECT: LazyLock<String> = LazyLock::new(|| numbered(&sql::KEYS_OF_PROJECT));
+static TOUCH_KEY: LazyLock<String> = LazyLock::new(|| numbered(sql::TOUCH_KEY));
+static REVOKE_KEY: LazyLock<String> = LazyLock::new(|| numbered(&sql::REVOKE_KEY));
+
+#[async_trait::async_trait]
+impl KeyStore for SqliteStore {
+    async fn insert_key(&self, key: &ApiKey, hash: &SecretHash) -> Result<(), StoreError> {
+        let (key, hash) = (key.clone(), hash.0.to_vec());
+        self.lite
+            .write(move |conn| {
+                conn.prepare_cached(&INSERT_KEY)
+                    .and_then(|mut stmt| {
+                        stmt.execute(rusqlite::params![
+                            key.id.as_str(),
+                            key.project_id.as_str(),
+                            key.kind.as_str(),
+                            key.name.as_deref(),
+                            key.prefix.as_str(),
+                            hash,
+                            key.user_id,
+                            JsonText(&key.scopes),
+                            DbTime(key.created_at),
+                            key.expires_at.map(DbTime),
+                        ])
+                    })
+                    .map_err(store_error)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn find_key(&self, id: &KeyId) -> Result<Option<StoredKey>, StoreError> {
+        let row = self.lite.read(|conn| {
+            conn.prepare_cached(&KEY_WITH_PROJECT)
+                .and_then(|mut stmt| stmt.query_row([id.as_str()], rows::stored_key).optional())
+                .map_err(store_error)
+        })?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn list_keys(&self, project: &ProjectId) -> Result<Vec<ApiKey>, StoreError> {
+        let rows = self.lite.read(|conn| {
+            conn.prepare_cached(&KEYS_OF_PROJECT)
+                .and_then(|mut stmt| stmt.query_map([project.as_str()], rows::key)?.collect::<Result<Vec<_>, _>>())
+                .map_err(store_error)
+        })?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn touch_key(&self, id: &KeyId, at: OffsetDateTime, stale_before: OffsetDateTime) -> Result<(), StoreError> {
+        let id = id.clone();
+        self.lite
+            .write(move |conn| {
+                conn.prepare_cached(&TOUCH_KEY)
+                    .and_then(|mut stmt| stmt.execute(rusqlite::params![id.as_str(), DbTime(at), DbTime(stale_before)]))
+                    .map_err(store_error)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn revoke_key(&self, id: &KeyId, at: OffsetDateTime) -> Result<Option<ApiKey>, StoreError> {
+        let id = id.clone();
+        let row = self
+            .lite
+            .write(move |conn| {
+                conn.prepare_cached(&REVOKE_KEY)
+                    .and_then(|mut stmt| {
+                        stmt.query_row(rusqlite::params![id.as_str(), DbTime(at)], rows::key).optional()
+                    })
+                    .map_err(store_error)
+            })
+            .await?;
+        row.map(TryInto::try_into).transpose()
+    }
+}

@@ -1,0 +1,262 @@
+//! SQLite through rusqlite, on the calling task's thread. sqlx runs every SQLite connection on a thread of
+//! its own and hands each statement and each row across; on two cores those thread switches were over half
+//! of the CPU time of a read (bench/RESULTS.md). Here a read borrows an idle connection and runs at once; a
+//! write waits (asynchronously) for the one writer connection and then runs the whole job at once, so no
+//! transaction ever spans an `.await` and a cancelled request cannot leave one open.
+//!
+//! The users and keys (the hot paths) live here; the other resources still go through sqlx on the same file
+//! (`sqlite.rs`). Both share SQLite's write lock; the busy timeout makes either side wait, not fail.
+
+mod keys;
+mod rows;
+mod users;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::oneshot;
+use userbase_core::store::StoreError;
+
+use crate::violation::{of_sqlite_message, Violation};
+
+/// Statements kept prepared per connection (the fixed ones and the common list shapes).
+const STATEMENT_CACHE: usize = 64;
+
+/// Idle readers kept open; a read never waits for one (it opens another), so this bounds memory only.
+const IDLE_READERS: usize = 16;
+
+pub struct Lite {
+    path: PathBuf,
+    readers: Mutex<Vec<Connection>>,
+    writer: tokio::sync::Mutex<Connection>,
+    /// Writes waiting for the writer; whoever gets it runs them all in one transaction (see `write`).
+    queued: Mutex<Vec<Box<dyn QueuedWrite>>>,
+}
+
+impl Lite {
+    /// Opens the writer on an existing, migrated database file; readers open on first use.
+    pub fn open(path: &Path) -> rusqlite::Result<Self> {
+        let writer = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        configure(&writer)?;
+        // NORMAL is durable in WAL mode except for the last commits before a power loss.
+        writer.pragma_update(None, "synchronous", "NORMAL")?;
+        Ok(Self {
+            path: path.to_owned(),
+            readers: Mutex::new(Vec::new()),
+            writer: tokio::sync::Mutex::new(writer),
+            queued: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn open_reader(&self) -> rusqlite::Result<Connection> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        configure(&conn)?;
+        Ok(conn)
+    }
+
+    /// Runs `job` on an idle reader (WAL: readers never wait for the writer or each other).
+    pub fn read<T>(&self, job: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let idle = lock(&self.readers).pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => self.open_reader().map_err(store_error)?,
+        };
+        let result = job(&conn);
+        let mut readers = lock(&self.readers);
+        if readers.len() < IDLE_READERS {
+            readers.push(conn);
+        }
+        result
+    }
+
+    /// Runs `job` atomically (in a savepoint) inside a transaction shared with the other writes waiting at the
+    /// time (group commit): each commit appends every changed page to the WAL once, so a batch of inserts
+    /// touching the same table and index pages costs little more than one. A job's error undoes only that
+    /// job; a failed commit fails them all.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (reply, mut answer) = oneshot::channel();
+        lock(&self.queued).push(Box::new(Queued { job, reply }));
+        tokio::select! {
+            biased;
+            // Another writer already ran it.
+            answer = &mut answer => return answer.unwrap_or_else(|_| Err(writer_gone())),
+            conn = self.writer.lock() => self.run_queued(&conn),
+        }
+        answer.await.unwrap_or_else(|_| Err(writer_gone()))
+    }
+
+    /// Runs every queued write in one transaction (the caller holds the writer).
+    fn run_queued(&self, conn: &Connection) {
+        let jobs: Vec<Box<dyn QueuedWrite>> =
+            std::mem::take(&mut *lock(&self.queued)).into_iter().filter(|job| job.wanted()).collect();
+        if jobs.is_empty() {
+            return;
+        }
+        if !conn.is_autocommit() {
+            // Only a panic inside an earlier job can leave a transaction open; undo it.
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            let message = e.to_string();
+            for job in jobs {
+                job.fail(&message);
+            }
+            return;
+        }
+        let ran: Vec<Box<dyn RanWrite>> = jobs.into_iter().map(|job| job.run(conn)).collect();
+        match conn.execute_batch("COMMIT") {
+            Ok(()) => ran.into_iter().for_each(|job| job.finish(None)),
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                let message = e.to_string();
+                ran.into_iter().for_each(|job| job.finish(Some(&message)));
+            }
+        }
+    }
+
+    /// Runs `job` alone on the writer, for work that may take long and opens its own transaction (a bulk
+    /// import): on a multi-threaded runtime the worker thread is handed over to other tasks meanwhile.
+    pub async fn write_long<T>(
+        &self,
+        job: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.writer.lock().await;
+        self.run_queued(&conn);
+        let multi_threaded = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if multi_threaded {
+            tokio::task::block_in_place(|| job(&mut conn))
+        } else {
+            job(&mut conn)
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn writer_gone() -> StoreError {
+    StoreError::Backend("the write was dropped before it ran".into())
+}
+
+/// A write waiting in the queue, with the channel its caller waits on.
+struct Queued<F, T> {
+    job: F,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+}
+
+trait QueuedWrite: Send {
+    /// Whether its caller still waits (a cancelled request's write is not run).
+    fn wanted(&self) -> bool;
+    fn run(self: Box<Self>, conn: &Connection) -> Box<dyn RanWrite>;
+    fn fail(self: Box<Self>, message: &str);
+}
+
+/// A write that ran inside the open transaction; its answer goes out once the commit is known.
+trait RanWrite {
+    fn finish(self: Box<Self>, commit_error: Option<&str>);
+}
+
+impl<F, T> QueuedWrite for Queued<F, T>
+where
+    F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    T: Send + 'static,
+{
+    fn wanted(&self) -> bool {
+        !self.reply.is_closed()
+    }
+
+    fn run(self: Box<Self>, conn: &Connection) -> Box<dyn RanWrite> {
+        let result = match conn.execute_batch("SAVEPOINT job") {
+            Ok(()) => {
+                let result = (self.job)(conn);
+                let end = if result.is_ok() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+                match conn.execute_batch(end) {
+                    Ok(()) => result,
+                    Err(e) => Err(store_error(e)),
+                }
+            }
+            Err(e) => Err(store_error(e)),
+        };
+        Box::new(Ran { result, reply: self.reply })
+    }
+
+    fn fail(self: Box<Self>, message: &str) {
+        let _ = self.reply.send(Err(StoreError::Backend(message.to_owned())));
+    }
+}
+
+struct Ran<T> {
+    result: Result<T, StoreError>,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+}
+
+impl<T> RanWrite for Ran<T> {
+    fn finish(self: Box<Self>, commit_error: Option<&str>) {
+        let answer = match (commit_error, self.result) {
+            (Some(message), Ok(_)) => Err(StoreError::Backend(message.to_owned())),
+            (_, result) => result,
+        };
+        let _ = self.reply.send(answer);
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(())
+}
+
+/// The uniqueness rule an error broke, if any.
+pub fn violation(e: &rusqlite::Error) -> Option<Violation> {
+    match e {
+        rusqlite::Error::SqliteFailure(err, Some(message)) if err.code == rusqlite::ErrorCode::ConstraintViolation => {
+            of_sqlite_message(message)
+        }
+        _ => None,
+    }
+}
+
+/// Maps a database error to the store's error: known uniqueness violations become conflicts.
+pub fn store_error(e: rusqlite::Error) -> StoreError {
+    match violation(&e) {
+        Some(Violation::Conflict(c)) => StoreError::Conflict(c),
+        _ => StoreError::Backend(e.to_string()),
+    }
+}
+
+/// SQL written with PostgreSQL's `$N` placeholders, as SQLite's numbered `?N` (SQLite reads `$N` as a name,
+/// numbered by first appearance, which would bind out of order).
+pub fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dollar_placeholders_become_numbered_question_marks() {
+        assert_eq!(super::numbered("a = $12 AND b = $1, '$'"), "a = ?12 AND b = ?1, '$'");
+    }
+}

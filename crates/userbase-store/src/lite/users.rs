@@ -1,0 +1,415 @@
+//! The user store on SQLite (see `mod.rs`): the shared SQL of `sql.rs`, run through rusqlite.
+
+use std::sync::LazyLock;
+
+use rusqlite::types::ToSql;
+use rusqlite::{CachedStatement, Connection, OptionalExtension};
+use userbase_core::error::Conflict;
+use userbase_core::ids::{HumanId, ProjectId};
+use userbase_core::page::{Keyset, Page, PageRequest, Position, SortField, SortKey, SortValue};
+use userbase_core::store::{
+    InsertOutcome, NewUserRecord, RefsChange, StoreError, UniqueClaims, UpsertKey, UserFilter, UserStore,
+};
+use userbase_core::user::{User, UserKey};
+
+use super::rows::{self, JsonText, USER_COLUMN_COUNT};
+use super::{numbered, store_error, violation};
+use crate::db_time::DbTime;
+use crate::paging::Assembled;
+use crate::rows::UserRow;
+use crate::sink::{LiteQuery, SqlSink};
+use crate::sql;
+use crate::sql_store::{UserWrite, HUMAN_ID_ATTEMPTS};
+use crate::violation::Violation;
+use crate::SqliteStore;
+
+static INSERT_USER: LazyLock<String> = LazyLock::new(|| numbered(&sql::INSERT_USER));
+static INSERT_USER_QUIETLY: LazyLock<String> = LazyLock::new(|| numbered(&sql::INSERT_USER_VALUES));
+static UPDATE_USER: LazyLock<String> = LazyLock::new(|| numbered(&sql::UPDATE_USER));
+static USER_BY_PUBLIC_ID: LazyLock<String> = LazyLock::new(|| numbered(&sql::USER_BY_PUBLIC_ID));
+static USER_BY_OBJECT_ID: LazyLock<String> = LazyLock::new(|| numbered(&sql::USER_BY_OBJECT_ID));
+static USER_BY_NUMERIC_ID: LazyLock<String> = LazyLock::new(|| numbered(&sql::USER_BY_NUMERIC_ID));
+static USER_BY_AUTH_SUBJECT: LazyLock<String> = LazyLock::new(|| numbered(&sql::USER_BY_AUTH_SUBJECT));
+static INSERT_REF: LazyLock<String> = LazyLock::new(|| numbered(sql::INSERT_REF));
+static DELETE_REFS: LazyLock<String> = LazyLock::new(|| numbered(sql::DELETE_REFS));
+const DELETE_USER: &str = "DELETE FROM users WHERE id = ?1";
+
+/// Binds the write columns of `w` (in `sql::WRITE_COLUMNS` order) from parameter `first` on.
+fn bind_write(stmt: &mut CachedStatement<'_>, first: usize, w: &UserWrite<'_>) -> rusqlite::Result<()> {
+    let p = w.profile;
+    let values: [&dyn ToSql; 40] = [
+        &p.auth_subject.as_deref(),
+        &p.email.as_ref().map(|e| e.as_str()),
+        &w.email_normalized.as_deref(),
+        &w.email_unique,
+        &p.email_verified,
+        &p.salutation.as_deref(),
+        &p.first_name.as_deref(),
+        &p.middle_name.as_deref(),
+        &p.last_name.as_deref(),
+        &p.full_name.as_deref(),
+        &p.abbreviation.as_deref(),
+        &p.birth_date,
+        &w.gender,
+        &p.phone.as_deref(),
+        &p.mobile.as_deref(),
+        &p.locale.as_ref().map(|l| l.as_str()),
+        &w.country,
+        &p.company_name.as_deref(),
+        &p.login.as_deref(),
+        &p.debtor_id.as_deref(),
+        &p.tax_number.as_deref(),
+        &p.coc_number.as_deref(),
+        &p.pricelist_amount.as_deref(),
+        &p.pricelist_percentage.as_deref(),
+        &w.parent_group.as_ref().map(|g| JsonText(g.0)),
+        &JsonText(&w.external_refs.0),
+        &JsonText(w.metadata.0),
+        &JsonText(w.tags.0),
+        &p.bio.as_deref(),
+        &p.note.as_deref(),
+        &p.image_ref.as_deref(),
+        &p.avatar.as_deref(),
+        &p.default_payment_method_ref.as_deref(),
+        &JsonText(w.roles.0),
+        &p.default_organization_id,
+        &JsonText(w.builton.0),
+        &w.status,
+        &w.updated_at,
+        &w.last_login_at,
+        &w.deleted_at,
+    ];
+    for (i, value) in values.into_iter().enumerate() {
+        stmt.raw_bind_parameter(first + i, value)?;
+    }
+    Ok(())
+}
+
+/// Inserts records one statement each, on prepared statements kept for the whole call. Each record is
+/// all-or-nothing: a user whose external ref is held elsewhere is removed again. The caller provides the
+/// transaction.
+struct Inserter<'c> {
+    conn: &'c Connection,
+    users: CachedStatement<'c>,
+    refs: Option<CachedStatement<'c>>,
+    returning: bool,
+}
+
+impl<'c> Inserter<'c> {
+    /// `returning`: answer each insert with its stored row (single creates), or only insert (bulk).
+    fn new(conn: &'c Connection, returning: bool) -> Result<Self, StoreError> {
+        let sql = if returning { &INSERT_USER } else { &INSERT_USER_QUIETLY };
+        Ok(Self { conn, users: conn.prepare_cached(sql).map_err(store_error)?, refs: None, returning })
+    }
+
+    /// The stored row (`None` unless `returning`), or the uniqueness rule the record would break.
+    fn insert(&mut self, rec: &NewUserRecord) -> Result<Result<Option<UserRow>, Conflict>, StoreError> {
+        let write = UserWrite::for_insert(rec);
+        let mut human_id = rec.human_id.clone();
+        for _ in 0..HUMAN_ID_ATTEMPTS {
+            match self.insert_user(rec, &write, &human_id) {
+                Ok(row) => {
+                    return match self.insert_refs(rec)? {
+                        Ok(()) => Ok(Ok(row)),
+                        Err(conflict) => Ok(Err(conflict)),
+                    };
+                }
+                Err(e) => match violation(&e) {
+                    Some(Violation::HumanId) => human_id = HumanId::generate(),
+                    Some(Violation::Conflict(c)) => return Ok(Err(c)),
+                    None => return Err(store_error(e)),
+                },
+            }
+        }
+        Err(StoreError::Backend("no free human id after several attempts".into()))
+    }
+
+    fn insert_user(
+        &mut self,
+        rec: &NewUserRecord,
+        write: &UserWrite<'_>,
+        human_id: &HumanId,
+    ) -> rusqlite::Result<Option<UserRow>> {
+        let stmt = &mut self.users;
+        stmt.raw_bind_parameter(1, rec.project_id.as_str())?;
+        stmt.raw_bind_parameter(2, rec.public_id.as_str())?;
+        stmt.raw_bind_parameter(3, rec.object_id.as_str())?;
+        stmt.raw_bind_parameter(4, human_id.as_str())?;
+        stmt.raw_bind_parameter(5, DbTime(rec.created_at))?;
+        bind_write(stmt, 6, write)?;
+        if !self.returning {
+            stmt.raw_execute()?;
+            return Ok(None);
+        }
+        let mut rows = stmt.raw_query();
+        match rows.next()? {
+            Some(row) => rows::user(row).map(Some),
+            None => Err(rusqlite::Error::QueryReturnedNoRows),
+        }
+    }
+
+    /// The external refs of the user just inserted; on a held ref the user is removed again.
+    fn insert_refs(&mut self, rec: &NewUserRecord) -> Result<Result<(), Conflict>, StoreError> {
+        if rec.profile.external_refs.is_empty() {
+            return Ok(Ok(()));
+        }
+        let id = self.conn.last_insert_rowid();
+        let refs = match &mut self.refs {
+            Some(stmt) => stmt,
+            None => self.refs.insert(self.conn.prepare_cached(&INSERT_REF).map_err(store_error)?),
+        };
+        for r in &rec.profile.external_refs {
+            let inserted = refs.execute(rusqlite::params![
+                id,
+                rec.project_id.as_str(),
+                r.source(),
+                r.source_id(),
+                rec.claims.live
+            ]);
+            if let Err(e) = inserted {
+                let Some(Violation::Conflict(conflict)) = violation(&e) else { return Err(store_error(e)) };
+                // Its refs go with it (ON DELETE CASCADE).
+                self.conn.prepare_cached(DELETE_USER).and_then(|mut s| s.execute([id])).map_err(store_error)?;
+                return Ok(Err(conflict));
+            }
+        }
+        Ok(Ok(()))
+    }
+}
+
+fn update(conn: &Connection, user: &User, claims: UniqueClaims, refs: RefsChange) -> Result<UserRow, StoreError> {
+    let write = UserWrite::for_update(user, claims);
+    let row = {
+        let mut stmt = conn.prepare_cached(&UPDATE_USER).map_err(store_error)?;
+        let bound: rusqlite::Result<()> = (|| {
+            stmt.raw_bind_parameter(1, user.project_id.as_str())?;
+            stmt.raw_bind_parameter(2, user.numeric_id)?;
+            stmt.raw_bind_parameter(3, user.version)?;
+            bind_write(&mut stmt, 4, &write)
+        })();
+        bound.map_err(store_error)?;
+        let mut rows = stmt.raw_query();
+        match rows.next().map_err(store_error)? {
+            Some(row) => rows::user(row).map_err(store_error)?,
+            None => return Err(StoreError::VersionMismatch),
+        }
+    };
+    if refs == RefsChange::Rewrite {
+        conn.prepare_cached(&DELETE_REFS).and_then(|mut s| s.execute([user.numeric_id])).map_err(store_error)?;
+        let mut insert = conn.prepare_cached(&INSERT_REF).map_err(store_error)?;
+        for r in &user.profile.external_refs {
+            insert
+                .execute(rusqlite::params![
+                    user.numeric_id,
+                    user.project_id.as_str(),
+                    r.source(),
+                    r.source_id(),
+                    claims.live
+                ])
+                .map_err(store_error)?;
+        }
+    }
+    Ok(row)
+}
+
+/// Runs a query of users (columns `sql::USER_COLUMNS`, then `extra` more) and decodes up to `limit` rows,
+/// saying whether more followed.
+fn query_users<T>(
+    conn: &Connection,
+    query: &LiteQuery<'_>,
+    limit: usize,
+    mut decode: impl FnMut(&rusqlite::Row<'_>, User) -> Result<T, StoreError>,
+) -> Result<(Vec<T>, bool), StoreError> {
+    let mut stmt = conn.prepare_cached(&query.sql).map_err(store_error)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(query.args.iter())).map_err(store_error)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(store_error)? {
+        if out.len() == limit {
+            return Ok((out, true));
+        }
+        let user: User = rows::user(row).map_err(store_error)?.try_into()?;
+        out.push(decode(row, user)?);
+    }
+    Ok((out, false))
+}
+
+/// The sort key values selected after the user columns (`sql::push_sort_columns`).
+fn sort_key(row: &rusqlite::Row<'_>, sort: &[SortKey], id: i64) -> Result<Keyset, StoreError> {
+    let mut values = Vec::with_capacity(sort.len());
+    for (i, k) in sort.iter().enumerate() {
+        let column = USER_COLUMN_COUNT + i;
+        values.push(match k.field {
+            SortField::CreatedAt | SortField::UpdatedAt => {
+                SortValue::Time(row.get::<_, DbTime>(column).map_err(store_error)?.0)
+            }
+            _ => SortValue::Text(row.get(column).map_err(store_error)?),
+        });
+    }
+    Ok(Keyset { values, id })
+}
+
+fn conditions<'a>(
+    query: &mut LiteQuery<'a>,
+    project: &'a ProjectId,
+    filter: &'a UserFilter,
+    sort: &[SortKey],
+    position: &'a Position,
+) {
+    sql::push_user_conditions(query, project.as_str(), filter, sort, position, crate::filter_sql::Flavor::Sqlite);
+}
+
+fn any_user(
+    conn: &Connection,
+    project: &ProjectId,
+    filter: &UserFilter,
+    sort: &[SortKey],
+    position: &Position,
+) -> Result<bool, StoreError> {
+    let mut query = LiteQuery::new("SELECT id FROM users");
+    conditions(&mut query, project, filter, sort, position);
+    query.push(" LIMIT 1");
+    let mut stmt = conn.prepare_cached(&query.sql).map_err(store_error)?;
+    stmt.exists(rusqlite::params_from_iter(query.args.iter())).map_err(store_error)
+}
+
+#[async_trait::async_trait]
+impl UserStore for SqliteStore {
+    async fn insert_user(&self, rec: &NewUserRecord) -> Result<User, StoreError> {
+        let rec = rec.clone();
+        let row = self
+            .lite
+            .write(move |conn| match Inserter::new(conn, true)?.insert(&rec)? {
+                Ok(Some(row)) => Ok(row),
+                Ok(None) => Err(StoreError::Backend("an inserted user was not returned".into())),
+                Err(conflict) => Err(StoreError::Conflict(conflict)),
+            })
+            .await?;
+        row.try_into()
+    }
+
+    async fn insert_users(&self, records: &[NewUserRecord]) -> Result<Vec<InsertOutcome>, StoreError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let outcomes = self
+            .lite
+            .write_long(|conn| {
+                let tx =
+                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(store_error)?;
+                let mut outcomes = Vec::with_capacity(records.len());
+                {
+                    let mut inserter = Inserter::new(&tx, false)?;
+                    for rec in records {
+                        outcomes.push(match inserter.insert(rec)? {
+                            Ok(_) => InsertOutcome::Inserted,
+                            Err(conflict) => InsertOutcome::Conflict(conflict),
+                        });
+                    }
+                }
+                tx.commit().map_err(store_error)?;
+                if records.len() >= crate::bulk::ANALYZE_MIN_ROWS && self.analysis_due() {
+                    if let Err(e) = conn.execute_batch("ANALYZE users") {
+                        tracing::warn!(error = %e, "could not refresh planner statistics");
+                    }
+                }
+                Ok(outcomes)
+            })
+            .await?;
+        Ok(outcomes)
+    }
+
+    async fn find_users_by(
+        &self,
+        project: &ProjectId,
+        key: &UpsertKey,
+        values: &[String],
+    ) -> Result<Vec<User>, StoreError> {
+        if values.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut query = LiteQuery::new("SELECT ");
+        query.push(sql::USER_COLUMNS).push(" FROM users WHERE deleted_at IS NULL AND project_id = ");
+        query.push_bind(project.as_str());
+        match key {
+            UpsertKey::Id => {
+                query.push(" AND public_id IN ");
+            }
+            UpsertKey::Email => {
+                query.push(" AND email_normalized IN ");
+            }
+            UpsertKey::ExternalRef(source) => {
+                query.push(" AND id IN (SELECT user_id FROM user_external_refs WHERE live AND project_id = ");
+                query.push_bind(project.as_str()).push(" AND source = ").push_bind(source.as_str());
+                query.push(" AND source_id IN ");
+            }
+        }
+        query.push_list(values.iter().map(String::as_str));
+        if matches!(key, UpsertKey::ExternalRef(_)) {
+            query.push(")");
+        }
+        query.push(" ORDER BY id");
+        self.lite.read(|conn| Ok(query_users(conn, &query, usize::MAX, |_, user| Ok(user))?.0))
+    }
+
+    async fn find_user(&self, project: &ProjectId, key: &UserKey) -> Result<Option<User>, StoreError> {
+        let row = self.lite.read(|conn| {
+            let (sql, value): (&str, &dyn ToSql) = match key {
+                UserKey::Public(id) => (&USER_BY_PUBLIC_ID, &id.as_str()),
+                UserKey::Object(id) => (&USER_BY_OBJECT_ID, &id.as_str()),
+                UserKey::Numeric(id) => (&USER_BY_NUMERIC_ID, id),
+                UserKey::AuthSubject(sub) => (&USER_BY_AUTH_SUBJECT, &sub.as_str()),
+            };
+            conn.prepare_cached(sql)
+                .and_then(|mut stmt| stmt.query_row(rusqlite::params![project.as_str(), value], rows::user).optional())
+                .map_err(store_error)
+        })?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn update_user(&self, user: &User, claims: UniqueClaims, refs: RefsChange) -> Result<User, StoreError> {
+        let user = user.clone();
+        let row = self.lite.write(move |conn| update(conn, &user, claims, refs)).await?;
+        row.try_into()
+    }
+
+    async fn count_users(&self, project: &ProjectId, filter: &UserFilter) -> Result<u64, StoreError> {
+        let mut query = LiteQuery::new("SELECT COUNT(*) FROM users");
+        conditions(&mut query, project, filter, &[], &Position::First);
+        let count: i64 = self.lite.read(|conn| {
+            conn.prepare_cached(&query.sql)
+                .and_then(|mut stmt| stmt.query_row(rusqlite::params_from_iter(query.args.iter()), |row| row.get(0)))
+                .map_err(store_error)
+        })?;
+        Ok(count.max(0) as u64)
+    }
+
+    async fn list_users(
+        &self,
+        project: &ProjectId,
+        filter: &UserFilter,
+        page: PageRequest,
+    ) -> Result<Page<User>, StoreError> {
+        if page.limit == 0 {
+            return Ok(Assembled::empty());
+        }
+        let mut query = LiteQuery::new("SELECT ");
+        query.push(sql::USER_COLUMNS);
+        sql::push_sort_columns(&mut query, &page.sort);
+        query.push(" FROM users");
+        conditions(&mut query, project, filter, &page.sort, &page.position);
+        sql::push_order(&mut query, &page.sort, page.position.is_backwards());
+        query.push(" LIMIT ").push_bind(i64::from(page.limit) + 1);
+        self.lite.read(|conn| {
+            let (users, more) = query_users(conn, &query, page.limit as usize, |row, user| {
+                let key = if page.sort.is_empty() { None } else { Some(sort_key(row, &page.sort, user.numeric_id)?) };
+                Ok((user, key))
+            })?;
+            let assembled = Assembled::new(&page, users, more);
+            let more_opposite = match &assembled.opposite {
+                Some(position) => any_user(conn, project, filter, &page.sort, position)?,
+                None => false,
+            };
+            Ok(assembled.finish(more_opposite))
+        })
+    }
+}
