@@ -4,6 +4,7 @@
 
 mod addresses;
 mod bulk;
+mod concurrency;
 mod keys;
 mod organizations;
 mod projects;
