@@ -44,7 +44,13 @@ async fn concurrent_writes_each_get_their_own_answer(backend: Backend) {
         user.profile.first_name = Some(format!("Name {i}"));
         let store = Arc::clone(&f.store);
         updates.push(tokio::spawn(async move {
-            store.update_user(&user, userbase_core::store::UniqueClaims { email: true, live: true }, RefsChange::Unchanged).await
+            store
+                .update_user(
+                    &user,
+                    userbase_core::store::UniqueClaims { email: true, live: true },
+                    RefsChange::Unchanged,
+                )
+                .await
         }));
     }
 
@@ -56,7 +62,8 @@ async fn concurrent_writes_each_get_their_own_answer(backend: Backend) {
                 won[group] += 1;
                 assert_eq!(user.version, 1);
             }
-            (1, Err(StoreError::Conflict(Conflict::Email))) | (2, Err(StoreError::Conflict(Conflict::ExternalRef))) => {}
+            (1, Err(StoreError::Conflict(Conflict::Email))) | (2, Err(StoreError::Conflict(Conflict::ExternalRef))) => {
+            }
             (group, Err(e)) => panic!("group {group}: unexpected {e:?}"),
         }
     }
@@ -122,4 +129,42 @@ async fn bulk_imports_interleave_with_single_writes(backend: Backend) {
     assert_eq!(f.store.list_addresses(&p.id, owner.numeric_id, None).await.unwrap().len(), 30);
 }
 
-backend_tests!(concurrent_writes_each_get_their_own_answer, bulk_imports_interleave_with_single_writes);
+async fn a_refused_update_fails_alone(backend: Backend) {
+    let Some(f) = fixture(backend).await else { return };
+    let p = project("acme");
+    f.store.insert_project(&p).await.unwrap();
+    let mut users = Vec::new();
+    for i in 0..30 {
+        users.push(f.store.insert_user(&new_user(&p, Some(&format!("u{i}@example.com")))).await.unwrap());
+    }
+    let claims = userbase_core::store::UniqueClaims { email: true, live: true };
+    let mut tasks = Vec::new();
+    for (i, user) in users.iter().enumerate().skip(1) {
+        let mut changed = user.clone();
+        if i % 2 == 0 {
+            changed.profile.first_name = Some(format!("Name {i}"));
+        } else {
+            // Taken by u0: refused by the unique index, whichever writes it runs beside.
+            changed.profile.email = Some(userbase_core::values::Email::parse("email", "u0@example.com").unwrap());
+        }
+        let store = Arc::clone(&f.store);
+        tasks.push(tokio::spawn(async move { (i, store.update_user(&changed, claims, RefsChange::Unchanged).await) }));
+    }
+    for task in tasks {
+        match task.await.unwrap() {
+            (i, Ok(user)) if i % 2 == 0 => assert_eq!(user.version, 2),
+            (i, Err(StoreError::Conflict(Conflict::Email))) if i % 2 == 1 => {}
+            (i, other) => panic!("update {i}: unexpected {other:?}"),
+        }
+    }
+    for (i, user) in users.iter().enumerate().skip(1) {
+        let stored = f.store.find_user(&p.id, &UserKey::Numeric(user.numeric_id)).await.unwrap().unwrap();
+        assert_eq!(stored.version, if i % 2 == 0 { 2 } else { 1 }, "user {i}");
+    }
+}
+
+backend_tests!(
+    concurrent_writes_each_get_their_own_answer,
+    a_refused_update_fails_alone,
+    bulk_imports_interleave_with_single_writes
+);
