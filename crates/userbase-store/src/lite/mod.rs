@@ -4,6 +4,8 @@
 //! write waits (asynchronously) for the one writer connection and then runs the whole job at once, so no
 //! transaction ever spans an `.await` and a cancelled request cannot leave one open.
 //!
+//! A thread of its own copies the WAL back into the database file (checkpoints), off the writer's path.
+//!
 //! The users and keys (the hot paths) live here; the other resources still go through sqlx on the same file
 //! (`sqlite.rs`). Both share SQLite's write lock; the busy timeout makes either side wait, not fail.
 
@@ -12,7 +14,8 @@ mod rows;
 mod users;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
@@ -33,6 +36,33 @@ pub struct Lite {
     writer: tokio::sync::Mutex<Connection>,
     /// Writes waiting for the writer; whoever gets it runs them all in one transaction (see `write`).
     queued: Mutex<Vec<Box<dyn QueuedWrite>>>,
+    /// Commits so far, so that the checkpoint thread sleeps while nothing is written.
+    commits: Arc<AtomicU64>,
+    /// Dropped with the store, which ends the checkpoint thread.
+    _stop_checkpoints: std::sync::mpsc::Sender<()>,
+}
+
+/// How often the checkpoint thread copies committed pages from the WAL back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(20);
+
+/// WAL size (pages) at which the writer checkpoints by itself (SQLite's default is 1,000).
+const WRITER_CHECKPOINT_PAGES: u32 = 16_000;
+
+/// Passive checkpoints (they never block readers or the writer) until the store is dropped. Done by the
+/// writer at commit time, as SQLite does by default, they took a tenth of a write's time, and the writer is
+/// the one thing SQLite cannot run twice.
+fn checkpoint_until(conn: Connection, commits: &AtomicU64, stop: std::sync::mpsc::Receiver<()>) {
+    let mut done = 0;
+    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
+        let now = commits.load(Ordering::Relaxed);
+        if now == done {
+            continue;
+        }
+        done = now;
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "checkpoint failed");
+        }
+    }
 }
 
 impl Lite {
@@ -45,11 +75,28 @@ impl Lite {
         configure(&writer)?;
         // NORMAL is durable in WAL mode except for the last commits before a power loss.
         writer.pragma_update(None, "synchronous", "NORMAL")?;
+        // Checkpoints run on a thread of their own (below), off the writer's path; the writer checkpoints
+        // only if that thread falls far behind.
+        writer.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)?;
+        let checkpointer = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        configure(&checkpointer)?;
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let commits = Arc::new(AtomicU64::new(0));
+        let seen = Arc::clone(&commits);
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || checkpoint_until(checkpointer, &seen, stopped))
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         Ok(Self {
             path: path.to_owned(),
             readers: Mutex::new(Vec::new()),
             writer: tokio::sync::Mutex::new(writer),
             queued: Mutex::new(Vec::new()),
+            commits,
+            _stop_checkpoints: stop,
         })
     }
 
@@ -116,7 +163,10 @@ impl Lite {
         }
         let ran: Vec<Box<dyn RanWrite>> = jobs.into_iter().map(|job| job.run(conn)).collect();
         match conn.execute_batch("COMMIT") {
-            Ok(()) => ran.into_iter().for_each(|job| job.finish(None)),
+            Ok(()) => {
+                self.commits.fetch_add(1, Ordering::Relaxed);
+                ran.into_iter().for_each(|job| job.finish(None));
+            }
             Err(e) => {
                 let _ = conn.execute_batch("ROLLBACK");
                 let message = e.to_string();
@@ -135,11 +185,9 @@ impl Lite {
         self.run_queued(&conn);
         let multi_threaded = tokio::runtime::Handle::try_current()
             .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-        if multi_threaded {
-            tokio::task::block_in_place(|| job(&mut conn))
-        } else {
-            job(&mut conn)
-        }
+        let result = if multi_threaded { tokio::task::block_in_place(|| job(&mut conn)) } else { job(&mut conn) };
+        self.commits.fetch_add(1, Ordering::Relaxed);
+        result
     }
 }
 
