@@ -170,7 +170,6 @@ macro_rules! impl_sql_store {
         crate::organizations::impl_sql_organizations!($store, $db);
         crate::records::impl_sql_records!($store, $db);
         crate::pricing::impl_sql_pricing!($store);
-        crate::idempotency::impl_sql_idempotency!($store);
         crate::projects::impl_sql_projects!($store);
 
         #[async_trait::async_trait]
@@ -184,12 +183,13 @@ macro_rules! impl_sql_store {
 }
 pub(crate) use impl_sql_store;
 
-/// Implements the user and key stores through sqlx (PostgreSQL; SQLite has its own in `lite/`), for a
+/// Implements the user, key and idempotency stores through sqlx (PostgreSQL; SQLite has its own in `lite/`), for a
 /// backend type with `reader`, `writer`, `analyzed_at`, `insert_queue()` and `begin_write()`.
 macro_rules! impl_sql_users {
     ($store:ty, $db:ty) => {
         crate::bulk::impl_sql_bulk!($store, $db);
         crate::keys::impl_sql_keys!($store);
+        crate::idempotency::impl_sql_idempotency!($store);
 
         impl $store {
             /// Inserts concurrent users in one transaction (see `coalesce.rs`): each gets its stored user, or the

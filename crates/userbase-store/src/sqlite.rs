@@ -1,6 +1,7 @@
-//! SQLite: the embedded default, in WAL mode. Users and keys go through rusqlite on the calling thread
-//! (`lite/`); the other resources through sqlx, with one writer connection (SQLite allows one writer at a
-//! time, so writes queue in the pool instead of failing with "database is locked") and a pool of readers.
+//! SQLite: the embedded default, in WAL mode. Users, keys and idempotency records go through rusqlite on the
+//! calling thread (`lite/`); the other resources through sqlx, with one writer connection (SQLite allows one
+//! writer at a time, so writes queue in the pool instead of failing with "database is locked") and a pool of
+//! readers.
 
 use std::str::FromStr;
 use std::sync::atomic::{AtomicI64, Ordering};

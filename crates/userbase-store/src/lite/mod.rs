@@ -6,9 +6,10 @@
 //!
 //! A thread of its own copies the WAL back into the database file (checkpoints), off the writer's path.
 //!
-//! The users and keys (the hot paths) live here; the other resources still go through sqlx on the same file
+//! The users, keys and idempotency records (the hot paths) live here; the other resources still go through sqlx on the same file
 //! (`sqlite.rs`). Both share SQLite's write lock; the busy timeout makes either side wait, not fail.
 
+mod idempotency;
 mod keys;
 mod rows;
 mod users;
