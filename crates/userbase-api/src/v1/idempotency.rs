@@ -43,7 +43,34 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
         return Problem::from(crate::body::BodyError::TooLarge).into_response();
     };
     let hash = request_hash(parts.method.as_str(), parts.uri.path(), &bytes);
-    let project = &principal.project.id;
+    let project = principal.project.id.clone();
+    // From the claim on, the request runs to its end in a task of its own even if the client hangs up: a
+    // claim left open would answer every retry with 409 for the whole replay window, and a write done but
+    // not recorded would be done again by a retry.
+    let task = tokio::spawn(run_once(state.clone(), project.clone(), key.clone(), hash, parts, bytes, next));
+    match task.await {
+        Ok(response) => response,
+        Err(e) => {
+            tracing::error!(error = %e, "an idempotent request failed");
+            if let Err(e) = state.idempotency.release(&project, &key).await {
+                tracing::warn!(error = %e, "could not release an idempotency key");
+            }
+            Problem::from(userbase_core::DomainError::Internal("the request failed".into())).into_response()
+        }
+    }
+}
+
+/// Claims the key, then runs the request once and stores its response, or answers from the stored one.
+async fn run_once(
+    state: AppState,
+    project: userbase_core::ids::ProjectId,
+    key: String,
+    hash: [u8; 32],
+    parts: axum::http::request::Parts,
+    bytes: axum::body::Bytes,
+    next: Next,
+) -> Response {
+    let project = &project;
     match state.idempotency.admit(project, &key, &hash).await {
         Err(e) => Problem::from(e).into_response(),
         Ok(Admission::Mismatch) => Problem::new(

@@ -88,7 +88,42 @@ async fn concurrent_retries_create_one_user(backend: Backend) {
     assert_eq!(ids(&app.get("/v1/users").await.body).len(), 1);
 }
 
+/// A client that hangs up mid-request and retries with the same key gets the outcome of its first attempt (or
+/// a fresh run), never a claim left "in progress" for the rest of the replay window.
+async fn a_request_abandoned_by_its_client_still_completes(backend: Backend) {
+    use tokio::io::AsyncWriteExt;
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let address = app.base.trim_start_matches("http://").to_owned();
+    for i in 0..20 {
+        let key = format!("hangup-{i}");
+        let body = json!({"email": format!("h{i}@example.com")}).to_string();
+        let raw = format!(
+            "POST /v1/users HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\
+             Content-Type: application/json\r\nIdempotency-Key: {key}\r\nContent-Length: {}\r\n\r\n{body}",
+            app.key,
+            body.len()
+        );
+        let mut socket = tokio::net::TcpStream::connect(&address).await.unwrap();
+        socket.write_all(raw.as_bytes()).await.unwrap();
+        drop(socket);
+        // The abandoned request may still be running: a retry waits for it, a bounded number of times.
+        let mut retry = None;
+        for _ in 0..50 {
+            let reply = post_with_key(&app, &key, "/v1/users", &app.key, &serde_json::from_str(&body).unwrap()).await;
+            if reply.status != 409 {
+                retry = Some(reply);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let retry = retry.unwrap_or_else(|| panic!("key {key} stayed in progress"));
+        assert_eq!(retry.status, 201, "{:?}", retry.body);
+    }
+    assert_eq!(ids(&app.get("/v1/users?limit=100").await.body).len(), 20, "each user created once");
+}
+
 backend_tests!(
+    a_request_abandoned_by_its_client_still_completes,
     a_retried_post_replays_the_first_response,
     client_errors_replay_and_keys_are_per_project,
     any_v1_post_is_covered,
