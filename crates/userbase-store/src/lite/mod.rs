@@ -125,6 +125,16 @@ impl Lite {
         result
     }
 
+    /// Like `read`, for a query that may scan (a count, an arbitrary filter): on a multi-threaded runtime the
+    /// worker thread is handed over to other tasks meanwhile.
+    pub fn read_long<T>(&self, job: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        if multi_threaded() {
+            tokio::task::block_in_place(|| self.read(job))
+        } else {
+            self.read(job)
+        }
+    }
+
     /// Runs `job` atomically (in a savepoint) inside a transaction shared with the other writes waiting at the
     /// time (group commit): each commit appends every changed page to the WAL once, so a batch of inserts
     /// touching the same table and index pages costs little more than one. A job's error undoes only that
@@ -184,12 +194,16 @@ impl Lite {
     ) -> Result<T, StoreError> {
         let mut conn = self.writer.lock().await;
         self.run_queued(&conn);
-        let multi_threaded = tokio::runtime::Handle::try_current()
-            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-        let result = if multi_threaded { tokio::task::block_in_place(|| job(&mut conn)) } else { job(&mut conn) };
+        let result = if multi_threaded() { tokio::task::block_in_place(|| job(&mut conn)) } else { job(&mut conn) };
         self.commits.fetch_add(1, Ordering::Relaxed);
         result
     }
+}
+
+/// Whether `block_in_place` may be used (it panics on a current-thread runtime).
+fn multi_threaded() -> bool {
+    tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

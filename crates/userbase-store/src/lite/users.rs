@@ -375,7 +375,7 @@ impl UserStore for SqliteStore {
     async fn count_users(&self, project: &ProjectId, filter: &UserFilter) -> Result<u64, StoreError> {
         let mut query = LiteQuery::new("SELECT COUNT(*) FROM users");
         conditions(&mut query, project, filter, &[], &Position::First);
-        let count: i64 = self.lite.read(|conn| {
+        let count: i64 = self.lite.read_long(|conn| {
             conn.prepare_cached(&query.sql)
                 .and_then(|mut stmt| stmt.query_row(rusqlite::params_from_iter(query.args.iter()), |row| row.get(0)))
                 .map_err(store_error)
@@ -399,7 +399,7 @@ impl UserStore for SqliteStore {
         conditions(&mut query, project, filter, &page.sort, &page.position);
         sql::push_order(&mut query, &page.sort, page.position.is_backwards());
         query.push(" LIMIT ").push_bind(i64::from(page.limit) + 1);
-        self.lite.read(|conn| {
+        let read = |conn: &Connection| {
             let (users, more) = query_users(conn, &query, page.limit as usize, |row, user| {
                 let key = if page.sort.is_empty() { None } else { Some(sort_key(row, &page.sort, user.numeric_id)?) };
                 Ok((user, key))
@@ -410,6 +410,12 @@ impl UserStore for SqliteStore {
                 None => false,
             };
             Ok(assembled.finish(more_opposite))
-        })
+        };
+        // A filter expression may have to look at every user of the project.
+        if filter.expr.is_some() {
+            self.lite.read_long(read)
+        } else {
+            self.lite.read(read)
+        }
     }
 }
