@@ -1,14 +1,38 @@
 //! User record rows (orders, payment methods, subscriptions), SQL, and their half of the shared store body.
 
+use std::sync::LazyLock;
+
 use sqlx::types::Json;
 use userbase_core::ids::ProjectId;
 use userbase_core::record::{RecordDateField, RecordFilter, RecordKind, UserRecord};
 use userbase_core::store::StoreError;
 
 use crate::db_time::DbTime;
+use crate::sink::SqlSink;
 
 pub const RECORD_COLUMNS: &str = "id, project_id, user_id, public_id, kind, status, delivery_status, details, \
     created_at, updated_at, deleted_at, version";
+
+pub static INSERT_RECORD: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO user_records (project_id, user_id, public_id, kind, status, delivery_status, details, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {RECORD_COLUMNS}"
+    )
+});
+pub static RECORD_BY_PUBLIC_ID: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {RECORD_COLUMNS} FROM user_records WHERE project_id = $1 AND user_id = $2 AND kind = $3 \
+         AND public_id = $4"
+    )
+});
+/// `$8` is the expected version.
+pub static UPDATE_RECORD: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE user_records SET status = $3, delivery_status = $4, details = $5, updated_at = $6, \
+         deleted_at = $7, version = version + 1 WHERE project_id = $1 AND id = $2 AND version = $8 \
+         RETURNING {RECORD_COLUMNS}"
+    )
+});
 
 #[derive(sqlx::FromRow)]
 pub struct RecordRow {
@@ -55,18 +79,13 @@ pub fn date_column(field: RecordDateField) -> &'static str {
 }
 
 /// Appends the list conditions of a record filter.
-pub fn push_record_conditions<'a, DB>(
-    qb: &mut sqlx::QueryBuilder<'a, DB>,
+pub fn push_record_conditions<'a, S: SqlSink<'a>>(
+    qb: &mut S,
     project: &'a str,
     user_id: i64,
     kind: RecordKind,
     filter: &'a RecordFilter,
-) where
-    DB: sqlx::Database,
-    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    DbTime: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-{
+) {
     qb.push(" WHERE project_id = ").push_bind(project);
     qb.push(" AND user_id = ").push_bind(user_id);
     qb.push(" AND kind = ").push_bind(kind.as_str());
@@ -76,9 +95,11 @@ pub fn push_record_conditions<'a, DB>(
     for (column, values) in [("status", &filter.statuses), ("delivery_status", &filter.delivery_statuses)] {
         if !values.is_empty() {
             qb.push(format!(" AND {column} IN ("));
-            let mut list = qb.separated(", ");
-            for v in values {
-                list.push_bind(v.as_str());
+            for (i, v) in values.iter().enumerate() {
+                if i > 0 {
+                    qb.push(", ");
+                }
+                qb.push_bind(v.as_str());
             }
             qb.push(")");
         }
@@ -131,12 +152,7 @@ macro_rules! impl_sql_records {
                 &self,
                 r: &userbase_core::record::UserRecord,
             ) -> Result<userbase_core::record::UserRecord, userbase_core::store::StoreError> {
-                let sql = format!(
-                    "INSERT INTO user_records (project_id, user_id, public_id, kind, status, delivery_status, details, \
-                     created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {}",
-                    crate::records::RECORD_COLUMNS
-                );
-                let row = sqlx::query_as::<_, crate::records::RecordRow>(&sql)
+                let row = sqlx::query_as::<_, crate::records::RecordRow>(&crate::records::INSERT_RECORD)
                     .bind(r.project_id.as_str())
                     .bind(r.user_id)
                     .bind(r.public_id.as_str())
@@ -159,11 +175,7 @@ macro_rules! impl_sql_records {
                 kind: userbase_core::record::RecordKind,
                 public_id: &str,
             ) -> Result<Option<userbase_core::record::UserRecord>, userbase_core::store::StoreError> {
-                let sql = format!(
-                    "SELECT {} FROM user_records WHERE project_id = $1 AND user_id = $2 AND kind = $3 AND public_id = $4",
-                    crate::records::RECORD_COLUMNS
-                );
-                let row = sqlx::query_as::<_, crate::records::RecordRow>(&sql)
+                let row = sqlx::query_as::<_, crate::records::RecordRow>(&crate::records::RECORD_BY_PUBLIC_ID)
                     .bind(project.as_str())
                     .bind(user_id)
                     .bind(kind.as_str())
@@ -178,13 +190,7 @@ macro_rules! impl_sql_records {
                 &self,
                 r: &userbase_core::record::UserRecord,
             ) -> Result<userbase_core::record::UserRecord, userbase_core::store::StoreError> {
-                let sql = format!(
-                    "UPDATE user_records SET status = $3, delivery_status = $4, details = $5, updated_at = $6, \
-                     deleted_at = $7, version = version + 1 WHERE project_id = $1 AND id = $2 AND version = $8 \
-                     RETURNING {}",
-                    crate::records::RECORD_COLUMNS
-                );
-                let row = sqlx::query_as::<_, crate::records::RecordRow>(&sql)
+                let row = sqlx::query_as::<_, crate::records::RecordRow>(&crate::records::UPDATE_RECORD)
                     .bind(r.project_id.as_str())
                     .bind(r.numeric_id)
                     .bind(r.status.as_str())

@@ -1,24 +1,19 @@
-//! SQLite: the embedded default, in WAL mode. Users, keys and idempotency records go through rusqlite on the
-//! calling thread (`lite/`); the other resources through sqlx, with one writer connection (SQLite allows one
-//! writer at a time, so writes queue in the pool instead of failing with "database is locked") and a pool of
-//! readers.
+//! SQLite: the embedded default, in WAL mode, through rusqlite on the calling thread (`lite/`). sqlx only
+//! creates the file and runs the migrations when the store opens.
 
 use std::str::FromStr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, Transaction};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection};
 
 use crate::lite::Lite;
-use crate::sql_store::{impl_sql_store, outside_transaction};
 use crate::{OpenError, OpenOptions};
 
 pub struct SqliteStore {
     /// When bulk inserts last refreshed planner statistics (unix seconds); see `bulk.rs`.
     analyzed_at: AtomicI64,
-    reader: SqlitePool,
-    writer: SqlitePool,
     pub(crate) lite: Lite,
 }
 
@@ -27,38 +22,17 @@ impl SqliteStore {
         let connect = SqliteConnectOptions::from_str(url)
             .map_err(OpenError::Connect)?
             .create_if_missing(true)
+            // WAL is a property of the file: set once here, it holds for every later connection.
             .journal_mode(SqliteJournalMode::Wal)
-            // NORMAL is durable in WAL mode except for the last commits before a power loss.
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        let writer = SqlitePoolOptions::new()
-            .after_release(|conn, _| Box::pin(async move { Ok(outside_transaction::<Sqlite>(conn)) }))
-            // Connections are checked when released; a second check on every acquire costs a round trip per query.
-            .test_before_acquire(false)
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(connect.clone())
-            .await
-            .map_err(OpenError::Connect)?;
-        sqlx::migrate!("./migrations/sqlite").run(&writer).await.map_err(OpenError::Migrate)?;
-        let reader = SqlitePoolOptions::new()
-            .after_release(|conn, _| Box::pin(async move { Ok(outside_transaction::<Sqlite>(conn)) }))
-            // Connections are checked when released; a second check on every acquire costs a round trip per query.
-            .test_before_acquire(false)
-            .max_connections(options.max_connections.unwrap_or_else(crate::default_sqlite_readers).clamp(1, 64))
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(connect.clone().read_only(true))
-            .await
-            .map_err(OpenError::Connect)?;
-        let lite = Lite::open(connect.get_filename()).map_err(OpenError::Lite)?;
-        Ok(Self { analyzed_at: Default::default(), reader, writer, lite })
-    }
-
-    /// `BEGIN IMMEDIATE` takes the write lock up front, so that two processes on one file wait for each
-    /// other (busy timeout) instead of failing on a lock upgrade.
-    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        self.writer.begin_with("BEGIN IMMEDIATE").await
+        let mut migrator = connect.connect().await.map_err(OpenError::Connect)?;
+        sqlx::migrate!("./migrations/sqlite").run(&mut migrator).await.map_err(OpenError::Migrate)?;
+        migrator.close().await.map_err(OpenError::Connect)?;
+        let idle_readers = options.max_connections.unwrap_or_else(crate::default_sqlite_readers).clamp(1, 64);
+        let lite = Lite::open(connect.get_filename(), idle_readers as usize).map_err(OpenError::Lite)?;
+        Ok(Self { analyzed_at: Default::default(), lite })
     }
 
     /// Whether a bulk import should refresh planner statistics now (at most once per
@@ -71,4 +45,9 @@ impl SqliteStore {
     }
 }
 
-impl_sql_store!(SqliteStore, Sqlite, crate::filter_sql::Flavor::Sqlite);
+#[async_trait::async_trait]
+impl userbase_core::store::Store for SqliteStore {
+    async fn ping(&self) -> Result<(), userbase_core::store::StoreError> {
+        self.lite.read(|conn| super::lite::query_opt(conn, "SELECT 1", [], |_| Ok(())).map(drop))
+    }
+}

@@ -6,11 +6,16 @@
 //!
 //! A thread of its own copies the WAL back into the database file (checkpoints), off the writer's path.
 //!
-//! The users, keys and idempotency records (the hot paths) live here; the other resources still go through sqlx on the same file
-//! (`sqlite.rs`). Both share SQLite's write lock; the busy timeout makes either side wait, not fail.
+//! Every resource has its module here; they share the SQL text of the backend-neutral modules (`sql.rs`,
+//! `addresses.rs`, ...) with the PostgreSQL store.
 
+mod addresses;
 mod idempotency;
 mod keys;
+mod organizations;
+mod pricing;
+mod projects;
+mod records;
 mod rows;
 mod users;
 
@@ -28,12 +33,10 @@ use crate::violation::{of_sqlite_message, Violation};
 /// Statements kept prepared per connection (the fixed ones and the common list shapes).
 const STATEMENT_CACHE: usize = 64;
 
-/// Idle readers kept open; a read never waits for one (it opens another), so this bounds memory only.
-const IDLE_READERS: usize = 16;
-
 pub struct Lite {
     path: PathBuf,
     readers: Mutex<Vec<Connection>>,
+    idle_readers: usize,
     writer: tokio::sync::Mutex<Connection>,
     /// Writes waiting for the writer; whoever gets it runs them all in one transaction (see `write`).
     queued: Mutex<Vec<Box<dyn QueuedWrite>>>,
@@ -67,8 +70,9 @@ fn checkpoint_until(conn: Connection, commits: &AtomicU64, stop: std::sync::mpsc
 }
 
 impl Lite {
-    /// Opens the writer on an existing, migrated database file; readers open on first use.
-    pub fn open(path: &Path) -> rusqlite::Result<Self> {
+    /// Opens the writer on an existing, migrated database file; readers open on first use, and up to
+    /// `idle_readers` stay open between reads (a read never waits for one: it opens another).
+    pub fn open(path: &Path, idle_readers: usize) -> rusqlite::Result<Self> {
         let writer = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
@@ -94,6 +98,7 @@ impl Lite {
         Ok(Self {
             path: path.to_owned(),
             readers: Mutex::new(Vec::new()),
+            idle_readers,
             writer: tokio::sync::Mutex::new(writer),
             queued: Mutex::new(Vec::new()),
             commits,
@@ -119,7 +124,7 @@ impl Lite {
         };
         let result = job(&conn);
         let mut readers = lock(&self.readers);
-        if readers.len() < IDLE_READERS {
+        if readers.len() < self.idle_readers {
             readers.push(conn);
         }
         result
@@ -281,6 +286,39 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(())
+}
+
+/// Stored rows as domain values.
+pub fn rows_of<R, T: TryFrom<R, Error = StoreError>>(rows: Vec<R>) -> Result<Vec<T>, StoreError> {
+    rows.into_iter().map(T::try_from).collect()
+}
+
+/// Every row of a query, decoded.
+pub fn query_all<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    decode: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(store_error)?;
+    let rows = stmt.query_map(params, decode).map_err(store_error)?;
+    rows.collect::<Result<Vec<T>, _>>().map_err(store_error)
+}
+
+/// The first row of a query, decoded, if there is one.
+pub fn query_opt<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    decode: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Option<T>, StoreError> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached(sql).and_then(|mut stmt| stmt.query_row(params, decode).optional()).map_err(store_error)
+}
+
+/// Runs a statement; the number of rows it changed.
+pub fn execute(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<usize, StoreError> {
+    conn.prepare_cached(sql).and_then(|mut stmt| stmt.execute(params)).map_err(store_error)
 }
 
 /// The uniqueness rule an error broke, if any.

@@ -7,7 +7,11 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sqlx::types::Json;
 
-use crate::rows::{KeyRow, StoredKeyRow, UserRow};
+use crate::addresses::AddressRow;
+use crate::organizations::{MembershipRow, OrganizationRow};
+use crate::pricing::PricingRow;
+use crate::records::RecordRow;
+use crate::rows::{KeyRow, ProjectRow, StoredKeyRow, UserRow};
 
 /// A value stored as JSON text.
 pub struct JsonText<'a, T: ?Sized>(pub &'a T);
@@ -19,14 +23,14 @@ impl<T: Serialize + ?Sized> ToSql for JsonText<'_, T> {
     }
 }
 
-fn json<T: DeserializeOwned>(row: &Row<'_>, i: usize) -> rusqlite::Result<Json<T>> {
+pub fn json<T: DeserializeOwned>(row: &Row<'_>, i: usize) -> rusqlite::Result<Json<T>> {
     let value = row.get_ref(i)?;
     serde_json::from_slice(value.as_bytes()?)
         .map(Json)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, value.data_type(), Box::new(e)))
 }
 
-fn json_or_null<T: DeserializeOwned>(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Json<T>>> {
+pub fn json_or_null<T: DeserializeOwned>(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Json<T>>> {
     match row.get_ref(i)? {
         rusqlite::types::ValueRef::Null => Ok(None),
         _ => json(row, i).map(Some),
@@ -113,5 +117,126 @@ pub fn stored_key(row: &Row<'_>) -> rusqlite::Result<StoredKeyRow> {
         p_settings: json(row, 13)?,
         p_created_at: row.get(14)?,
         p_updated_at: row.get(15)?,
+    })
+}
+
+/// A project in `sql::PROJECT_COLUMNS` order.
+pub fn project(row: &Row<'_>) -> rusqlite::Result<ProjectRow> {
+    Ok(ProjectRow {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        settings: json(row, 2)?,
+        created_at: row.get(3)?,
+        updated_at: row.get(4)?,
+    })
+}
+
+/// An address in `addresses::ADDRESS_COLUMNS` order.
+pub fn address(row: &Row<'_>) -> rusqlite::Result<AddressRow> {
+    Ok(AddressRow {
+        id: row.get(0)?,
+        project_id: row.get(1)?,
+        user_id: row.get(2)?,
+        public_id: row.get(3)?,
+        kind: row.get(4)?,
+        address_type: row.get(5)?,
+        position: row.get(6)?,
+        code: row.get(7)?,
+        alias: row.get(8)?,
+        company: row.get(9)?,
+        first_name: row.get(10)?,
+        middle_name: row.get(11)?,
+        last_name: row.get(12)?,
+        full_name: row.get(13)?,
+        gender: row.get(14)?,
+        street: row.get(15)?,
+        number: row.get(16)?,
+        number_extension: row.get(17)?,
+        building: row.get(18)?,
+        postal_code: row.get(19)?,
+        city: row.get(20)?,
+        region: row.get(21)?,
+        country_code: row.get(22)?,
+        country_name: row.get(23)?,
+        email: row.get(24)?,
+        phone: row.get(25)?,
+        mobile: row.get(26)?,
+        fax: row.get(27)?,
+        url: row.get(28)?,
+        notes: row.get(29)?,
+        icp: row.get(30)?,
+        is_default: row.get(31)?,
+        active: row.get(32)?,
+        geo_lat: row.get(33)?,
+        geo_lng: row.get(34)?,
+        geocoder: row.get(35)?,
+        geocoder_place_id: row.get(36)?,
+        geocoder_raw: json_or_null(row, 37)?,
+        created_at: row.get(38)?,
+        updated_at: row.get(39)?,
+        version: row.get(40)?,
+    })
+}
+
+/// A user record in `records::RECORD_COLUMNS` order.
+pub fn record(row: &Row<'_>) -> rusqlite::Result<RecordRow> {
+    Ok(RecordRow {
+        id: row.get(0)?,
+        project_id: row.get(1)?,
+        user_id: row.get(2)?,
+        public_id: row.get(3)?,
+        kind: row.get(4)?,
+        status: row.get(5)?,
+        delivery_status: row.get(6)?,
+        details: json(row, 7)?,
+        created_at: row.get(8)?,
+        updated_at: row.get(9)?,
+        deleted_at: row.get(10)?,
+        version: row.get(11)?,
+    })
+}
+
+/// An organization as `organizations::SELECT_ORGANIZATION` selects it.
+pub fn organization(row: &Row<'_>) -> rusqlite::Result<OrganizationRow> {
+    Ok(OrganizationRow {
+        id: row.get(0)?,
+        project_id: row.get(1)?,
+        public_id: row.get(2)?,
+        name: row.get(3)?,
+        parent_id: row.get(4)?,
+        parent_public_id: row.get(5)?,
+        source: row.get(6)?,
+        source_id: row.get(7)?,
+        plan: row.get(8)?,
+        metadata: json(row, 9)?,
+        created_at: row.get(10)?,
+        updated_at: row.get(11)?,
+        version: row.get(12)?,
+    })
+}
+
+/// A membership as `organizations::SELECT_MEMBERSHIPS` selects it.
+pub fn membership(row: &Row<'_>) -> rusqlite::Result<MembershipRow> {
+    Ok(MembershipRow {
+        organization_id: row.get(0)?,
+        organization_public_id: row.get(1)?,
+        organization_name: row.get(2)?,
+        user_id: row.get(3)?,
+        user_public_id: row.get(4)?,
+        role: row.get(5)?,
+        created_at: row.get(6)?,
+    })
+}
+
+/// A pricing row as `pricing::LIST` selects it.
+pub fn pricing(row: &Row<'_>) -> rusqlite::Result<PricingRow> {
+    Ok(PricingRow {
+        target_kind: row.get(0)?,
+        target_id: row.get(1)?,
+        target_source: row.get(2)?,
+        target_source_id: row.get(3)?,
+        shop_id: row.get(4)?,
+        pricing: json(row, 5)?,
+        updated_at: row.get(6)?,
     })
 }

@@ -1,0 +1,183 @@
+//! Addresses on SQLite (see `mod.rs`).
+
+use std::sync::LazyLock;
+
+use rusqlite::types::ToSql;
+use rusqlite::{CachedStatement, Connection};
+use userbase_core::address::{Address, AddressFields, AddressKey, AddressType};
+use userbase_core::ids::ProjectId;
+use userbase_core::store::{AddressStore, NewAddressRecord, StoreError};
+
+use super::rows::{self, JsonText};
+use super::{execute, numbered, query_all, query_opt, rows_of, store_error};
+use crate::addresses as sql;
+use crate::addresses::AddressWrite;
+use crate::db_time::DbTime;
+use crate::SqliteStore;
+
+static INSERT: LazyLock<String> = LazyLock::new(|| numbered(&sql::INSERT_ADDRESS));
+static UPDATE: LazyLock<String> = LazyLock::new(|| numbered(&sql::UPDATE_ADDRESS));
+static CLEAR_OTHER_DEFAULTS: LazyLock<String> = LazyLock::new(|| numbered(sql::CLEAR_OTHER_DEFAULTS));
+static OF_USER: LazyLock<String> = LazyLock::new(|| numbered(&sql::ADDRESSES_OF_USER));
+static OF_USER_BY_TYPE: LazyLock<String> = LazyLock::new(|| numbered(&sql::ADDRESSES_OF_USER_BY_TYPE));
+static BY_PUBLIC_ID: LazyLock<String> = LazyLock::new(|| numbered(&sql::ADDRESS_BY_PUBLIC_ID));
+static BY_NUMERIC_ID: LazyLock<String> = LazyLock::new(|| numbered(&sql::ADDRESS_BY_NUMERIC_ID));
+static DELETE: LazyLock<String> = LazyLock::new(|| numbered(sql::DELETE_ADDRESS));
+
+/// Binds the write columns of `w` (in `addresses::WRITE_COLUMNS` order) from parameter `first` on.
+fn bind_write(stmt: &mut CachedStatement<'_>, first: usize, w: &AddressWrite<'_>) -> rusqlite::Result<()> {
+    let f = w.f;
+    let values: [&dyn ToSql; 35] = [
+        &f.kind.as_str(),
+        &f.address_type.as_str(),
+        &f.position,
+        &f.code.as_deref(),
+        &f.alias.as_deref(),
+        &f.company.as_deref(),
+        &f.first_name.as_deref(),
+        &f.middle_name.as_deref(),
+        &f.last_name.as_deref(),
+        &f.full_name.as_deref(),
+        &w.gender,
+        &f.street.as_deref(),
+        &f.number.as_deref(),
+        &f.number_extension.as_deref(),
+        &f.building.as_deref(),
+        &f.postal_code.as_deref(),
+        &f.city.as_deref(),
+        &f.region.as_deref(),
+        &w.country,
+        &f.country_name.as_deref(),
+        &f.email.as_deref(),
+        &f.phone.as_deref(),
+        &f.mobile.as_deref(),
+        &f.fax.as_deref(),
+        &f.url.as_deref(),
+        &f.notes.as_deref(),
+        &f.icp,
+        &f.is_default,
+        &f.active,
+        &w.geo_lat,
+        &w.geo_lng,
+        &f.geocoder.as_deref(),
+        &f.geocoder_place_id.as_deref(),
+        &w.geocoder_raw.as_ref().map(|j| JsonText(j.0)),
+        &w.updated_at,
+    ];
+    for (i, value) in values.into_iter().enumerate() {
+        stmt.raw_bind_parameter(first + i, value)?;
+    }
+    Ok(())
+}
+
+/// A default address takes the flag from the user's other addresses of its type (`keep`: itself, or 0).
+fn clear_other_defaults(conn: &Connection, fields: &AddressFields, user_id: i64, keep: i64) -> Result<(), StoreError> {
+    if fields.is_default {
+        execute(conn, &CLEAR_OTHER_DEFAULTS, rusqlite::params![user_id, fields.address_type.as_str(), keep])?;
+    }
+    Ok(())
+}
+
+/// Runs an insert or update whose leading parameters are bound, with the write columns after them.
+fn write_row(
+    conn: &Connection,
+    sql: &str,
+    leading: &[&dyn ToSql],
+    write: &AddressWrite<'_>,
+) -> Result<Option<crate::addresses::AddressRow>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(store_error)?;
+    for (i, value) in leading.iter().enumerate() {
+        stmt.raw_bind_parameter(i + 1, value).map_err(store_error)?;
+    }
+    bind_write(&mut stmt, leading.len() + 1, write).map_err(store_error)?;
+    let mut rows = stmt.raw_query();
+    match rows.next().map_err(store_error)? {
+        Some(row) => rows::address(row).map(Some).map_err(store_error),
+        None => Ok(None),
+    }
+}
+
+#[async_trait::async_trait]
+impl AddressStore for SqliteStore {
+    async fn insert_address(&self, rec: &NewAddressRecord) -> Result<Address, StoreError> {
+        let rec = rec.clone();
+        let row = self
+            .lite
+            .write(move |conn| {
+                clear_other_defaults(conn, &rec.fields, rec.user_id, 0)?;
+                let write = AddressWrite::new(&rec.fields, rec.created_at);
+                let leading: [&dyn ToSql; 4] =
+                    [&rec.project_id.as_str(), &rec.user_id, &rec.public_id.as_str(), &DbTime(rec.created_at)];
+                write_row(conn, &INSERT, &leading, &write)?
+                    .ok_or_else(|| StoreError::Backend("an inserted address was not returned".into()))
+            })
+            .await?;
+        row.try_into()
+    }
+
+    async fn update_address(&self, address: &Address) -> Result<Address, StoreError> {
+        let a = address.clone();
+        let row = self
+            .lite
+            .write(move |conn| {
+                clear_other_defaults(conn, &a.fields, a.user_id, a.numeric_id)?;
+                let write = AddressWrite::new(&a.fields, a.updated_at);
+                let leading: [&dyn ToSql; 3] = [&a.project_id.as_str(), &a.numeric_id, &a.version];
+                write_row(conn, &UPDATE, &leading, &write)?.ok_or(StoreError::VersionMismatch)
+            })
+            .await?;
+        row.try_into()
+    }
+
+    async fn list_addresses(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        of_type: Option<AddressType>,
+    ) -> Result<Vec<Address>, StoreError> {
+        let rows = self.lite.read(|conn| match of_type {
+            None => query_all(conn, &OF_USER, rusqlite::params![project.as_str(), user_id], rows::address),
+            Some(t) => query_all(
+                conn,
+                &OF_USER_BY_TYPE,
+                rusqlite::params![project.as_str(), user_id, t.as_str()],
+                rows::address,
+            ),
+        })?;
+        rows_of(rows)
+    }
+
+    async fn find_address(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        key: &AddressKey,
+    ) -> Result<Option<Address>, StoreError> {
+        let row = self.lite.read(|conn| match key {
+            AddressKey::Public(id) => {
+                query_opt(conn, &BY_PUBLIC_ID, rusqlite::params![project.as_str(), user_id, id.as_str()], rows::address)
+            }
+            AddressKey::Numeric(id) => {
+                query_opt(conn, &BY_NUMERIC_ID, rusqlite::params![project.as_str(), user_id, id], rows::address)
+            }
+        })?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn delete_address(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        address_id: i64,
+        version: Option<i64>,
+    ) -> Result<bool, StoreError> {
+        let project = project.clone();
+        let done = self
+            .lite
+            .write(move |conn| {
+                execute(conn, &DELETE, rusqlite::params![project.as_str(), user_id, address_id, version])
+            })
+            .await?;
+        Ok(done > 0)
+    }
+}

@@ -1,0 +1,73 @@
+//! Per-user pricing on SQLite (see `mod.rs`).
+
+use std::sync::LazyLock;
+
+use userbase_core::ids::ProjectId;
+use userbase_core::pricing::{PricingItem, PricingTarget};
+use userbase_core::store::{PricingStore, StoreError};
+
+use super::rows::{self, JsonText};
+use super::{execute, numbered, query_all};
+use crate::db_time::DbTime;
+use crate::pricing as sql;
+use crate::SqliteStore;
+
+static DELETE_BY_ID: LazyLock<String> = LazyLock::new(|| numbered(sql::DELETE_BY_ID));
+static DELETE_BY_REF: LazyLock<String> = LazyLock::new(|| numbered(sql::DELETE_BY_REF));
+static INSERT: LazyLock<String> = LazyLock::new(|| numbered(sql::INSERT));
+static LIST: LazyLock<String> = LazyLock::new(|| numbered(sql::LIST));
+static DELETE_ALL: LazyLock<String> = LazyLock::new(|| numbered(sql::DELETE_ALL));
+
+#[async_trait::async_trait]
+impl PricingStore for SqliteStore {
+    async fn put_pricing(&self, project: &ProjectId, user_id: i64, items: &[PricingItem]) -> Result<(), StoreError> {
+        let (project, items) = (project.clone(), items.to_vec());
+        self.lite
+            .write(move |conn| {
+                for item in &items {
+                    let kind = item.target_kind.as_str();
+                    let (id, source, source_id) = match &item.target {
+                        PricingTarget::Id(id) => {
+                            execute(conn, &DELETE_BY_ID, rusqlite::params![project.as_str(), user_id, kind, id])?;
+                            (Some(*id), None, None)
+                        }
+                        PricingTarget::External { source, source_id } => {
+                            let params = rusqlite::params![project.as_str(), user_id, kind, source, source_id];
+                            execute(conn, &DELETE_BY_REF, params)?;
+                            (None, Some(source.as_str()), Some(source_id.as_str()))
+                        }
+                    };
+                    let params = rusqlite::params![
+                        project.as_str(),
+                        user_id,
+                        kind,
+                        id,
+                        source,
+                        source_id,
+                        item.shop_id,
+                        JsonText(&item.rule.to_json()),
+                        DbTime(item.updated_at),
+                    ];
+                    execute(conn, &INSERT, params)?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    async fn list_pricing(&self, project: &ProjectId, user_id: i64) -> Result<Vec<PricingItem>, StoreError> {
+        let rows = self
+            .lite
+            .read(|conn| query_all(conn, &LIST, rusqlite::params![project.as_str(), user_id], rows::pricing))?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn delete_pricing(&self, project: &ProjectId, user_id: i64) -> Result<u64, StoreError> {
+        let project = project.clone();
+        let done = self
+            .lite
+            .write(move |conn| execute(conn, &DELETE_ALL, rusqlite::params![project.as_str(), user_id]))
+            .await?;
+        Ok(done as u64)
+    }
+}

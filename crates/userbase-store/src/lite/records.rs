@@ -1,0 +1,112 @@
+//! User records (orders, payment methods, subscriptions) on SQLite (see `mod.rs`).
+
+use std::sync::LazyLock;
+
+use userbase_core::ids::ProjectId;
+use userbase_core::record::{RecordFilter, RecordKind, RecordWindow, UserRecord};
+use userbase_core::store::{RecordStore, StoreError};
+
+use super::rows::{self, JsonText};
+use super::{numbered, query_opt, store_error};
+use crate::db_time::DbTime;
+use crate::records::{
+    date_column, push_record_conditions, INSERT_RECORD, RECORD_BY_PUBLIC_ID, RECORD_COLUMNS, UPDATE_RECORD,
+};
+use crate::sink::{LiteQuery, SqlSink};
+use crate::SqliteStore;
+
+static INSERT: LazyLock<String> = LazyLock::new(|| numbered(&INSERT_RECORD));
+static BY_PUBLIC_ID: LazyLock<String> = LazyLock::new(|| numbered(&RECORD_BY_PUBLIC_ID));
+static UPDATE: LazyLock<String> = LazyLock::new(|| numbered(&UPDATE_RECORD));
+
+#[async_trait::async_trait]
+impl RecordStore for SqliteStore {
+    async fn insert_record(&self, r: &UserRecord) -> Result<UserRecord, StoreError> {
+        let r = r.clone();
+        let row = self
+            .lite
+            .write(move |conn| {
+                let params = rusqlite::params![
+                    r.project_id.as_str(),
+                    r.user_id,
+                    r.public_id,
+                    r.kind.as_str(),
+                    r.status,
+                    r.delivery_status,
+                    JsonText(&r.details),
+                    DbTime(r.created_at),
+                    DbTime(r.updated_at),
+                ];
+                query_opt(conn, &INSERT, params, rows::record)?
+                    .ok_or_else(|| StoreError::Backend("an inserted record was not returned".into()))
+            })
+            .await?;
+        row.try_into()
+    }
+
+    async fn find_record(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        kind: RecordKind,
+        public_id: &str,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        let params = rusqlite::params![project.as_str(), user_id, kind.as_str(), public_id];
+        let row = self.lite.read(|conn| query_opt(conn, &BY_PUBLIC_ID, params, rows::record))?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn update_record(&self, r: &UserRecord) -> Result<UserRecord, StoreError> {
+        let r = r.clone();
+        let row = self
+            .lite
+            .write(move |conn| {
+                let params = rusqlite::params![
+                    r.project_id.as_str(),
+                    r.numeric_id,
+                    r.status,
+                    r.delivery_status,
+                    JsonText(&r.details),
+                    DbTime(r.updated_at),
+                    r.deleted_at.map(DbTime),
+                    r.version,
+                ];
+                query_opt(conn, &UPDATE, params, rows::record)?.ok_or(StoreError::VersionMismatch)
+            })
+            .await?;
+        row.try_into()
+    }
+
+    async fn list_records(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        kind: RecordKind,
+        filter: &RecordFilter,
+        window: RecordWindow,
+    ) -> Result<(Vec<UserRecord>, u64), StoreError> {
+        let mut count = LiteQuery::new("SELECT COUNT(*) FROM user_records");
+        push_record_conditions(&mut count, project.as_str(), user_id, kind, filter);
+        let mut page = LiteQuery::new("SELECT ");
+        page.push(RECORD_COLUMNS).push(" FROM user_records");
+        push_record_conditions(&mut page, project.as_str(), user_id, kind, filter);
+        let dir = if window.descending { " DESC" } else { " ASC" };
+        page.push(format!(" ORDER BY {}{dir}, id{dir}", date_column(window.sort)));
+        page.push(" LIMIT ").push_bind(i64::from(window.limit));
+        page.push(" OFFSET ").push_bind(i64::try_from(window.offset).unwrap_or(i64::MAX));
+        let (total, rows) = self.lite.read(|conn| {
+            let total: i64 = conn
+                .prepare_cached(&count.sql)
+                .and_then(|mut s| s.query_row(rusqlite::params_from_iter(count.args.iter()), |r| r.get(0)))
+                .map_err(store_error)?;
+            let mut stmt = conn.prepare_cached(&page.sql).map_err(store_error)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(page.args.iter()), rows::record)
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(store_error)?;
+            Ok((total, rows))
+        })?;
+        let records = rows.into_iter().map(TryInto::try_into).collect::<Result<Vec<_>, _>>()?;
+        Ok((records, total.max(0) as u64))
+    }
+}
