@@ -1,5 +1,4 @@
-//! Address rows, SQL and the address half of the shared store body (`impl_sql_addresses!`, used by
-//! `impl_sql_store!`).
+//! Address rows and SQL (shared with the SQLite store, `lite/addresses.rs`), and the PostgreSQL address store.
 
 use std::sync::LazyLock;
 
@@ -280,146 +279,138 @@ impl TryFrom<AddressRow> for Address {
     }
 }
 
-/// The address methods of `Store`, as inherent methods of a backend type (see `impl_sql_store!`).
-macro_rules! impl_sql_addresses {
-    ($store:ty) => {
-        impl $store {
-            async fn clear_other_defaults(
-                tx: &mut sqlx::Transaction<'static, <$store as crate::sql_store::Backend>::Db>,
-                fields: &userbase_core::address::AddressFields,
-                user_id: i64,
-                keep: i64,
-            ) -> Result<(), sqlx::Error> {
-                if fields.is_default {
-                    sqlx::query(crate::addresses::CLEAR_OTHER_DEFAULTS)
-                        .bind(user_id)
-                        .bind(fields.address_type.as_str())
-                        .bind(keep)
-                        .execute(&mut **tx)
-                        .await?;
-                }
-                Ok(())
-            }
+impl crate::postgres::PgStore {
+    async fn clear_other_defaults(
+        tx: &mut sqlx::Transaction<'static, <crate::postgres::PgStore as crate::sql_store::Backend>::Db>,
+        fields: &userbase_core::address::AddressFields,
+        user_id: i64,
+        keep: i64,
+    ) -> Result<(), sqlx::Error> {
+        if fields.is_default {
+            sqlx::query(crate::addresses::CLEAR_OTHER_DEFAULTS)
+                .bind(user_id)
+                .bind(fields.address_type.as_str())
+                .bind(keep)
+                .execute(&mut **tx)
+                .await?;
         }
+        Ok(())
+    }
+}
 
-        #[async_trait::async_trait]
-        impl userbase_core::store::AddressStore for $store {
-            async fn insert_address(
-                &self,
-                rec: &userbase_core::store::NewAddressRecord,
-            ) -> Result<userbase_core::address::Address, userbase_core::store::StoreError> {
-                use crate::sql_store::store_error;
-                let mut tx = self.begin_write().await.map_err(store_error)?;
-                Self::clear_other_defaults(&mut tx, &rec.fields, rec.user_id, 0).await.map_err(store_error)?;
-                let write = crate::addresses::AddressWrite::new(&rec.fields, rec.created_at);
-                let query = sqlx::query_as::<_, crate::addresses::AddressRow>(&crate::addresses::INSERT_ADDRESS)
-                    .bind(rec.project_id.as_str())
-                    .bind(rec.user_id)
-                    .bind(rec.public_id.as_str())
-                    .bind(crate::db_time::DbTime(rec.created_at));
-                let row = crate::addresses::bind_address_write!(query, &write)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(store_error)?;
-                tx.commit().await.map_err(store_error)?;
-                row.try_into()
-            }
+#[async_trait::async_trait]
+impl userbase_core::store::AddressStore for crate::postgres::PgStore {
+    async fn insert_address(
+        &self,
+        rec: &userbase_core::store::NewAddressRecord,
+    ) -> Result<userbase_core::address::Address, userbase_core::store::StoreError> {
+        use crate::sql_store::store_error;
+        let mut tx = self.begin_write().await.map_err(store_error)?;
+        Self::clear_other_defaults(&mut tx, &rec.fields, rec.user_id, 0).await.map_err(store_error)?;
+        let write = crate::addresses::AddressWrite::new(&rec.fields, rec.created_at);
+        let query = sqlx::query_as::<_, crate::addresses::AddressRow>(&crate::addresses::INSERT_ADDRESS)
+            .bind(rec.project_id.as_str())
+            .bind(rec.user_id)
+            .bind(rec.public_id.as_str())
+            .bind(crate::db_time::DbTime(rec.created_at));
+        let row =
+            crate::addresses::bind_address_write!(query, &write).fetch_one(&mut *tx).await.map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        row.try_into()
+    }
 
-            async fn update_address(
-                &self,
-                a: &userbase_core::address::Address,
-            ) -> Result<userbase_core::address::Address, userbase_core::store::StoreError> {
-                use crate::sql_store::store_error;
-                let mut tx = self.begin_write().await.map_err(store_error)?;
-                Self::clear_other_defaults(&mut tx, &a.fields, a.user_id, a.numeric_id).await.map_err(store_error)?;
-                let write = crate::addresses::AddressWrite::new(&a.fields, a.updated_at);
-                let query = sqlx::query_as::<_, crate::addresses::AddressRow>(&crate::addresses::UPDATE_ADDRESS)
-                    .bind(a.project_id.as_str())
-                    .bind(a.numeric_id)
-                    .bind(a.version);
-                let row = crate::addresses::bind_address_write!(query, &write)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(store_error)?
-                    .ok_or(userbase_core::store::StoreError::VersionMismatch)?;
-                tx.commit().await.map_err(store_error)?;
-                row.try_into()
-            }
+    async fn update_address(
+        &self,
+        a: &userbase_core::address::Address,
+    ) -> Result<userbase_core::address::Address, userbase_core::store::StoreError> {
+        use crate::sql_store::store_error;
+        let mut tx = self.begin_write().await.map_err(store_error)?;
+        Self::clear_other_defaults(&mut tx, &a.fields, a.user_id, a.numeric_id).await.map_err(store_error)?;
+        let write = crate::addresses::AddressWrite::new(&a.fields, a.updated_at);
+        let query = sqlx::query_as::<_, crate::addresses::AddressRow>(&crate::addresses::UPDATE_ADDRESS)
+            .bind(a.project_id.as_str())
+            .bind(a.numeric_id)
+            .bind(a.version);
+        let row = crate::addresses::bind_address_write!(query, &write)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(store_error)?
+            .ok_or(userbase_core::store::StoreError::VersionMismatch)?;
+        tx.commit().await.map_err(store_error)?;
+        row.try_into()
+    }
 
-            async fn list_addresses(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                user_id: i64,
-                of_type: Option<userbase_core::address::AddressType>,
-            ) -> Result<Vec<userbase_core::address::Address>, userbase_core::store::StoreError> {
-                let rows = match of_type {
-                    None => {
-                        sqlx::query_as::<_, crate::addresses::AddressRow>(&crate::addresses::ADDRESSES_OF_USER)
-                            .bind(project.as_str())
-                            .bind(user_id)
-                            .fetch_all(&self.reader)
-                            .await
-                    }
-                    Some(t) => {
-                        sqlx::query_as::<_, crate::addresses::AddressRow>(&crate::addresses::ADDRESSES_OF_USER_BY_TYPE)
-                            .bind(project.as_str())
-                            .bind(user_id)
-                            .bind(t.as_str())
-                            .fetch_all(&self.reader)
-                            .await
-                    }
-                }
-                .map_err(crate::sql_store::store_error)?;
-                rows.into_iter().map(TryInto::try_into).collect()
-            }
-
-            async fn find_address(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                user_id: i64,
-                key: &userbase_core::address::AddressKey,
-            ) -> Result<Option<userbase_core::address::Address>, userbase_core::store::StoreError> {
-                use userbase_core::address::AddressKey;
-                let row = match key {
-                    AddressKey::Public(id) => {
-                        sqlx::query_as::<_, crate::addresses::AddressRow>(&crate::addresses::ADDRESS_BY_PUBLIC_ID)
-                            .bind(project.as_str())
-                            .bind(user_id)
-                            .bind(id.as_str())
-                            .fetch_optional(&self.reader)
-                            .await
-                    }
-                    AddressKey::Numeric(id) => {
-                        sqlx::query_as::<_, crate::addresses::AddressRow>(&crate::addresses::ADDRESS_BY_NUMERIC_ID)
-                            .bind(project.as_str())
-                            .bind(user_id)
-                            .bind(*id)
-                            .fetch_optional(&self.reader)
-                            .await
-                    }
-                }
-                .map_err(crate::sql_store::store_error)?;
-                row.map(TryInto::try_into).transpose()
-            }
-
-            async fn delete_address(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                user_id: i64,
-                address_id: i64,
-                version: Option<i64>,
-            ) -> Result<bool, userbase_core::store::StoreError> {
-                let done = sqlx::query(crate::addresses::DELETE_ADDRESS)
+    async fn list_addresses(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        user_id: i64,
+        of_type: Option<userbase_core::address::AddressType>,
+    ) -> Result<Vec<userbase_core::address::Address>, userbase_core::store::StoreError> {
+        let rows = match of_type {
+            None => {
+                sqlx::query_as::<_, crate::addresses::AddressRow>(&crate::addresses::ADDRESSES_OF_USER)
                     .bind(project.as_str())
                     .bind(user_id)
-                    .bind(address_id)
-                    .bind(version)
-                    .execute(&self.writer)
+                    .fetch_all(&self.reader)
                     .await
-                    .map_err(crate::sql_store::store_error)?;
-                Ok(done.rows_affected() > 0)
+            }
+            Some(t) => {
+                sqlx::query_as::<_, crate::addresses::AddressRow>(&crate::addresses::ADDRESSES_OF_USER_BY_TYPE)
+                    .bind(project.as_str())
+                    .bind(user_id)
+                    .bind(t.as_str())
+                    .fetch_all(&self.reader)
+                    .await
             }
         }
-    };
+        .map_err(crate::sql_store::store_error)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn find_address(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        user_id: i64,
+        key: &userbase_core::address::AddressKey,
+    ) -> Result<Option<userbase_core::address::Address>, userbase_core::store::StoreError> {
+        use userbase_core::address::AddressKey;
+        let row = match key {
+            AddressKey::Public(id) => {
+                sqlx::query_as::<_, crate::addresses::AddressRow>(&crate::addresses::ADDRESS_BY_PUBLIC_ID)
+                    .bind(project.as_str())
+                    .bind(user_id)
+                    .bind(id.as_str())
+                    .fetch_optional(&self.reader)
+                    .await
+            }
+            AddressKey::Numeric(id) => {
+                sqlx::query_as::<_, crate::addresses::AddressRow>(&crate::addresses::ADDRESS_BY_NUMERIC_ID)
+                    .bind(project.as_str())
+                    .bind(user_id)
+                    .bind(*id)
+                    .fetch_optional(&self.reader)
+                    .await
+            }
+        }
+        .map_err(crate::sql_store::store_error)?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn delete_address(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        user_id: i64,
+        address_id: i64,
+        version: Option<i64>,
+    ) -> Result<bool, userbase_core::store::StoreError> {
+        let done = sqlx::query(crate::addresses::DELETE_ADDRESS)
+            .bind(project.as_str())
+            .bind(user_id)
+            .bind(address_id)
+            .bind(version)
+            .execute(&self.writer)
+            .await
+            .map_err(crate::sql_store::store_error)?;
+        Ok(done.rows_affected() > 0)
+    }
 }
-pub(crate) use impl_sql_addresses;

@@ -14,220 +14,214 @@ pub const ANALYZE_EVERY_SECONDS: i64 = 60;
 /// Calls smaller than this (coalesced single creates, see `coalesce.rs`) never trigger an `ANALYZE`.
 pub const ANALYZE_MIN_ROWS: usize = 200;
 
-/// The inherent bulk methods of a backend store type (see `impl_sql_store!`).
-macro_rules! impl_sql_bulk {
-    ($store:ty, $db:ty) => {
-        impl $store {
-            async fn bulk_insert_users(
-                &self,
-                records: &[userbase_core::store::NewUserRecord],
-            ) -> Result<Vec<userbase_core::store::InsertOutcome>, sqlx::Error> {
-                use std::collections::{HashMap, HashSet};
-                use userbase_core::error::Conflict;
-                use userbase_core::store::InsertOutcome;
+/// The PostgreSQL bulk insert (SQLite: `lite/users.rs`).
+impl crate::postgres::PgStore {
+    pub(crate) async fn bulk_insert_users(
+        &self,
+        records: &[userbase_core::store::NewUserRecord],
+    ) -> Result<Vec<userbase_core::store::InsertOutcome>, sqlx::Error> {
+        use std::collections::{HashMap, HashSet};
+        use userbase_core::error::Conflict;
+        use userbase_core::store::InsertOutcome;
 
-                let mut outcomes = vec![InsertOutcome::Inserted; records.len()];
-                let mut human_ids: Vec<String> = records.iter().map(|r| r.human_id.as_str().to_owned()).collect();
-                let mut ids: HashMap<usize, i64> = HashMap::with_capacity(records.len());
-                let mut pending: Vec<usize> = (0..records.len()).collect();
-                let mut tx = self.begin_write().await?;
-                for _ in 0..crate::sql_store::HUMAN_ID_ATTEMPTS {
-                    if pending.is_empty() {
-                        break;
-                    }
-                    for chunk in pending.chunks(crate::bulk::ROWS_PER_STATEMENT) {
-                        let writes: Vec<crate::sql_store::UserWrite<'_>> =
-                            chunk.iter().map(|&i| crate::sql_store::UserWrite::for_insert(&records[i])).collect();
-                        let mut qb = sqlx::QueryBuilder::<$db>::new(crate::sql::INSERT_USER_COLUMNS.as_str());
-                        qb.push_values(chunk.iter().zip(&writes), |mut b, (&i, w)| {
-                            let r = &records[i];
-                            b.push_bind(r.project_id.as_str())
-                                .push_bind(r.public_id.as_str())
-                                .push_bind(r.object_id.as_str())
-                                .push_bind(human_ids[i].as_str())
-                                .push_bind(crate::db_time::DbTime(r.created_at));
-                            crate::sql_store::bind_user_write!(b, w, push_bind);
-                        });
-                        qb.push(" ON CONFLICT DO NOTHING RETURNING id, public_id");
-                        let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
-                        let by_public: HashMap<&str, usize> =
-                            chunk.iter().map(|&i| (records[i].public_id.as_str(), i)).collect();
-                        for (id, public_id) in rows {
-                            if let Some(&i) = by_public.get(public_id.as_str()) {
-                                ids.insert(i, id);
-                            }
-                        }
-                    }
-                    let missing: Vec<usize> = pending.iter().copied().filter(|i| !ids.contains_key(i)).collect();
-                    if missing.is_empty() {
-                        pending.clear();
-                        break;
-                    }
-                    // Why were they left out? An email or subject now held (by an older user or an earlier
-                    // record of this call) is a conflict; anything else was a human-id collision.
-                    let project = records[missing[0]].project_id.as_str();
-                    let emails: Vec<String> = missing
-                        .iter()
-                        .filter(|&&i| records[i].claims.email)
-                        .filter_map(|&i| records[i].profile.email.as_ref().map(|e| e.normalized()))
-                        .collect();
-                    let subjects: Vec<&str> = missing
-                        .iter()
-                        .filter(|&&i| records[i].claims.live)
-                        .filter_map(|&i| records[i].profile.auth_subject.as_deref())
-                        .collect();
-                    let taken_emails: HashSet<String> = if emails.is_empty() {
-                        HashSet::new()
-                    } else {
-                        let mut q = sqlx::QueryBuilder::<$db>::new(
-                            "SELECT email_normalized FROM users WHERE email_unique AND project_id = ",
-                        );
-                        q.push_bind(project).push(" AND email_normalized IN (");
-                        let mut list = q.separated(", ");
-                        for e in &emails {
-                            list.push_bind(e.as_str());
-                        }
-                        q.push(")");
-                        q.build_query_scalar::<String>().fetch_all(&mut *tx).await?.into_iter().collect()
-                    };
-                    let taken_subjects: HashSet<String> = if subjects.is_empty() {
-                        HashSet::new()
-                    } else {
-                        let mut q = sqlx::QueryBuilder::<$db>::new(
-                            "SELECT auth_subject FROM users WHERE deleted_at IS NULL AND project_id = ",
-                        );
-                        q.push_bind(project).push(" AND auth_subject IN (");
-                        let mut list = q.separated(", ");
-                        for s in &subjects {
-                            list.push_bind(*s);
-                        }
-                        q.push(")");
-                        q.build_query_scalar::<String>().fetch_all(&mut *tx).await?.into_iter().collect()
-                    };
-                    pending.clear();
-                    for i in missing {
-                        let r = &records[i];
-                        let email_taken = r.claims.email
-                            && r.profile.email.as_ref().is_some_and(|e| taken_emails.contains(&e.normalized()));
-                        let subject_taken = r.claims.live
-                            && r.profile.auth_subject.as_ref().is_some_and(|s| taken_subjects.contains(s));
-                        if email_taken {
-                            outcomes[i] = InsertOutcome::Conflict(Conflict::Email);
-                        } else if subject_taken {
-                            outcomes[i] = InsertOutcome::Conflict(Conflict::AuthSubject);
-                        } else {
-                            human_ids[i] = userbase_core::ids::HumanId::generate().as_str().to_owned();
-                            pending.push(i);
-                        }
-                    }
-                }
-                if !pending.is_empty() {
-                    return Err(sqlx::Error::Protocol("no free human id after several attempts".into()));
-                }
-
-                // External refs of the inserted users, in record order so that the earlier of two records
-                // claiming one ref wins; a user whose ref is held elsewhere is removed again.
-                let mut inserted: Vec<(usize, i64)> = ids.iter().map(|(&i, &id)| (i, id)).collect();
-                inserted.sort_unstable();
-                let refs: Vec<(i64, &userbase_core::store::NewUserRecord, &userbase_core::values::ExternalRef)> =
-                    inserted
-                        .iter()
-                        .flat_map(|&(i, id)| records[i].profile.external_refs.iter().map(move |r| (id, &records[i], r)))
-                        .collect();
-                let mut rejected: HashSet<i64> = HashSet::new();
-                for chunk in refs.chunks(crate::bulk::ROWS_PER_STATEMENT * 4) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO user_external_refs (user_id, project_id, source, source_id, live) ",
-                    );
-                    qb.push_values(chunk, |mut b, (id, rec, r)| {
-                        b.push_bind(*id)
-                            .push_bind(rec.project_id.as_str())
-                            .push_bind(r.source())
-                            .push_bind(r.source_id())
-                            .push_bind(rec.claims.live);
-                    });
-                    qb.push(" ON CONFLICT DO NOTHING RETURNING user_id, source, source_id");
-                    let rows: Vec<(i64, String, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
-                    let stored: HashSet<(i64, &str, &str)> =
-                        rows.iter().map(|(id, s, sid)| (*id, s.as_str(), sid.as_str())).collect();
-                    for (id, _, r) in chunk {
-                        if !stored.contains(&(*id, r.source(), r.source_id())) {
-                            rejected.insert(*id);
-                        }
-                    }
-                }
-                if !rejected.is_empty() {
-                    let mut q = sqlx::QueryBuilder::<$db>::new("DELETE FROM users WHERE id IN (");
-                    let mut list = q.separated(", ");
-                    for id in &rejected {
-                        list.push_bind(*id);
-                    }
-                    q.push(")");
-                    q.build().execute(&mut *tx).await?;
-                    for (&i, id) in &ids {
-                        if rejected.contains(id) {
-                            outcomes[i] = InsertOutcome::Conflict(Conflict::ExternalRef);
-                        }
-                    }
-                }
-                tx.commit().await?;
-                let now = time::OffsetDateTime::now_utc().unix_timestamp();
-                let last = self.analyzed_at.load(std::sync::atomic::Ordering::Relaxed);
-                // Only imports move the statistics; coalesced single creates (a few each) do not.
-                if records.len() >= crate::bulk::ANALYZE_MIN_ROWS
-                    && now - last >= crate::bulk::ANALYZE_EVERY_SECONDS
-                    && self
-                        .analyzed_at
-                        .compare_exchange(last, now, std::sync::atomic::Ordering::Relaxed, std::sync::atomic::Ordering::Relaxed)
-                        .is_ok()
-                {
-                    if let Err(e) = sqlx::query("ANALYZE users").execute(&self.writer).await {
-                        tracing::warn!(error = %e, "could not refresh planner statistics");
-                    }
-                }
-                Ok(outcomes)
+        let mut outcomes = vec![InsertOutcome::Inserted; records.len()];
+        let mut human_ids: Vec<String> = records.iter().map(|r| r.human_id.as_str().to_owned()).collect();
+        let mut ids: HashMap<usize, i64> = HashMap::with_capacity(records.len());
+        let mut pending: Vec<usize> = (0..records.len()).collect();
+        let mut tx = self.begin_write().await?;
+        for _ in 0..crate::sql_store::HUMAN_ID_ATTEMPTS {
+            if pending.is_empty() {
+                break;
             }
-
-            async fn users_by_key(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                key: &userbase_core::store::UpsertKey,
-                values: &[String],
-            ) -> Result<Vec<userbase_core::user::User>, userbase_core::store::StoreError> {
-                use userbase_core::store::UpsertKey;
-                if values.is_empty() {
-                    return Ok(Vec::new());
-                }
-                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT ");
-                qb.push(crate::sql::USER_COLUMNS).push(" FROM users WHERE deleted_at IS NULL AND project_id = ");
-                qb.push_bind(project.as_str());
-                match key {
-                    UpsertKey::Id => {
-                        qb.push(" AND public_id IN (");
-                    }
-                    UpsertKey::Email => {
-                        qb.push(" AND email_normalized IN (");
-                    }
-                    UpsertKey::ExternalRef(source) => {
-                        qb.push(" AND id IN (SELECT user_id FROM user_external_refs WHERE live AND project_id = ");
-                        qb.push_bind(project.as_str()).push(" AND source = ").push_bind(source.as_str());
-                        qb.push(" AND source_id IN (");
+            for chunk in pending.chunks(crate::bulk::ROWS_PER_STATEMENT) {
+                let writes: Vec<crate::sql_store::UserWrite<'_>> =
+                    chunk.iter().map(|&i| crate::sql_store::UserWrite::for_insert(&records[i])).collect();
+                let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(crate::sql::INSERT_USER_COLUMNS.as_str());
+                qb.push_values(chunk.iter().zip(&writes), |mut b, (&i, w)| {
+                    let r = &records[i];
+                    b.push_bind(r.project_id.as_str())
+                        .push_bind(r.public_id.as_str())
+                        .push_bind(r.object_id.as_str())
+                        .push_bind(human_ids[i].as_str())
+                        .push_bind(crate::db_time::DbTime(r.created_at));
+                    crate::sql_store::bind_user_write!(b, w, push_bind);
+                });
+                qb.push(" ON CONFLICT DO NOTHING RETURNING id, public_id");
+                let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                let by_public: HashMap<&str, usize> =
+                    chunk.iter().map(|&i| (records[i].public_id.as_str(), i)).collect();
+                for (id, public_id) in rows {
+                    if let Some(&i) = by_public.get(public_id.as_str()) {
+                        ids.insert(i, id);
                     }
                 }
-                let mut list = qb.separated(", ");
-                for v in values {
-                    list.push_bind(v.as_str());
+            }
+            let missing: Vec<usize> = pending.iter().copied().filter(|i| !ids.contains_key(i)).collect();
+            if missing.is_empty() {
+                pending.clear();
+                break;
+            }
+            // Why were they left out? An email or subject now held (by an older user or an earlier
+            // record of this call) is a conflict; anything else was a human-id collision.
+            let project = records[missing[0]].project_id.as_str();
+            let emails: Vec<String> = missing
+                .iter()
+                .filter(|&&i| records[i].claims.email)
+                .filter_map(|&i| records[i].profile.email.as_ref().map(|e| e.normalized()))
+                .collect();
+            let subjects: Vec<&str> = missing
+                .iter()
+                .filter(|&&i| records[i].claims.live)
+                .filter_map(|&i| records[i].profile.auth_subject.as_deref())
+                .collect();
+            let taken_emails: HashSet<String> = if emails.is_empty() {
+                HashSet::new()
+            } else {
+                let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+                    "SELECT email_normalized FROM users WHERE email_unique AND project_id = ",
+                );
+                q.push_bind(project).push(" AND email_normalized IN (");
+                let mut list = q.separated(", ");
+                for e in &emails {
+                    list.push_bind(e.as_str());
                 }
-                qb.push(if matches!(key, UpsertKey::ExternalRef(_)) { "))" } else { ")" });
-                qb.push(" ORDER BY id");
-                let rows = qb
-                    .build_query_as::<crate::rows::UserRow>()
-                    .fetch_all(&self.reader)
-                    .await
-                    .map_err(crate::sql_store::store_error)?;
-                rows.into_iter().map(TryInto::try_into).collect()
+                q.push(")");
+                q.build_query_scalar::<String>().fetch_all(&mut *tx).await?.into_iter().collect()
+            };
+            let taken_subjects: HashSet<String> = if subjects.is_empty() {
+                HashSet::new()
+            } else {
+                let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+                    "SELECT auth_subject FROM users WHERE deleted_at IS NULL AND project_id = ",
+                );
+                q.push_bind(project).push(" AND auth_subject IN (");
+                let mut list = q.separated(", ");
+                for s in &subjects {
+                    list.push_bind(*s);
+                }
+                q.push(")");
+                q.build_query_scalar::<String>().fetch_all(&mut *tx).await?.into_iter().collect()
+            };
+            pending.clear();
+            for i in missing {
+                let r = &records[i];
+                let email_taken =
+                    r.claims.email && r.profile.email.as_ref().is_some_and(|e| taken_emails.contains(&e.normalized()));
+                let subject_taken =
+                    r.claims.live && r.profile.auth_subject.as_ref().is_some_and(|s| taken_subjects.contains(s));
+                if email_taken {
+                    outcomes[i] = InsertOutcome::Conflict(Conflict::Email);
+                } else if subject_taken {
+                    outcomes[i] = InsertOutcome::Conflict(Conflict::AuthSubject);
+                } else {
+                    human_ids[i] = userbase_core::ids::HumanId::generate().as_str().to_owned();
+                    pending.push(i);
+                }
             }
         }
-    };
+        if !pending.is_empty() {
+            return Err(sqlx::Error::Protocol("no free human id after several attempts".into()));
+        }
+
+        // External refs of the inserted users, in record order so that the earlier of two records
+        // claiming one ref wins; a user whose ref is held elsewhere is removed again.
+        let mut inserted: Vec<(usize, i64)> = ids.iter().map(|(&i, &id)| (i, id)).collect();
+        inserted.sort_unstable();
+        let refs: Vec<(i64, &userbase_core::store::NewUserRecord, &userbase_core::values::ExternalRef)> = inserted
+            .iter()
+            .flat_map(|&(i, id)| records[i].profile.external_refs.iter().map(move |r| (id, &records[i], r)))
+            .collect();
+        let mut rejected: HashSet<i64> = HashSet::new();
+        for chunk in refs.chunks(crate::bulk::ROWS_PER_STATEMENT * 4) {
+            let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+                "INSERT INTO user_external_refs (user_id, project_id, source, source_id, live) ",
+            );
+            qb.push_values(chunk, |mut b, (id, rec, r)| {
+                b.push_bind(*id)
+                    .push_bind(rec.project_id.as_str())
+                    .push_bind(r.source())
+                    .push_bind(r.source_id())
+                    .push_bind(rec.claims.live);
+            });
+            qb.push(" ON CONFLICT DO NOTHING RETURNING user_id, source, source_id");
+            let rows: Vec<(i64, String, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+            let stored: HashSet<(i64, &str, &str)> =
+                rows.iter().map(|(id, s, sid)| (*id, s.as_str(), sid.as_str())).collect();
+            for (id, _, r) in chunk {
+                if !stored.contains(&(*id, r.source(), r.source_id())) {
+                    rejected.insert(*id);
+                }
+            }
+        }
+        if !rejected.is_empty() {
+            let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new("DELETE FROM users WHERE id IN (");
+            let mut list = q.separated(", ");
+            for id in &rejected {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            q.build().execute(&mut *tx).await?;
+            for (&i, id) in &ids {
+                if rejected.contains(id) {
+                    outcomes[i] = InsertOutcome::Conflict(Conflict::ExternalRef);
+                }
+            }
+        }
+        tx.commit().await?;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let last = self.analyzed_at.load(std::sync::atomic::Ordering::Relaxed);
+        // Only imports move the statistics; coalesced single creates (a few each) do not.
+        if records.len() >= crate::bulk::ANALYZE_MIN_ROWS
+            && now - last >= crate::bulk::ANALYZE_EVERY_SECONDS
+            && self
+                .analyzed_at
+                .compare_exchange(last, now, std::sync::atomic::Ordering::Relaxed, std::sync::atomic::Ordering::Relaxed)
+                .is_ok()
+        {
+            if let Err(e) = sqlx::query("ANALYZE users").execute(&self.writer).await {
+                tracing::warn!(error = %e, "could not refresh planner statistics");
+            }
+        }
+        Ok(outcomes)
+    }
+
+    pub(crate) async fn users_by_key(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        key: &userbase_core::store::UpsertKey,
+        values: &[String],
+    ) -> Result<Vec<userbase_core::user::User>, userbase_core::store::StoreError> {
+        use userbase_core::store::UpsertKey;
+        if values.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
+        qb.push(crate::sql::USER_COLUMNS).push(" FROM users WHERE deleted_at IS NULL AND project_id = ");
+        qb.push_bind(project.as_str());
+        match key {
+            UpsertKey::Id => {
+                qb.push(" AND public_id IN (");
+            }
+            UpsertKey::Email => {
+                qb.push(" AND email_normalized IN (");
+            }
+            UpsertKey::ExternalRef(source) => {
+                qb.push(" AND id IN (SELECT user_id FROM user_external_refs WHERE live AND project_id = ");
+                qb.push_bind(project.as_str()).push(" AND source = ").push_bind(source.as_str());
+                qb.push(" AND source_id IN (");
+            }
+        }
+        let mut list = qb.separated(", ");
+        for v in values {
+            list.push_bind(v.as_str());
+        }
+        qb.push(if matches!(key, UpsertKey::ExternalRef(_)) { "))" } else { ")" });
+        qb.push(" ORDER BY id");
+        let rows = qb
+            .build_query_as::<crate::rows::UserRow>()
+            .fetch_all(&self.reader)
+            .await
+            .map_err(crate::sql_store::store_error)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
 }
-pub(crate) use impl_sql_bulk;

@@ -1,97 +1,92 @@
 //! Idempotency-key records: claim, complete, release.
 
-/// The idempotency methods of `Store` for a backend type (see `impl_sql_store!`).
-macro_rules! impl_sql_idempotency {
-    ($store:ty) => {
-        #[async_trait::async_trait]
-        impl userbase_core::store::IdempotencyStore for $store {
-            async fn claim_idempotency_key(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                key: &str,
-                hash: &[u8; 32],
-                now: time::OffsetDateTime,
-                expired_before: time::OffsetDateTime,
-            ) -> Result<userbase_core::store::IdempotencyClaim, userbase_core::store::StoreError> {
-                use crate::sql_store::store_error;
-                use userbase_core::store::IdempotencyClaim;
-                let mut tx = self.begin_write().await.map_err(store_error)?;
-                sqlx::query(crate::sql::DELETE_EXPIRED_IDEMPOTENCY_KEY)
-                    .bind(project.as_str())
-                    .bind(key)
-                    .bind(crate::db_time::DbTime(expired_before))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(store_error)?;
-                let claimed = sqlx::query(crate::sql::CLAIM_IDEMPOTENCY_KEY)
-                    .bind(project.as_str())
-                    .bind(key)
-                    .bind(&hash[..])
-                    .bind(crate::db_time::DbTime(now))
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(store_error)?
-                    .is_some();
-                let claim = if claimed {
-                    IdempotencyClaim::Claimed
-                } else {
-                    let row: Option<(
-                        Vec<u8>,
-                        Option<i32>,
-                        Option<Vec<u8>>,
-                        Option<sqlx::types::Json<std::collections::BTreeMap<String, String>>>,
-                    )> = sqlx::query_as(crate::sql::IDEMPOTENCY_KEY)
-                        .bind(project.as_str())
-                        .bind(key)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(store_error)?;
-                    let (hash, status, body, headers) = row.ok_or_else(|| {
-                        userbase_core::store::StoreError::Backend("idempotency key vanished while claimed".into())
-                    })?;
-                    let response = status.map(|status| userbase_core::idempotency::StoredResponse {
-                        status: u16::try_from(status).unwrap_or(500),
-                        body: body.unwrap_or_default(),
-                        headers: headers.map(|h| h.0).unwrap_or_default(),
-                    });
-                    IdempotencyClaim::Existing { hash, response }
-                };
-                tx.commit().await.map_err(store_error)?;
-                Ok(claim)
-            }
+/// The PostgreSQL idempotency store (SQLite: `lite/idempotency.rs`).
+#[async_trait::async_trait]
+impl userbase_core::store::IdempotencyStore for crate::postgres::PgStore {
+    async fn claim_idempotency_key(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        key: &str,
+        hash: &[u8; 32],
+        now: time::OffsetDateTime,
+        expired_before: time::OffsetDateTime,
+    ) -> Result<userbase_core::store::IdempotencyClaim, userbase_core::store::StoreError> {
+        use crate::sql_store::store_error;
+        use userbase_core::store::IdempotencyClaim;
+        let mut tx = self.begin_write().await.map_err(store_error)?;
+        sqlx::query(crate::sql::DELETE_EXPIRED_IDEMPOTENCY_KEY)
+            .bind(project.as_str())
+            .bind(key)
+            .bind(crate::db_time::DbTime(expired_before))
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        let claimed = sqlx::query(crate::sql::CLAIM_IDEMPOTENCY_KEY)
+            .bind(project.as_str())
+            .bind(key)
+            .bind(&hash[..])
+            .bind(crate::db_time::DbTime(now))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(store_error)?
+            .is_some();
+        let claim = if claimed {
+            IdempotencyClaim::Claimed
+        } else {
+            let row: Option<(
+                Vec<u8>,
+                Option<i32>,
+                Option<Vec<u8>>,
+                Option<sqlx::types::Json<std::collections::BTreeMap<String, String>>>,
+            )> = sqlx::query_as(crate::sql::IDEMPOTENCY_KEY)
+                .bind(project.as_str())
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(store_error)?;
+            let (hash, status, body, headers) = row.ok_or_else(|| {
+                userbase_core::store::StoreError::Backend("idempotency key vanished while claimed".into())
+            })?;
+            let response = status.map(|status| userbase_core::idempotency::StoredResponse {
+                status: u16::try_from(status).unwrap_or(500),
+                body: body.unwrap_or_default(),
+                headers: headers.map(|h| h.0).unwrap_or_default(),
+            });
+            IdempotencyClaim::Existing { hash, response }
+        };
+        tx.commit().await.map_err(store_error)?;
+        Ok(claim)
+    }
 
-            async fn complete_idempotency_key(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                key: &str,
-                response: &userbase_core::idempotency::StoredResponse,
-            ) -> Result<(), userbase_core::store::StoreError> {
-                sqlx::query(crate::sql::COMPLETE_IDEMPOTENCY_KEY)
-                    .bind(project.as_str())
-                    .bind(key)
-                    .bind(i32::from(response.status))
-                    .bind(&response.body[..])
-                    .bind(sqlx::types::Json(&response.headers))
-                    .execute(&self.writer)
-                    .await
-                    .map_err(crate::sql_store::store_error)?;
-                Ok(())
-            }
+    async fn complete_idempotency_key(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        key: &str,
+        response: &userbase_core::idempotency::StoredResponse,
+    ) -> Result<(), userbase_core::store::StoreError> {
+        sqlx::query(crate::sql::COMPLETE_IDEMPOTENCY_KEY)
+            .bind(project.as_str())
+            .bind(key)
+            .bind(i32::from(response.status))
+            .bind(&response.body[..])
+            .bind(sqlx::types::Json(&response.headers))
+            .execute(&self.writer)
+            .await
+            .map_err(crate::sql_store::store_error)?;
+        Ok(())
+    }
 
-            async fn release_idempotency_key(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                key: &str,
-            ) -> Result<(), userbase_core::store::StoreError> {
-                sqlx::query(crate::sql::RELEASE_IDEMPOTENCY_KEY)
-                    .bind(project.as_str())
-                    .bind(key)
-                    .execute(&self.writer)
-                    .await
-                    .map_err(crate::sql_store::store_error)?;
-                Ok(())
-            }
-        }
-    };
+    async fn release_idempotency_key(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        key: &str,
+    ) -> Result<(), userbase_core::store::StoreError> {
+        sqlx::query(crate::sql::RELEASE_IDEMPOTENCY_KEY)
+            .bind(project.as_str())
+            .bind(key)
+            .execute(&self.writer)
+            .await
+            .map_err(crate::sql_store::store_error)?;
+        Ok(())
+    }
 }
-pub(crate) use impl_sql_idempotency;

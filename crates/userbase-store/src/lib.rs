@@ -32,7 +32,8 @@ pub use sqlite::SqliteStore;
 /// Connection settings that apply to either backend.
 #[derive(Debug, Clone, Default)]
 pub struct OpenOptions {
-    /// Upper bound of pooled connections (PostgreSQL) or of reader connections (SQLite, which has one writer);
+    /// Upper bound of pooled connections (PostgreSQL) or of idle reader connections kept (SQLite, which has one
+    /// writer);
     /// `None` picks the backend's default.
     pub max_connections: Option<u32>,
 }
@@ -40,8 +41,8 @@ pub struct OpenOptions {
 /// PostgreSQL's default pool size.
 pub const DEFAULT_PG_CONNECTIONS: u32 = 16;
 
-/// SQLite's default reader count: twice the CPU count. sqlx runs each SQLite connection on a thread of its
-/// own; past that, extra readers only add thread switches and page caches (measured: bench/RESULTS.md).
+/// How many idle SQLite readers stay open by default: twice the CPU count. Reads run on the calling thread,
+/// so more than one per thread is never busy at once; each idle one keeps a page cache.
 pub fn default_sqlite_readers() -> u32 {
     std::thread::available_parallelism().map_or(4, |n| 2 * n.get() as u32).clamp(2, 16)
 }

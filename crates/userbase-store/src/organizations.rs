@@ -1,4 +1,5 @@
-//! Organization and membership rows, SQL, and the organization half of the shared store body.
+//! Organization and membership rows and SQL (shared with `lite/organizations.rs`), and the PostgreSQL store of
+//! them.
 
 use std::collections::BTreeMap;
 
@@ -108,218 +109,208 @@ impl TryFrom<MembershipRow> for Membership {
     }
 }
 
-/// The organization methods of `Store`, as inherent methods of a backend type (see `impl_sql_store!`).
-macro_rules! impl_sql_organizations {
-    ($store:ty, $db:ty) => {
-        impl $store {
-            async fn organization_by_id(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                key: &userbase_core::organization::OrganizationKey,
-            ) -> Result<Option<userbase_core::organization::Organization>, userbase_core::store::StoreError> {
-                use userbase_core::organization::OrganizationKey;
-                let mut qb = sqlx::QueryBuilder::<$db>::new(crate::organizations::SELECT_ORGANIZATION);
-                qb.push(" WHERE o.project_id = ").push_bind(project.as_str());
-                match key {
-                    OrganizationKey::Public(id) => qb.push(" AND o.public_id = ").push_bind(id.as_str()),
-                    OrganizationKey::Numeric(id) => qb.push(" AND o.id = ").push_bind(*id),
-                };
-                let row = qb
-                    .build_query_as::<crate::organizations::OrganizationRow>()
-                    .fetch_optional(&self.reader)
-                    .await
-                    .map_err(crate::sql_store::store_error)?;
-                row.map(TryInto::try_into).transpose()
-            }
+impl crate::postgres::PgStore {
+    async fn organization_by_id(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        key: &userbase_core::organization::OrganizationKey,
+    ) -> Result<Option<userbase_core::organization::Organization>, userbase_core::store::StoreError> {
+        use userbase_core::organization::OrganizationKey;
+        let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(crate::organizations::SELECT_ORGANIZATION);
+        qb.push(" WHERE o.project_id = ").push_bind(project.as_str());
+        match key {
+            OrganizationKey::Public(id) => qb.push(" AND o.public_id = ").push_bind(id.as_str()),
+            OrganizationKey::Numeric(id) => qb.push(" AND o.id = ").push_bind(*id),
+        };
+        let row = qb
+            .build_query_as::<crate::organizations::OrganizationRow>()
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(crate::sql_store::store_error)?;
+        row.map(TryInto::try_into).transpose()
+    }
 
-            async fn organization_insert(
-                &self,
-                rec: &userbase_core::store::NewOrganizationRecord,
-            ) -> Result<userbase_core::organization::Organization, userbase_core::store::StoreError> {
-                let f = &rec.fields;
-                let (id,): (i64,) = sqlx::query_as(crate::organizations::INSERT_ORGANIZATION)
-                    .bind(rec.project_id.as_str())
-                    .bind(rec.public_id.as_str())
-                    .bind(f.name.as_str())
-                    .bind(f.parent_id)
-                    .bind(f.external_ref.as_ref().map(|r| r.source()))
-                    .bind(f.external_ref.as_ref().map(|r| r.source_id()))
-                    .bind(f.plan.as_deref())
-                    .bind(sqlx::types::Json(f.metadata.as_map()))
-                    .bind(crate::db_time::DbTime(rec.created_at))
-                    .fetch_one(&self.writer)
-                    .await
-                    .map_err(crate::sql_store::store_error)?;
-                let key = userbase_core::organization::OrganizationKey::Numeric(id);
-                self.organization_by_id(&rec.project_id, &key)
-                    .await?
-                    .ok_or_else(|| userbase_core::store::StoreError::Backend("inserted organization vanished".into()))
-            }
+    async fn organization_insert(
+        &self,
+        rec: &userbase_core::store::NewOrganizationRecord,
+    ) -> Result<userbase_core::organization::Organization, userbase_core::store::StoreError> {
+        let f = &rec.fields;
+        let (id,): (i64,) = sqlx::query_as(crate::organizations::INSERT_ORGANIZATION)
+            .bind(rec.project_id.as_str())
+            .bind(rec.public_id.as_str())
+            .bind(f.name.as_str())
+            .bind(f.parent_id)
+            .bind(f.external_ref.as_ref().map(|r| r.source()))
+            .bind(f.external_ref.as_ref().map(|r| r.source_id()))
+            .bind(f.plan.as_deref())
+            .bind(sqlx::types::Json(f.metadata.as_map()))
+            .bind(crate::db_time::DbTime(rec.created_at))
+            .fetch_one(&self.writer)
+            .await
+            .map_err(crate::sql_store::store_error)?;
+        let key = userbase_core::organization::OrganizationKey::Numeric(id);
+        self.organization_by_id(&rec.project_id, &key)
+            .await?
+            .ok_or_else(|| userbase_core::store::StoreError::Backend("inserted organization vanished".into()))
+    }
 
-            async fn organization_update(
-                &self,
-                org: &userbase_core::organization::Organization,
-            ) -> Result<userbase_core::organization::Organization, userbase_core::store::StoreError> {
-                let f = &org.fields;
-                let done = sqlx::query(crate::organizations::UPDATE_ORGANIZATION)
-                    .bind(org.project_id.as_str())
-                    .bind(org.numeric_id)
-                    .bind(f.name.as_str())
-                    .bind(f.parent_id)
-                    .bind(f.external_ref.as_ref().map(|r| r.source()))
-                    .bind(f.external_ref.as_ref().map(|r| r.source_id()))
-                    .bind(f.plan.as_deref())
-                    .bind(sqlx::types::Json(f.metadata.as_map()))
-                    .bind(crate::db_time::DbTime(org.updated_at))
-                    .bind(org.version)
-                    .execute(&self.writer)
-                    .await
-                    .map_err(crate::sql_store::store_error)?;
-                if done.rows_affected() == 0 {
-                    return Err(userbase_core::store::StoreError::VersionMismatch);
-                }
-                let key = userbase_core::organization::OrganizationKey::Numeric(org.numeric_id);
-                self.organization_by_id(&org.project_id, &key)
-                    .await?
-                    .ok_or(userbase_core::store::StoreError::VersionMismatch)
-            }
-
-            async fn organization_page(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                after: Option<i64>,
-                limit: u32,
-            ) -> Result<(Vec<userbase_core::organization::Organization>, bool), userbase_core::store::StoreError> {
-                let mut qb = sqlx::QueryBuilder::<$db>::new(crate::organizations::SELECT_ORGANIZATION);
-                qb.push(" WHERE o.project_id = ").push_bind(project.as_str());
-                qb.push(" AND o.id < ").push_bind(after.unwrap_or(i64::MAX));
-                qb.push(" ORDER BY o.id DESC LIMIT ").push_bind(i64::from(limit) + 1);
-                let rows = qb
-                    .build_query_as::<crate::organizations::OrganizationRow>()
-                    .fetch_all(&self.reader)
-                    .await
-                    .map_err(crate::sql_store::store_error)?;
-                let more = rows.len() > limit as usize;
-                let orgs =
-                    rows.into_iter().take(limit as usize).map(TryInto::try_into).collect::<Result<Vec<_>, _>>()?;
-                Ok((orgs, more))
-            }
-
-            async fn membership_list(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                organization_id: Option<i64>,
-                user_id: Option<i64>,
-            ) -> Result<Vec<userbase_core::organization::Membership>, userbase_core::store::StoreError> {
-                let rows =
-                    sqlx::query_as::<_, crate::organizations::MembershipRow>(crate::organizations::SELECT_MEMBERSHIPS)
-                        .bind(project.as_str())
-                        .bind(organization_id)
-                        .bind(user_id)
-                        .fetch_all(&self.reader)
-                        .await
-                        .map_err(crate::sql_store::store_error)?;
-                rows.into_iter().map(TryInto::try_into).collect()
-            }
+    async fn organization_update(
+        &self,
+        org: &userbase_core::organization::Organization,
+    ) -> Result<userbase_core::organization::Organization, userbase_core::store::StoreError> {
+        let f = &org.fields;
+        let done = sqlx::query(crate::organizations::UPDATE_ORGANIZATION)
+            .bind(org.project_id.as_str())
+            .bind(org.numeric_id)
+            .bind(f.name.as_str())
+            .bind(f.parent_id)
+            .bind(f.external_ref.as_ref().map(|r| r.source()))
+            .bind(f.external_ref.as_ref().map(|r| r.source_id()))
+            .bind(f.plan.as_deref())
+            .bind(sqlx::types::Json(f.metadata.as_map()))
+            .bind(crate::db_time::DbTime(org.updated_at))
+            .bind(org.version)
+            .execute(&self.writer)
+            .await
+            .map_err(crate::sql_store::store_error)?;
+        if done.rows_affected() == 0 {
+            return Err(userbase_core::store::StoreError::VersionMismatch);
         }
+        let key = userbase_core::organization::OrganizationKey::Numeric(org.numeric_id);
+        self.organization_by_id(&org.project_id, &key).await?.ok_or(userbase_core::store::StoreError::VersionMismatch)
+    }
 
-        #[async_trait::async_trait]
-        impl userbase_core::store::OrganizationStore for $store {
-            async fn insert_organization(
-                &self,
-                org: &userbase_core::store::NewOrganizationRecord,
-            ) -> Result<userbase_core::organization::Organization, userbase_core::store::StoreError> {
-                self.organization_insert(org).await
-            }
+    async fn organization_page(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<(Vec<userbase_core::organization::Organization>, bool), userbase_core::store::StoreError> {
+        let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(crate::organizations::SELECT_ORGANIZATION);
+        qb.push(" WHERE o.project_id = ").push_bind(project.as_str());
+        qb.push(" AND o.id < ").push_bind(after.unwrap_or(i64::MAX));
+        qb.push(" ORDER BY o.id DESC LIMIT ").push_bind(i64::from(limit) + 1);
+        let rows = qb
+            .build_query_as::<crate::organizations::OrganizationRow>()
+            .fetch_all(&self.reader)
+            .await
+            .map_err(crate::sql_store::store_error)?;
+        let more = rows.len() > limit as usize;
+        let orgs = rows.into_iter().take(limit as usize).map(TryInto::try_into).collect::<Result<Vec<_>, _>>()?;
+        Ok((orgs, more))
+    }
 
-            async fn find_organization(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                key: &userbase_core::organization::OrganizationKey,
-            ) -> Result<Option<userbase_core::organization::Organization>, userbase_core::store::StoreError> {
-                self.organization_by_id(project, key).await
-            }
-
-            async fn update_organization(
-                &self,
-                org: &userbase_core::organization::Organization,
-            ) -> Result<userbase_core::organization::Organization, userbase_core::store::StoreError> {
-                self.organization_update(org).await
-            }
-
-            async fn delete_organization(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                id: i64,
-                version: Option<i64>,
-            ) -> Result<bool, userbase_core::store::StoreError> {
-                let done = sqlx::query(crate::organizations::DELETE_ORGANIZATION)
-                    .bind(project.as_str())
-                    .bind(id)
-                    .bind(version)
-                    .execute(&self.writer)
-                    .await
-                    .map_err(crate::sql_store::store_error)?;
-                Ok(done.rows_affected() > 0)
-            }
-
-            async fn list_organizations(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                after: Option<i64>,
-                limit: u32,
-            ) -> Result<(Vec<userbase_core::organization::Organization>, bool), userbase_core::store::StoreError> {
-                self.organization_page(project, after, limit).await
-            }
-
-            async fn put_membership(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                organization_id: i64,
-                user_id: i64,
-                role: &str,
-                now: time::OffsetDateTime,
-            ) -> Result<userbase_core::organization::Membership, userbase_core::store::StoreError> {
-                sqlx::query(crate::organizations::PUT_MEMBERSHIP)
-                    .bind(organization_id)
-                    .bind(user_id)
-                    .bind(project.as_str())
-                    .bind(role)
-                    .bind(crate::db_time::DbTime(now))
-                    .execute(&self.writer)
-                    .await
-                    .map_err(crate::sql_store::store_error)?;
-                self.membership_list(project, Some(organization_id), Some(user_id))
-                    .await?
-                    .pop()
-                    .ok_or_else(|| userbase_core::store::StoreError::Backend("membership vanished".into()))
-            }
-
-            async fn delete_membership(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                organization_id: i64,
-                user_id: i64,
-            ) -> Result<bool, userbase_core::store::StoreError> {
-                let done = sqlx::query(crate::organizations::DELETE_MEMBERSHIP)
-                    .bind(project.as_str())
-                    .bind(organization_id)
-                    .bind(user_id)
-                    .execute(&self.writer)
-                    .await
-                    .map_err(crate::sql_store::store_error)?;
-                Ok(done.rows_affected() > 0)
-            }
-
-            async fn list_memberships(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                organization_id: Option<i64>,
-                user_id: Option<i64>,
-            ) -> Result<Vec<userbase_core::organization::Membership>, userbase_core::store::StoreError> {
-                self.membership_list(project, organization_id, user_id).await
-            }
-        }
-    };
+    async fn membership_list(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        organization_id: Option<i64>,
+        user_id: Option<i64>,
+    ) -> Result<Vec<userbase_core::organization::Membership>, userbase_core::store::StoreError> {
+        let rows = sqlx::query_as::<_, crate::organizations::MembershipRow>(crate::organizations::SELECT_MEMBERSHIPS)
+            .bind(project.as_str())
+            .bind(organization_id)
+            .bind(user_id)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(crate::sql_store::store_error)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
 }
-pub(crate) use impl_sql_organizations;
+
+#[async_trait::async_trait]
+impl userbase_core::store::OrganizationStore for crate::postgres::PgStore {
+    async fn insert_organization(
+        &self,
+        org: &userbase_core::store::NewOrganizationRecord,
+    ) -> Result<userbase_core::organization::Organization, userbase_core::store::StoreError> {
+        self.organization_insert(org).await
+    }
+
+    async fn find_organization(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        key: &userbase_core::organization::OrganizationKey,
+    ) -> Result<Option<userbase_core::organization::Organization>, userbase_core::store::StoreError> {
+        self.organization_by_id(project, key).await
+    }
+
+    async fn update_organization(
+        &self,
+        org: &userbase_core::organization::Organization,
+    ) -> Result<userbase_core::organization::Organization, userbase_core::store::StoreError> {
+        self.organization_update(org).await
+    }
+
+    async fn delete_organization(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        id: i64,
+        version: Option<i64>,
+    ) -> Result<bool, userbase_core::store::StoreError> {
+        let done = sqlx::query(crate::organizations::DELETE_ORGANIZATION)
+            .bind(project.as_str())
+            .bind(id)
+            .bind(version)
+            .execute(&self.writer)
+            .await
+            .map_err(crate::sql_store::store_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn list_organizations(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<(Vec<userbase_core::organization::Organization>, bool), userbase_core::store::StoreError> {
+        self.organization_page(project, after, limit).await
+    }
+
+    async fn put_membership(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        organization_id: i64,
+        user_id: i64,
+        role: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<userbase_core::organization::Membership, userbase_core::store::StoreError> {
+        sqlx::query(crate::organizations::PUT_MEMBERSHIP)
+            .bind(organization_id)
+            .bind(user_id)
+            .bind(project.as_str())
+            .bind(role)
+            .bind(crate::db_time::DbTime(now))
+            .execute(&self.writer)
+            .await
+            .map_err(crate::sql_store::store_error)?;
+        self.membership_list(project, Some(organization_id), Some(user_id))
+            .await?
+            .pop()
+            .ok_or_else(|| userbase_core::store::StoreError::Backend("membership vanished".into()))
+    }
+
+    async fn delete_membership(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        organization_id: i64,
+        user_id: i64,
+    ) -> Result<bool, userbase_core::store::StoreError> {
+        let done = sqlx::query(crate::organizations::DELETE_MEMBERSHIP)
+            .bind(project.as_str())
+            .bind(organization_id)
+            .bind(user_id)
+            .execute(&self.writer)
+            .await
+            .map_err(crate::sql_store::store_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn list_memberships(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        organization_id: Option<i64>,
+        user_id: Option<i64>,
+    ) -> Result<Vec<userbase_core::organization::Membership>, userbase_core::store::StoreError> {
+        self.membership_list(project, organization_id, user_id).await
+    }
+}

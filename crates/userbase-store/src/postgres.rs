@@ -6,14 +6,14 @@ use std::time::Duration;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
-use crate::sql_store::{impl_sql_store, impl_sql_users, outside_transaction};
+use crate::sql_store::outside_transaction;
 use crate::{OpenError, OpenOptions};
 
 pub struct PgStore {
     /// When bulk inserts last refreshed planner statistics (unix seconds); see `bulk.rs`.
-    analyzed_at: std::sync::atomic::AtomicI64,
-    reader: PgPool,
-    writer: PgPool,
+    pub(crate) analyzed_at: std::sync::atomic::AtomicI64,
+    pub(crate) reader: PgPool,
+    pub(crate) writer: PgPool,
     /// Where `insert_user` hands its record to the coalescing writer task (see `coalesce.rs`); `None` in
     /// that task's own handle on the pool.
     inserts: Option<crate::coalesce::InsertQueue>,
@@ -38,14 +38,11 @@ impl PgStore {
         Ok(Self { analyzed_at: Default::default(), reader: pool.clone(), writer: pool, inserts })
     }
 
-    async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
         self.writer.begin().await
     }
 
-    fn insert_queue(&self) -> Option<&crate::coalesce::InsertQueue> {
+    pub(crate) fn insert_queue(&self) -> Option<&crate::coalesce::InsertQueue> {
         self.inserts.as_ref()
     }
 }
-
-impl_sql_store!(PgStore, Postgres, crate::filter_sql::Flavor::Postgres);
-impl_sql_users!(PgStore, Postgres);

@@ -47,93 +47,88 @@ impl TryFrom<PricingRow> for PricingItem {
     }
 }
 
-/// The pricing methods of `Store` for a backend type (see `impl_sql_store!`).
-macro_rules! impl_sql_pricing {
-    ($store:ty) => {
-        #[async_trait::async_trait]
-        impl userbase_core::store::PricingStore for $store {
-            async fn put_pricing(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                user_id: i64,
-                items: &[userbase_core::pricing::PricingItem],
-            ) -> Result<(), userbase_core::store::StoreError> {
-                use crate::sql_store::store_error;
-                use userbase_core::pricing::PricingTarget;
-                let mut tx = self.begin_write().await.map_err(store_error)?;
-                for item in items {
-                    let kind = item.target_kind.as_str();
-                    let (id, source, source_id) = match &item.target {
-                        PricingTarget::Id(id) => {
-                            sqlx::query(crate::pricing::DELETE_BY_ID)
-                                .bind(project.as_str())
-                                .bind(user_id)
-                                .bind(kind)
-                                .bind(*id)
-                                .execute(&mut *tx)
-                                .await
-                                .map_err(store_error)?;
-                            (Some(*id), None, None)
-                        }
-                        PricingTarget::External { source, source_id } => {
-                            sqlx::query(crate::pricing::DELETE_BY_REF)
-                                .bind(project.as_str())
-                                .bind(user_id)
-                                .bind(kind)
-                                .bind(source.as_str())
-                                .bind(source_id.as_str())
-                                .execute(&mut *tx)
-                                .await
-                                .map_err(store_error)?;
-                            (None, Some(source.as_str()), Some(source_id.as_str()))
-                        }
-                    };
-                    sqlx::query(crate::pricing::INSERT)
+/// The PostgreSQL pricing store.
+#[async_trait::async_trait]
+impl userbase_core::store::PricingStore for crate::postgres::PgStore {
+    async fn put_pricing(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        user_id: i64,
+        items: &[userbase_core::pricing::PricingItem],
+    ) -> Result<(), userbase_core::store::StoreError> {
+        use crate::sql_store::store_error;
+        use userbase_core::pricing::PricingTarget;
+        let mut tx = self.begin_write().await.map_err(store_error)?;
+        for item in items {
+            let kind = item.target_kind.as_str();
+            let (id, source, source_id) = match &item.target {
+                PricingTarget::Id(id) => {
+                    sqlx::query(crate::pricing::DELETE_BY_ID)
                         .bind(project.as_str())
                         .bind(user_id)
                         .bind(kind)
-                        .bind(id)
-                        .bind(source)
-                        .bind(source_id)
-                        .bind(item.shop_id)
-                        .bind(sqlx::types::Json(item.rule.to_json()))
-                        .bind(crate::db_time::DbTime(item.updated_at))
+                        .bind(*id)
                         .execute(&mut *tx)
                         .await
                         .map_err(store_error)?;
+                    (Some(*id), None, None)
                 }
-                tx.commit().await.map_err(store_error)?;
-                Ok(())
-            }
-
-            async fn list_pricing(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                user_id: i64,
-            ) -> Result<Vec<userbase_core::pricing::PricingItem>, userbase_core::store::StoreError> {
-                let rows = sqlx::query_as::<_, crate::pricing::PricingRow>(crate::pricing::LIST)
-                    .bind(project.as_str())
-                    .bind(user_id)
-                    .fetch_all(&self.reader)
-                    .await
-                    .map_err(crate::sql_store::store_error)?;
-                rows.into_iter().map(TryInto::try_into).collect()
-            }
-
-            async fn delete_pricing(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                user_id: i64,
-            ) -> Result<u64, userbase_core::store::StoreError> {
-                let done = sqlx::query(crate::pricing::DELETE_ALL)
-                    .bind(project.as_str())
-                    .bind(user_id)
-                    .execute(&self.writer)
-                    .await
-                    .map_err(crate::sql_store::store_error)?;
-                Ok(done.rows_affected())
-            }
+                PricingTarget::External { source, source_id } => {
+                    sqlx::query(crate::pricing::DELETE_BY_REF)
+                        .bind(project.as_str())
+                        .bind(user_id)
+                        .bind(kind)
+                        .bind(source.as_str())
+                        .bind(source_id.as_str())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(store_error)?;
+                    (None, Some(source.as_str()), Some(source_id.as_str()))
+                }
+            };
+            sqlx::query(crate::pricing::INSERT)
+                .bind(project.as_str())
+                .bind(user_id)
+                .bind(kind)
+                .bind(id)
+                .bind(source)
+                .bind(source_id)
+                .bind(item.shop_id)
+                .bind(sqlx::types::Json(item.rule.to_json()))
+                .bind(crate::db_time::DbTime(item.updated_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
         }
-    };
+        tx.commit().await.map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn list_pricing(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        user_id: i64,
+    ) -> Result<Vec<userbase_core::pricing::PricingItem>, userbase_core::store::StoreError> {
+        let rows = sqlx::query_as::<_, crate::pricing::PricingRow>(crate::pricing::LIST)
+            .bind(project.as_str())
+            .bind(user_id)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(crate::sql_store::store_error)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn delete_pricing(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        user_id: i64,
+    ) -> Result<u64, userbase_core::store::StoreError> {
+        let done = sqlx::query(crate::pricing::DELETE_ALL)
+            .bind(project.as_str())
+            .bind(user_id)
+            .execute(&self.writer)
+            .await
+            .map_err(crate::sql_store::store_error)?;
+        Ok(done.rows_affected())
+    }
 }
-pub(crate) use impl_sql_pricing;

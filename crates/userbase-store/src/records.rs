@@ -1,4 +1,5 @@
-//! User record rows (orders, payment methods, subscriptions), SQL, and their half of the shared store body.
+//! User record rows (orders, payment methods, subscriptions) and SQL (shared with `lite/records.rs`), and the
+//! PostgreSQL store of them.
 
 use std::sync::LazyLock;
 
@@ -113,110 +114,101 @@ pub fn push_record_conditions<'a, S: SqlSink<'a>>(
     }
 }
 
-/// The record methods of `Store`, as inherent methods of a backend type (see `impl_sql_store!`).
-macro_rules! impl_sql_records {
-    ($store:ty, $db:ty) => {
-        impl $store {
-            async fn record_list(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                user_id: i64,
-                kind: userbase_core::record::RecordKind,
-                filter: &userbase_core::record::RecordFilter,
-                window: userbase_core::record::RecordWindow,
-            ) -> Result<(Vec<userbase_core::record::UserRecord>, u64), userbase_core::store::StoreError> {
-                use crate::sql_store::store_error;
-                let mut count = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) FROM user_records");
-                crate::records::push_record_conditions(&mut count, project.as_str(), user_id, kind, filter);
-                let (total,): (i64,) = count.build_query_as().fetch_one(&self.reader).await.map_err(store_error)?;
-                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT ");
-                qb.push(crate::records::RECORD_COLUMNS).push(" FROM user_records");
-                crate::records::push_record_conditions(&mut qb, project.as_str(), user_id, kind, filter);
-                let dir = if window.descending { " DESC" } else { " ASC" };
-                qb.push(format!(" ORDER BY {}{dir}, id{dir}", crate::records::date_column(window.sort)));
-                qb.push(" LIMIT ").push_bind(i64::from(window.limit));
-                qb.push(" OFFSET ").push_bind(i64::try_from(window.offset).unwrap_or(i64::MAX));
-                let rows = qb
-                    .build_query_as::<crate::records::RecordRow>()
-                    .fetch_all(&self.reader)
-                    .await
-                    .map_err(store_error)?;
-                let records = rows.into_iter().map(TryInto::try_into).collect::<Result<Vec<_>, _>>()?;
-                Ok((records, total.max(0) as u64))
-            }
-        }
-
-        #[async_trait::async_trait]
-        impl userbase_core::store::RecordStore for $store {
-            async fn insert_record(
-                &self,
-                r: &userbase_core::record::UserRecord,
-            ) -> Result<userbase_core::record::UserRecord, userbase_core::store::StoreError> {
-                let row = sqlx::query_as::<_, crate::records::RecordRow>(&crate::records::INSERT_RECORD)
-                    .bind(r.project_id.as_str())
-                    .bind(r.user_id)
-                    .bind(r.public_id.as_str())
-                    .bind(r.kind.as_str())
-                    .bind(r.status.as_str())
-                    .bind(r.delivery_status.as_deref())
-                    .bind(sqlx::types::Json(&r.details))
-                    .bind(crate::db_time::DbTime(r.created_at))
-                    .bind(crate::db_time::DbTime(r.updated_at))
-                    .fetch_one(&self.writer)
-                    .await
-                    .map_err(crate::sql_store::store_error)?;
-                row.try_into()
-            }
-
-            async fn find_record(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                user_id: i64,
-                kind: userbase_core::record::RecordKind,
-                public_id: &str,
-            ) -> Result<Option<userbase_core::record::UserRecord>, userbase_core::store::StoreError> {
-                let row = sqlx::query_as::<_, crate::records::RecordRow>(&crate::records::RECORD_BY_PUBLIC_ID)
-                    .bind(project.as_str())
-                    .bind(user_id)
-                    .bind(kind.as_str())
-                    .bind(public_id)
-                    .fetch_optional(&self.reader)
-                    .await
-                    .map_err(crate::sql_store::store_error)?;
-                row.map(TryInto::try_into).transpose()
-            }
-
-            async fn update_record(
-                &self,
-                r: &userbase_core::record::UserRecord,
-            ) -> Result<userbase_core::record::UserRecord, userbase_core::store::StoreError> {
-                let row = sqlx::query_as::<_, crate::records::RecordRow>(&crate::records::UPDATE_RECORD)
-                    .bind(r.project_id.as_str())
-                    .bind(r.numeric_id)
-                    .bind(r.status.as_str())
-                    .bind(r.delivery_status.as_deref())
-                    .bind(sqlx::types::Json(&r.details))
-                    .bind(crate::db_time::DbTime(r.updated_at))
-                    .bind(r.deleted_at.map(crate::db_time::DbTime))
-                    .bind(r.version)
-                    .fetch_optional(&self.writer)
-                    .await
-                    .map_err(crate::sql_store::store_error)?
-                    .ok_or(userbase_core::store::StoreError::VersionMismatch)?;
-                row.try_into()
-            }
-
-            async fn list_records(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                user_id: i64,
-                kind: userbase_core::record::RecordKind,
-                filter: &userbase_core::record::RecordFilter,
-                window: userbase_core::record::RecordWindow,
-            ) -> Result<(Vec<userbase_core::record::UserRecord>, u64), userbase_core::store::StoreError> {
-                self.record_list(project, user_id, kind, filter, window).await
-            }
-        }
-    };
+impl crate::postgres::PgStore {
+    async fn record_list(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        user_id: i64,
+        kind: userbase_core::record::RecordKind,
+        filter: &userbase_core::record::RecordFilter,
+        window: userbase_core::record::RecordWindow,
+    ) -> Result<(Vec<userbase_core::record::UserRecord>, u64), userbase_core::store::StoreError> {
+        use crate::sql_store::store_error;
+        let mut count = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT COUNT(*) FROM user_records");
+        crate::records::push_record_conditions(&mut count, project.as_str(), user_id, kind, filter);
+        let (total,): (i64,) = count.build_query_as().fetch_one(&self.reader).await.map_err(store_error)?;
+        let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
+        qb.push(crate::records::RECORD_COLUMNS).push(" FROM user_records");
+        crate::records::push_record_conditions(&mut qb, project.as_str(), user_id, kind, filter);
+        let dir = if window.descending { " DESC" } else { " ASC" };
+        qb.push(format!(" ORDER BY {}{dir}, id{dir}", crate::records::date_column(window.sort)));
+        qb.push(" LIMIT ").push_bind(i64::from(window.limit));
+        qb.push(" OFFSET ").push_bind(i64::try_from(window.offset).unwrap_or(i64::MAX));
+        let rows =
+            qb.build_query_as::<crate::records::RecordRow>().fetch_all(&self.reader).await.map_err(store_error)?;
+        let records = rows.into_iter().map(TryInto::try_into).collect::<Result<Vec<_>, _>>()?;
+        Ok((records, total.max(0) as u64))
+    }
 }
-pub(crate) use impl_sql_records;
+
+#[async_trait::async_trait]
+impl userbase_core::store::RecordStore for crate::postgres::PgStore {
+    async fn insert_record(
+        &self,
+        r: &userbase_core::record::UserRecord,
+    ) -> Result<userbase_core::record::UserRecord, userbase_core::store::StoreError> {
+        let row = sqlx::query_as::<_, crate::records::RecordRow>(&crate::records::INSERT_RECORD)
+            .bind(r.project_id.as_str())
+            .bind(r.user_id)
+            .bind(r.public_id.as_str())
+            .bind(r.kind.as_str())
+            .bind(r.status.as_str())
+            .bind(r.delivery_status.as_deref())
+            .bind(sqlx::types::Json(&r.details))
+            .bind(crate::db_time::DbTime(r.created_at))
+            .bind(crate::db_time::DbTime(r.updated_at))
+            .fetch_one(&self.writer)
+            .await
+            .map_err(crate::sql_store::store_error)?;
+        row.try_into()
+    }
+
+    async fn find_record(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        user_id: i64,
+        kind: userbase_core::record::RecordKind,
+        public_id: &str,
+    ) -> Result<Option<userbase_core::record::UserRecord>, userbase_core::store::StoreError> {
+        let row = sqlx::query_as::<_, crate::records::RecordRow>(&crate::records::RECORD_BY_PUBLIC_ID)
+            .bind(project.as_str())
+            .bind(user_id)
+            .bind(kind.as_str())
+            .bind(public_id)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(crate::sql_store::store_error)?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn update_record(
+        &self,
+        r: &userbase_core::record::UserRecord,
+    ) -> Result<userbase_core::record::UserRecord, userbase_core::store::StoreError> {
+        let row = sqlx::query_as::<_, crate::records::RecordRow>(&crate::records::UPDATE_RECORD)
+            .bind(r.project_id.as_str())
+            .bind(r.numeric_id)
+            .bind(r.status.as_str())
+            .bind(r.delivery_status.as_deref())
+            .bind(sqlx::types::Json(&r.details))
+            .bind(crate::db_time::DbTime(r.updated_at))
+            .bind(r.deleted_at.map(crate::db_time::DbTime))
+            .bind(r.version)
+            .fetch_optional(&self.writer)
+            .await
+            .map_err(crate::sql_store::store_error)?
+            .ok_or(userbase_core::store::StoreError::VersionMismatch)?;
+        row.try_into()
+    }
+
+    async fn list_records(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        user_id: i64,
+        kind: userbase_core::record::RecordKind,
+        filter: &userbase_core::record::RecordFilter,
+        window: userbase_core::record::RecordWindow,
+    ) -> Result<(Vec<userbase_core::record::UserRecord>, u64), userbase_core::store::StoreError> {
+        self.record_list(project, user_id, kind, filter, window).await
+    }
+}

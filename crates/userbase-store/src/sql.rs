@@ -1,5 +1,6 @@
-//! SQL text shared by both backends (SQLite accepts PostgreSQL's `$N` placeholders), and the one builder
-//! of list filters, so that the two stores cannot drift.
+//! SQL text shared by both backends (written with PostgreSQL's `$N` placeholders; the SQLite store rewrites
+//! them to `?N` once, `lite::numbered`), and the one builder of list filters, so that the two stores cannot
+//! drift.
 
 use std::sync::LazyLock;
 

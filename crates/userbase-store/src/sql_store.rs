@@ -1,9 +1,6 @@
-//! The `Store` implementation shared by both backends. sqlx's query API is the same for SQLite and
-//! PostgreSQL, so one body (instantiated per backend by `impl_sql_store!`) serves both; what differs
-//! (pools, transaction start, timestamp encoding, constraint reporting) lives in `sqlite.rs`,
-//! `postgres.rs`, `db_time.rs` and `violation.rs`. This file holds the user store; each other resource
-//! (`projects`, `keys`, `addresses`, `organizations`, `records`, `pricing`, `idempotency`, `bulk`) has its
-//! own module with its part of the body, which `impl_sql_store!` pulls in.
+//! The PostgreSQL store through sqlx: this file holds the users; each other resource (`projects`, `keys`,
+//! `addresses`, `organizations`, `records`, `pricing`, `idempotency`, `bulk`) has its own module with its rows,
+//! its SQL (shared with the SQLite store in `lite/`) and its part of the PostgreSQL store.
 
 use std::collections::BTreeMap;
 
@@ -159,362 +156,340 @@ pub fn store_error(e: sqlx::Error) -> StoreError {
 
 /// Implements `Store` for a backend type with fields `reader` and `writer` (pools of `$db`) and an
 /// inherent `begin_write()` that starts a write transaction.
-macro_rules! impl_sql_store {
-    ($store:ty, $db:ty, $flavor:expr) => {
-        impl crate::sql_store::Backend for $store {
-            type Db = $db;
-            const FLAVOR: crate::filter_sql::Flavor = $flavor;
-        }
-
-        crate::addresses::impl_sql_addresses!($store);
-        crate::organizations::impl_sql_organizations!($store, $db);
-        crate::records::impl_sql_records!($store, $db);
-        crate::pricing::impl_sql_pricing!($store);
-        crate::projects::impl_sql_projects!($store);
-
-        #[async_trait::async_trait]
-        impl userbase_core::store::Store for $store {
-            async fn ping(&self) -> Result<(), userbase_core::store::StoreError> {
-                sqlx::query("SELECT 1").execute(&self.reader).await.map_err(crate::sql_store::store_error)?;
-                Ok(())
-            }
-        }
-    };
+impl crate::sql_store::Backend for crate::postgres::PgStore {
+    type Db = sqlx::Postgres;
+    const FLAVOR: crate::filter_sql::Flavor = crate::filter_sql::Flavor::Postgres;
 }
-pub(crate) use impl_sql_store;
 
-/// Implements the user, key and idempotency stores through sqlx (PostgreSQL; SQLite has its own in `lite/`), for a
-/// backend type with `reader`, `writer`, `analyzed_at`, `insert_queue()` and `begin_write()`.
-macro_rules! impl_sql_users {
-    ($store:ty, $db:ty) => {
-        crate::bulk::impl_sql_bulk!($store, $db);
-        crate::keys::impl_sql_keys!($store);
-        crate::idempotency::impl_sql_idempotency!($store);
+#[async_trait::async_trait]
+impl userbase_core::store::Store for crate::postgres::PgStore {
+    async fn ping(&self) -> Result<(), userbase_core::store::StoreError> {
+        sqlx::query("SELECT 1").execute(&self.reader).await.map_err(crate::sql_store::store_error)?;
+        Ok(())
+    }
+}
 
-        impl $store {
-            /// Inserts concurrent users in one transaction (see `coalesce.rs`): each gets its stored user, or the
-            /// uniqueness rule it would break.
-            pub(crate) async fn insert_users_together(
-                &self,
-                records: &[userbase_core::store::NewUserRecord],
-            ) -> Result<Vec<Result<userbase_core::user::User, userbase_core::store::StoreError>>, sqlx::Error> {
-                use std::collections::HashMap;
-                use userbase_core::store::{InsertOutcome, StoreError};
-                let outcomes = self.bulk_insert_users(records).await?;
-                let mut query = sqlx::QueryBuilder::<$db>::new("SELECT ");
-                query.push(crate::sql::USER_COLUMNS).push(" FROM users WHERE public_id IN (");
-                let mut ids = query.separated(", ");
-                for r in records {
-                    ids.push_bind(r.public_id.as_str());
-                }
-                query.push(")");
-                let rows: Vec<crate::rows::UserRow> = query.build_query_as().fetch_all(&self.writer).await?;
-                let mut stored: HashMap<(String, String), crate::rows::UserRow> =
-                    rows.into_iter().map(|row| ((row.project_id.clone(), row.public_id.clone()), row)).collect();
-                Ok(records
-                    .iter()
-                    .zip(outcomes)
-                    .map(|(r, outcome)| match outcome {
-                        InsertOutcome::Conflict(c) => Err(StoreError::Conflict(c)),
-                        InsertOutcome::Inserted => stored
-                            .remove(&(r.project_id.as_str().to_owned(), r.public_id.as_str().to_owned()))
-                            .ok_or_else(|| StoreError::Backend("an inserted user was not found".into()))
-                            .and_then(TryInto::try_into),
-                    })
-                    .collect())
-            }
+impl crate::postgres::PgStore {
+    /// Inserts concurrent users in one transaction (see `coalesce.rs`): each gets its stored user, or the
+    /// uniqueness rule it would break.
+    pub(crate) async fn insert_users_together(
+        &self,
+        records: &[userbase_core::store::NewUserRecord],
+    ) -> Result<Vec<Result<userbase_core::user::User, userbase_core::store::StoreError>>, sqlx::Error> {
+        use std::collections::HashMap;
+        use userbase_core::store::{InsertOutcome, StoreError};
+        let outcomes = self.bulk_insert_users(records).await?;
+        let mut query = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
+        query.push(crate::sql::USER_COLUMNS).push(" FROM users WHERE public_id IN (");
+        let mut ids = query.separated(", ");
+        for r in records {
+            ids.push_bind(r.public_id.as_str());
+        }
+        query.push(")");
+        let rows: Vec<crate::rows::UserRow> = query.build_query_as().fetch_all(&self.writer).await?;
+        let mut stored: HashMap<(String, String), crate::rows::UserRow> =
+            rows.into_iter().map(|row| ((row.project_id.clone(), row.public_id.clone()), row)).collect();
+        Ok(records
+            .iter()
+            .zip(outcomes)
+            .map(|(r, outcome)| match outcome {
+                InsertOutcome::Conflict(c) => Err(StoreError::Conflict(c)),
+                InsertOutcome::Inserted => stored
+                    .remove(&(r.project_id.as_str().to_owned(), r.public_id.as_str().to_owned()))
+                    .ok_or_else(|| StoreError::Backend("an inserted user was not found".into()))
+                    .and_then(TryInto::try_into),
+            })
+            .collect())
+    }
 
-            /// Inserts one user, retrying with a fresh human id on a collision.
-            pub(crate) async fn insert_one_user(
-                &self,
-                rec: &userbase_core::store::NewUserRecord,
-            ) -> Result<userbase_core::user::User, userbase_core::store::StoreError> {
-                let mut human_id = rec.human_id.clone();
-                for _ in 0..crate::sql_store::HUMAN_ID_ATTEMPTS {
-                    match self.try_insert_user(rec, human_id.as_str()).await {
-                        Ok(row) => return row.try_into(),
-                        Err(e) if crate::violation::classify(&e) == Some(crate::violation::Violation::HumanId) => {
-                            human_id = userbase_core::ids::HumanId::generate();
-                        }
-                        Err(e) => return Err(crate::sql_store::store_error(e)),
-                    }
+    /// Inserts one user, retrying with a fresh human id on a collision.
+    pub(crate) async fn insert_one_user(
+        &self,
+        rec: &userbase_core::store::NewUserRecord,
+    ) -> Result<userbase_core::user::User, userbase_core::store::StoreError> {
+        let mut human_id = rec.human_id.clone();
+        for _ in 0..crate::sql_store::HUMAN_ID_ATTEMPTS {
+            match self.try_insert_user(rec, human_id.as_str()).await {
+                Ok(row) => return row.try_into(),
+                Err(e) if crate::violation::classify(&e) == Some(crate::violation::Violation::HumanId) => {
+                    human_id = userbase_core::ids::HumanId::generate();
                 }
-                Err(userbase_core::store::StoreError::Backend("no free human id after several attempts".into()))
-            }
-
-            async fn try_insert_user(
-                &self,
-                rec: &userbase_core::store::NewUserRecord,
-                human_id: &str,
-            ) -> Result<crate::rows::UserRow, sqlx::Error> {
-                let write = crate::sql_store::UserWrite::for_insert(rec);
-                let query = sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::INSERT_USER)
-                    .bind(rec.project_id.as_str())
-                    .bind(rec.public_id.as_str())
-                    .bind(rec.object_id.as_str())
-                    .bind(human_id)
-                    .bind(crate::db_time::DbTime(rec.created_at));
-                let query = crate::sql_store::bind_user_write!(query, &write);
-                if rec.profile.external_refs.is_empty() {
-                    // One statement is atomic by itself: no BEGIN and COMMIT round trips.
-                    return query.fetch_one(&self.writer).await;
-                }
-                let mut tx = self.begin_write().await?;
-                let row = query.fetch_one(&mut *tx).await?;
-                for r in &rec.profile.external_refs {
-                    sqlx::query(crate::sql::INSERT_REF)
-                        .bind(row.id)
-                        .bind(rec.project_id.as_str())
-                        .bind(r.source())
-                        .bind(r.source_id())
-                        .bind(rec.claims.live)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(row)
+                Err(e) => return Err(crate::sql_store::store_error(e)),
             }
         }
+        Err(userbase_core::store::StoreError::Backend("no free human id after several attempts".into()))
+    }
 
-        #[async_trait::async_trait]
-        impl crate::coalesce::InsertWriter for $store {
-            async fn insert_one(
-                &self,
-                record: &userbase_core::store::NewUserRecord,
-            ) -> Result<userbase_core::user::User, userbase_core::store::StoreError> {
-                self.insert_one_user(record).await
+    async fn try_insert_user(
+        &self,
+        rec: &userbase_core::store::NewUserRecord,
+        human_id: &str,
+    ) -> Result<crate::rows::UserRow, sqlx::Error> {
+        let write = crate::sql_store::UserWrite::for_insert(rec);
+        let query = sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::INSERT_USER)
+            .bind(rec.project_id.as_str())
+            .bind(rec.public_id.as_str())
+            .bind(rec.object_id.as_str())
+            .bind(human_id)
+            .bind(crate::db_time::DbTime(rec.created_at));
+        let query = crate::sql_store::bind_user_write!(query, &write);
+        if rec.profile.external_refs.is_empty() {
+            // One statement is atomic by itself: no BEGIN and COMMIT round trips.
+            return query.fetch_one(&self.writer).await;
+        }
+        let mut tx = self.begin_write().await?;
+        let row = query.fetch_one(&mut *tx).await?;
+        for r in &rec.profile.external_refs {
+            sqlx::query(crate::sql::INSERT_REF)
+                .bind(row.id)
+                .bind(rec.project_id.as_str())
+                .bind(r.source())
+                .bind(r.source_id())
+                .bind(rec.claims.live)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(row)
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::coalesce::InsertWriter for crate::postgres::PgStore {
+    async fn insert_one(
+        &self,
+        record: &userbase_core::store::NewUserRecord,
+    ) -> Result<userbase_core::user::User, userbase_core::store::StoreError> {
+        self.insert_one_user(record).await
+    }
+
+    async fn insert_together(
+        &self,
+        records: &[userbase_core::store::NewUserRecord],
+    ) -> Result<Vec<Result<userbase_core::user::User, userbase_core::store::StoreError>>, sqlx::Error> {
+        self.insert_users_together(records).await
+    }
+}
+
+#[async_trait::async_trait]
+impl userbase_core::store::UserStore for crate::postgres::PgStore {
+    async fn insert_user(
+        &self,
+        rec: &userbase_core::store::NewUserRecord,
+    ) -> Result<userbase_core::user::User, userbase_core::store::StoreError> {
+        match self.insert_queue() {
+            Some(queue) => crate::coalesce::insert_user(queue, rec).await,
+            None => self.insert_one_user(rec).await,
+        }
+    }
+
+    async fn insert_users(
+        &self,
+        records: &[userbase_core::store::NewUserRecord],
+    ) -> Result<Vec<userbase_core::store::InsertOutcome>, userbase_core::store::StoreError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.bulk_insert_users(records).await.map_err(crate::sql_store::store_error)
+    }
+
+    async fn find_users_by(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        key: &userbase_core::store::UpsertKey,
+        values: &[String],
+    ) -> Result<Vec<userbase_core::user::User>, userbase_core::store::StoreError> {
+        self.users_by_key(project, key, values).await
+    }
+
+    async fn find_user(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        key: &userbase_core::user::UserKey,
+    ) -> Result<Option<userbase_core::user::User>, userbase_core::store::StoreError> {
+        use userbase_core::user::UserKey;
+        let row = match key {
+            UserKey::Public(id) => {
+                sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::USER_BY_PUBLIC_ID)
+                    .bind(project.as_str())
+                    .bind(id.as_str())
+                    .fetch_optional(&self.reader)
+                    .await
             }
-
-            async fn insert_together(
-                &self,
-                records: &[userbase_core::store::NewUserRecord],
-            ) -> Result<Vec<Result<userbase_core::user::User, userbase_core::store::StoreError>>, sqlx::Error> {
-                self.insert_users_together(records).await
+            UserKey::Object(id) => {
+                sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::USER_BY_OBJECT_ID)
+                    .bind(project.as_str())
+                    .bind(id.as_str())
+                    .fetch_optional(&self.reader)
+                    .await
+            }
+            UserKey::Numeric(id) => {
+                sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::USER_BY_NUMERIC_ID)
+                    .bind(project.as_str())
+                    .bind(*id)
+                    .fetch_optional(&self.reader)
+                    .await
+            }
+            UserKey::AuthSubject(sub) => {
+                sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::USER_BY_AUTH_SUBJECT)
+                    .bind(project.as_str())
+                    .bind(sub.as_str())
+                    .fetch_optional(&self.reader)
+                    .await
             }
         }
+        .map_err(crate::sql_store::store_error)?;
+        row.map(TryInto::try_into).transpose()
+    }
 
-        #[async_trait::async_trait]
-        impl userbase_core::store::UserStore for $store {
-            async fn insert_user(
-                &self,
-                rec: &userbase_core::store::NewUserRecord,
-            ) -> Result<userbase_core::user::User, userbase_core::store::StoreError> {
-                match self.insert_queue() {
-                    Some(queue) => crate::coalesce::insert_user(queue, rec).await,
-                    None => self.insert_one_user(rec).await,
-                }
-            }
-
-            async fn insert_users(
-                &self,
-                records: &[userbase_core::store::NewUserRecord],
-            ) -> Result<Vec<userbase_core::store::InsertOutcome>, userbase_core::store::StoreError> {
-                if records.is_empty() {
-                    return Ok(Vec::new());
-                }
-                self.bulk_insert_users(records).await.map_err(crate::sql_store::store_error)
-            }
-
-            async fn find_users_by(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                key: &userbase_core::store::UpsertKey,
-                values: &[String],
-            ) -> Result<Vec<userbase_core::user::User>, userbase_core::store::StoreError> {
-                self.users_by_key(project, key, values).await
-            }
-
-            async fn find_user(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                key: &userbase_core::user::UserKey,
-            ) -> Result<Option<userbase_core::user::User>, userbase_core::store::StoreError> {
-                use userbase_core::user::UserKey;
-                let row = match key {
-                    UserKey::Public(id) => {
-                        sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::USER_BY_PUBLIC_ID)
-                            .bind(project.as_str())
-                            .bind(id.as_str())
-                            .fetch_optional(&self.reader)
-                            .await
-                    }
-                    UserKey::Object(id) => {
-                        sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::USER_BY_OBJECT_ID)
-                            .bind(project.as_str())
-                            .bind(id.as_str())
-                            .fetch_optional(&self.reader)
-                            .await
-                    }
-                    UserKey::Numeric(id) => {
-                        sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::USER_BY_NUMERIC_ID)
-                            .bind(project.as_str())
-                            .bind(*id)
-                            .fetch_optional(&self.reader)
-                            .await
-                    }
-                    UserKey::AuthSubject(sub) => {
-                        sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::USER_BY_AUTH_SUBJECT)
-                            .bind(project.as_str())
-                            .bind(sub.as_str())
-                            .fetch_optional(&self.reader)
-                            .await
-                    }
-                }
+    async fn update_user(
+        &self,
+        user: &userbase_core::user::User,
+        claims: userbase_core::store::UniqueClaims,
+        refs: userbase_core::store::RefsChange,
+    ) -> Result<userbase_core::user::User, userbase_core::store::StoreError> {
+        let write = crate::sql_store::UserWrite::for_update(user, claims);
+        let query = sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::UPDATE_USER)
+            .bind(user.project_id.as_str())
+            .bind(user.numeric_id)
+            .bind(user.version);
+        let query = crate::sql_store::bind_user_write!(query, &write);
+        if refs == userbase_core::store::RefsChange::Unchanged {
+            // One statement is atomic by itself: no BEGIN and COMMIT round trips.
+            return query
+                .fetch_optional(&self.writer)
+                .await
+                .map_err(crate::sql_store::store_error)?
+                .ok_or(userbase_core::store::StoreError::VersionMismatch)?
+                .try_into();
+        }
+        let mut tx = self.begin_write().await.map_err(crate::sql_store::store_error)?;
+        let row = query
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(crate::sql_store::store_error)?
+            .ok_or(userbase_core::store::StoreError::VersionMismatch)?;
+        sqlx::query(crate::sql::DELETE_REFS)
+            .bind(user.numeric_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(crate::sql_store::store_error)?;
+        for r in &user.profile.external_refs {
+            sqlx::query(crate::sql::INSERT_REF)
+                .bind(user.numeric_id)
+                .bind(user.project_id.as_str())
+                .bind(r.source())
+                .bind(r.source_id())
+                .bind(claims.live)
+                .execute(&mut *tx)
+                .await
                 .map_err(crate::sql_store::store_error)?;
-                row.map(TryInto::try_into).transpose()
-            }
-
-            async fn update_user(
-                &self,
-                user: &userbase_core::user::User,
-                claims: userbase_core::store::UniqueClaims,
-                refs: userbase_core::store::RefsChange,
-            ) -> Result<userbase_core::user::User, userbase_core::store::StoreError> {
-                let write = crate::sql_store::UserWrite::for_update(user, claims);
-                let query = sqlx::query_as::<_, crate::rows::UserRow>(&crate::sql::UPDATE_USER)
-                    .bind(user.project_id.as_str())
-                    .bind(user.numeric_id)
-                    .bind(user.version);
-                let query = crate::sql_store::bind_user_write!(query, &write);
-                if refs == userbase_core::store::RefsChange::Unchanged {
-                    // One statement is atomic by itself: no BEGIN and COMMIT round trips.
-                    return query
-                        .fetch_optional(&self.writer)
-                        .await
-                        .map_err(crate::sql_store::store_error)?
-                        .ok_or(userbase_core::store::StoreError::VersionMismatch)?
-                        .try_into();
-                }
-                let mut tx = self.begin_write().await.map_err(crate::sql_store::store_error)?;
-                let row = query
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(crate::sql_store::store_error)?
-                    .ok_or(userbase_core::store::StoreError::VersionMismatch)?;
-                sqlx::query(crate::sql::DELETE_REFS)
-                    .bind(user.numeric_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(crate::sql_store::store_error)?;
-                for r in &user.profile.external_refs {
-                    sqlx::query(crate::sql::INSERT_REF)
-                        .bind(user.numeric_id)
-                        .bind(user.project_id.as_str())
-                        .bind(r.source())
-                        .bind(r.source_id())
-                        .bind(claims.live)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(crate::sql_store::store_error)?;
-                }
-                tx.commit().await.map_err(crate::sql_store::store_error)?;
-                row.try_into()
-            }
-
-            async fn count_users(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                filter: &userbase_core::store::UserFilter,
-            ) -> Result<u64, userbase_core::store::StoreError> {
-                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) FROM users");
-                crate::sql::push_user_conditions(
-                    &mut qb,
-                    project.as_str(),
-                    filter,
-                    &[],
-                    &userbase_core::page::Position::First,
-                    <Self as crate::sql_store::Backend>::FLAVOR,
-                );
-                let (count,): (i64,) =
-                    qb.build_query_as().fetch_one(&self.reader).await.map_err(crate::sql_store::store_error)?;
-                Ok(count.max(0) as u64)
-            }
-
-            async fn list_users(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                filter: &userbase_core::store::UserFilter,
-                page: userbase_core::page::PageRequest,
-            ) -> Result<userbase_core::page::Page<userbase_core::user::User>, userbase_core::store::StoreError> {
-                use sqlx::{FromRow, Row};
-                use userbase_core::page::{Keyset, SortField, SortValue};
-                if page.limit == 0 {
-                    return Ok(crate::paging::Assembled::empty());
-                }
-                let backwards = page.position.is_backwards();
-                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT ");
-                qb.push(crate::sql::USER_COLUMNS);
-                crate::sql::push_sort_columns(&mut qb, &page.sort);
-                qb.push(" FROM users");
-                crate::sql::push_user_conditions(
-                    &mut qb,
-                    project.as_str(),
-                    filter,
-                    &page.sort,
-                    &page.position,
-                    <Self as crate::sql_store::Backend>::FLAVOR,
-                );
-                crate::sql::push_order(&mut qb, &page.sort, backwards);
-                qb.push(" LIMIT ").push_bind(i64::from(page.limit) + 1);
-                let rows = qb.build().fetch_all(&self.reader).await.map_err(crate::sql_store::store_error)?;
-                let limit = page.limit as usize;
-                let mut users = Vec::with_capacity(rows.len().min(limit));
-                for row in rows.iter().take(limit) {
-                    let user: userbase_core::user::User =
-                        crate::rows::UserRow::from_row(row).map_err(crate::sql_store::store_error)?.try_into()?;
-                    let key = if page.sort.is_empty() {
-                        None
-                    } else {
-                        let mut values = Vec::with_capacity(page.sort.len());
-                        for (i, k) in page.sort.iter().enumerate() {
-                            let column = format!("k{i}");
-                            values.push(match k.field {
-                                SortField::CreatedAt | SortField::UpdatedAt => SortValue::Time(
-                                    row.try_get::<crate::db_time::DbTime, _>(column.as_str())
-                                        .map_err(crate::sql_store::store_error)?
-                                        .0,
-                                ),
-                                _ => SortValue::Text(
-                                    row.try_get::<String, _>(column.as_str()).map_err(crate::sql_store::store_error)?,
-                                ),
-                            });
-                        }
-                        Some(Keyset { values, id: user.numeric_id })
-                    };
-                    users.push((user, key));
-                }
-                let assembled = crate::paging::Assembled::new(&page, users, rows.len() > limit);
-                let more_opposite = match &assembled.opposite {
-                    Some(position) => self.any_user(project, filter, &page.sort, position).await?,
-                    None => false,
-                };
-                Ok(assembled.finish(more_opposite))
-            }
         }
+        tx.commit().await.map_err(crate::sql_store::store_error)?;
+        row.try_into()
+    }
 
-        impl $store {
-            /// Whether any user matches the filter at the position.
-            async fn any_user(
-                &self,
-                project: &userbase_core::ids::ProjectId,
-                filter: &userbase_core::store::UserFilter,
-                sort: &[userbase_core::page::SortKey],
-                position: &userbase_core::page::Position,
-            ) -> Result<bool, userbase_core::store::StoreError> {
-                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT id FROM users");
-                crate::sql::push_user_conditions(
-                    &mut qb,
-                    project.as_str(),
-                    filter,
-                    sort,
-                    position,
-                    <Self as crate::sql_store::Backend>::FLAVOR,
-                );
-                qb.push(" LIMIT 1");
-                let row = qb.build().fetch_optional(&self.reader).await.map_err(crate::sql_store::store_error)?;
-                Ok(row.is_some())
-            }
+    async fn count_users(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        filter: &userbase_core::store::UserFilter,
+    ) -> Result<u64, userbase_core::store::StoreError> {
+        let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT COUNT(*) FROM users");
+        crate::sql::push_user_conditions(
+            &mut qb,
+            project.as_str(),
+            filter,
+            &[],
+            &userbase_core::page::Position::First,
+            <Self as crate::sql_store::Backend>::FLAVOR,
+        );
+        let (count,): (i64,) =
+            qb.build_query_as().fetch_one(&self.reader).await.map_err(crate::sql_store::store_error)?;
+        Ok(count.max(0) as u64)
+    }
+
+    async fn list_users(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        filter: &userbase_core::store::UserFilter,
+        page: userbase_core::page::PageRequest,
+    ) -> Result<userbase_core::page::Page<userbase_core::user::User>, userbase_core::store::StoreError> {
+        use sqlx::{FromRow, Row};
+        use userbase_core::page::{Keyset, SortField, SortValue};
+        if page.limit == 0 {
+            return Ok(crate::paging::Assembled::empty());
         }
-    };
+        let backwards = page.position.is_backwards();
+        let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
+        qb.push(crate::sql::USER_COLUMNS);
+        crate::sql::push_sort_columns(&mut qb, &page.sort);
+        qb.push(" FROM users");
+        crate::sql::push_user_conditions(
+            &mut qb,
+            project.as_str(),
+            filter,
+            &page.sort,
+            &page.position,
+            <Self as crate::sql_store::Backend>::FLAVOR,
+        );
+        crate::sql::push_order(&mut qb, &page.sort, backwards);
+        qb.push(" LIMIT ").push_bind(i64::from(page.limit) + 1);
+        let rows = qb.build().fetch_all(&self.reader).await.map_err(crate::sql_store::store_error)?;
+        let limit = page.limit as usize;
+        let mut users = Vec::with_capacity(rows.len().min(limit));
+        for row in rows.iter().take(limit) {
+            let user: userbase_core::user::User =
+                crate::rows::UserRow::from_row(row).map_err(crate::sql_store::store_error)?.try_into()?;
+            let key = if page.sort.is_empty() {
+                None
+            } else {
+                let mut values = Vec::with_capacity(page.sort.len());
+                for (i, k) in page.sort.iter().enumerate() {
+                    let column = format!("k{i}");
+                    values.push(match k.field {
+                        SortField::CreatedAt | SortField::UpdatedAt => SortValue::Time(
+                            row.try_get::<crate::db_time::DbTime, _>(column.as_str())
+                                .map_err(crate::sql_store::store_error)?
+                                .0,
+                        ),
+                        _ => SortValue::Text(
+                            row.try_get::<String, _>(column.as_str()).map_err(crate::sql_store::store_error)?,
+                        ),
+                    });
+                }
+                Some(Keyset { values, id: user.numeric_id })
+            };
+            users.push((user, key));
+        }
+        let assembled = crate::paging::Assembled::new(&page, users, rows.len() > limit);
+        let more_opposite = match &assembled.opposite {
+            Some(position) => self.any_user(project, filter, &page.sort, position).await?,
+            None => false,
+        };
+        Ok(assembled.finish(more_opposite))
+    }
 }
-pub(crate) use impl_sql_users;
+
+impl crate::postgres::PgStore {
+    /// Whether any user matches the filter at the position.
+    async fn any_user(
+        &self,
+        project: &userbase_core::ids::ProjectId,
+        filter: &userbase_core::store::UserFilter,
+        sort: &[userbase_core::page::SortKey],
+        position: &userbase_core::page::Position,
+    ) -> Result<bool, userbase_core::store::StoreError> {
+        let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT id FROM users");
+        crate::sql::push_user_conditions(
+            &mut qb,
+            project.as_str(),
+            filter,
+            sort,
+            position,
+            <Self as crate::sql_store::Backend>::FLAVOR,
+        );
+        qb.push(" LIMIT 1");
+        let row = qb.build().fetch_optional(&self.reader).await.map_err(crate::sql_store::store_error)?;
+        Ok(row.is_some())
+    }
+}
