@@ -47,7 +47,10 @@ impl crate::postgres::PgStore {
                     crate::sql_store::bind_user_write!(b, w, push_bind);
                 });
                 qb.push(" ON CONFLICT DO NOTHING RETURNING id, public_id");
-                let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                // Only the full-size statement is worth keeping prepared on every pooled connection; the sizes of
+                // the others vary from call to call (see `PgStore::prepare_every_size`).
+                let full = chunk.len() == crate::bulk::ROWS_PER_STATEMENT || self.prepare_every_size;
+                let rows: Vec<(i64, String)> = qb.build_query_as().persistent(full).fetch_all(&mut *tx).await?;
                 let by_public: HashMap<&str, usize> =
                     chunk.iter().map(|&i| (records[i].public_id.as_str(), i)).collect();
                 for (id, public_id) in rows {
@@ -86,7 +89,7 @@ impl crate::postgres::PgStore {
                     list.push_bind(e.as_str());
                 }
                 q.push(")");
-                q.build_query_scalar::<String>().fetch_all(&mut *tx).await?.into_iter().collect()
+                q.build_query_scalar::<String>().persistent(false).fetch_all(&mut *tx).await?.into_iter().collect()
             };
             let taken_subjects: HashSet<String> = if subjects.is_empty() {
                 HashSet::new()
@@ -100,7 +103,7 @@ impl crate::postgres::PgStore {
                     list.push_bind(*s);
                 }
                 q.push(")");
-                q.build_query_scalar::<String>().fetch_all(&mut *tx).await?.into_iter().collect()
+                q.build_query_scalar::<String>().persistent(false).fetch_all(&mut *tx).await?.into_iter().collect()
             };
             pending.clear();
             for i in missing {
@@ -144,7 +147,8 @@ impl crate::postgres::PgStore {
                     .push_bind(rec.claims.live);
             });
             qb.push(" ON CONFLICT DO NOTHING RETURNING user_id, source, source_id");
-            let rows: Vec<(i64, String, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+            let full = chunk.len() == crate::bulk::ROWS_PER_STATEMENT * 4 || self.prepare_every_size;
+            let rows: Vec<(i64, String, String)> = qb.build_query_as().persistent(full).fetch_all(&mut *tx).await?;
             let stored: HashSet<(i64, &str, &str)> =
                 rows.iter().map(|(id, s, sid)| (*id, s.as_str(), sid.as_str())).collect();
             for (id, _, r) in chunk {
@@ -160,7 +164,7 @@ impl crate::postgres::PgStore {
                 list.push_bind(*id);
             }
             q.push(")");
-            q.build().execute(&mut *tx).await?;
+            q.build().persistent(false).execute(&mut *tx).await?;
             for (&i, id) in &ids {
                 if rejected.contains(id) {
                     outcomes[i] = InsertOutcome::Conflict(Conflict::ExternalRef);
@@ -219,6 +223,7 @@ impl crate::postgres::PgStore {
         qb.push(" ORDER BY id");
         let rows = qb
             .build_query_as::<crate::rows::UserRow>()
+            .persistent(false)
             .fetch_all(&self.reader)
             .await
             .map_err(crate::sql_store::store_error)?;

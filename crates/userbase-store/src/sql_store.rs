@@ -186,7 +186,8 @@ impl crate::postgres::PgStore {
             ids.push_bind(r.public_id.as_str());
         }
         query.push(")");
-        let rows: Vec<crate::rows::UserRow> = query.build_query_as().fetch_all(&self.writer).await?;
+        let rows: Vec<crate::rows::UserRow> =
+            query.build_query_as().persistent(self.prepare_every_size).fetch_all(&self.writer).await?;
         let mut stored: HashMap<(String, String), crate::rows::UserRow> =
             rows.into_iter().map(|row| ((row.project_id.clone(), row.public_id.clone()), row)).collect();
         Ok(records
