@@ -281,7 +281,7 @@ impl TryFrom<AddressRow> for Address {
 
 impl crate::postgres::PgStore {
     async fn clear_other_defaults(
-        tx: &mut sqlx::Transaction<'static, <crate::postgres::PgStore as crate::sql_store::Backend>::Db>,
+        tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
         fields: &userbase_core::address::AddressFields,
         user_id: i64,
         keep: i64,

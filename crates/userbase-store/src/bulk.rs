@@ -3,7 +3,7 @@
 //! that is retried with a fresh id); external refs go in the same way, and a user whose ref collides is
 //! removed again, so every record is all-or-nothing and never blocks the others.
 
-/// Rows per `INSERT` statement: 45 bound columns each stays under SQLite's 32,766-parameter limit.
+/// Rows per `INSERT` statement: 45 bound columns each stays well under PostgreSQL's 65,535-parameter limit.
 pub const ROWS_PER_STATEMENT: usize = 500;
 
 /// How often bulk inserts refresh planner statistics. A table filled by a bulk import has none until the

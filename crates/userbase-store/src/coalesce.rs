@@ -1,9 +1,8 @@
-//! Group commit for single-user inserts. SQLite has one writer connection, and each statement on it is a
-//! hand-off to its thread and back, so concurrent creates queued one round trip each (about 2,000/s on two
-//! cores); on PostgreSQL each create paid its own round trips and commit. Here they queue in a channel instead; one task takes every insert waiting, writes them as one
-//! multi-row insert in one transaction (the bulk path, which already gives each record its own outcome), and
-//! answers each caller with its stored user or the uniqueness rule it would break. A lone insert takes the
-//! plain single-statement path.
+//! Group commit for PostgreSQL's single-user inserts (SQLite's is the writer queue in `lite/mod.rs`). Each
+//! create paid its own round trips and a commit that waits for the WAL to reach the disk; here they queue in a
+//! channel instead. One task takes every insert waiting, writes them as one multi-row insert in one
+//! transaction (the bulk path, which already gives each record its own outcome), and answers each caller with
+//! its stored user or the uniqueness rule it would break. A lone insert takes the plain single-statement path.
 
 use tokio::sync::{mpsc, oneshot};
 use userbase_core::store::{NewUserRecord, StoreError};

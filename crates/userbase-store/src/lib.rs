@@ -55,6 +55,9 @@ pub enum OpenError {
     Connect(#[source] sqlx::Error),
     #[error("cannot open the database: {0}")]
     Lite(#[source] rusqlite::Error),
+    /// Every connection to an in-memory SQLite database sees a database of its own.
+    #[error("SQLite needs a file (sqlite://PATH); in-memory databases are not supported")]
+    InMemory,
     #[error("cannot migrate the database: {0}")]
     Migrate(#[source] sqlx::migrate::MigrateError),
 }

@@ -1,5 +1,5 @@
-//! Rows as both backends return them, and their conversion to domain types. The same row types decode on
-//! SQLite and PostgreSQL (`DbTime` and `Json` bridge the type differences).
+//! Rows as both backends return them, and their conversion to domain types. sqlx decodes them on PostgreSQL
+//! (`FromRow`), `lite/rows.rs` on SQLite; `DbTime` and `Json` bridge the type differences.
 
 use std::collections::BTreeMap;
 

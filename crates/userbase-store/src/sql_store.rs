@@ -15,7 +15,7 @@ use crate::violation::{classify, Violation};
 
 /// Whether a connection coming back to its pool is outside any transaction. One that is not (a request
 /// cancelled between `BEGIN` and its end, e.g. by a client hanging up) is closed rather than reused: closing
-/// rolls the transaction back, and reusing it would wedge every later write on it (SQLite has one writer).
+/// rolls the transaction back, and reusing it would leave the next user of that connection inside it.
 pub fn outside_transaction<DB: sqlx::Database>(conn: &DB::Connection) -> bool {
     use sqlx::TransactionManager;
     let depth = <DB::TransactionManager as TransactionManager>::get_transaction_depth(conn);
@@ -23,12 +23,6 @@ pub fn outside_transaction<DB: sqlx::Database>(conn: &DB::Connection) -> bool {
         tracing::warn!(depth, "closing a connection released inside a transaction");
     }
     depth == 0
-}
-
-/// Names the sqlx database and SQL flavor of a backend store type.
-pub trait Backend {
-    type Db: sqlx::Database;
-    const FLAVOR: crate::filter_sql::Flavor;
 }
 
 /// How often a user insert is retried when its random human id collides.
@@ -152,13 +146,6 @@ pub fn store_error(e: sqlx::Error) -> StoreError {
         Some(Violation::Conflict(c)) => StoreError::Conflict(c),
         _ => StoreError::Backend(e.to_string()),
     }
-}
-
-/// Implements `Store` for a backend type with fields `reader` and `writer` (pools of `$db`) and an
-/// inherent `begin_write()` that starts a write transaction.
-impl crate::sql_store::Backend for crate::postgres::PgStore {
-    type Db = sqlx::Postgres;
-    const FLAVOR: crate::filter_sql::Flavor = crate::filter_sql::Flavor::Postgres;
 }
 
 #[async_trait::async_trait]
@@ -402,7 +389,7 @@ impl userbase_core::store::UserStore for crate::postgres::PgStore {
             filter,
             &[],
             &userbase_core::page::Position::First,
-            <Self as crate::sql_store::Backend>::FLAVOR,
+            crate::filter_sql::Flavor::Postgres,
         );
         let (count,): (i64,) =
             qb.build_query_as().fetch_one(&self.reader).await.map_err(crate::sql_store::store_error)?;
@@ -431,7 +418,7 @@ impl userbase_core::store::UserStore for crate::postgres::PgStore {
             filter,
             &page.sort,
             &page.position,
-            <Self as crate::sql_store::Backend>::FLAVOR,
+            crate::filter_sql::Flavor::Postgres,
         );
         crate::sql::push_order(&mut qb, &page.sort, backwards);
         qb.push(" LIMIT ").push_bind(i64::from(page.limit) + 1);
@@ -487,7 +474,7 @@ impl crate::postgres::PgStore {
             filter,
             sort,
             position,
-            <Self as crate::sql_store::Backend>::FLAVOR,
+            crate::filter_sql::Flavor::Postgres,
         );
         qb.push(" LIMIT 1");
         let row = qb.build().fetch_optional(&self.reader).await.map_err(crate::sql_store::store_error)?;

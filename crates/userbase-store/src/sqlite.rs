@@ -19,6 +19,10 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     pub async fn open(url: &str, options: &OpenOptions) -> Result<Self, OpenError> {
+        // Each connection to an in-memory database would see a database of its own.
+        if url.contains(":memory:") || url.contains("mode=memory") {
+            return Err(OpenError::InMemory);
+        }
         let connect = SqliteConnectOptions::from_str(url)
             .map_err(OpenError::Connect)?
             .create_if_missing(true)
@@ -32,6 +36,15 @@ impl SqliteStore {
         migrator.close().await.map_err(OpenError::Connect)?;
         let idle_readers = options.max_connections.unwrap_or_else(crate::default_sqlite_readers).clamp(1, 64);
         let lite = Lite::open(connect.get_filename(), idle_readers as usize).map_err(OpenError::Lite)?;
+        // A connection that does not see the schema just migrated is not on the same database (in-memory).
+        let migrated = lite
+            .read(|conn| {
+                crate::lite::query_opt(conn, "SELECT 1 FROM sqlite_master WHERE name = 'users'", [], |_| Ok(()))
+            })
+            .map_err(|_| OpenError::InMemory)?;
+        if migrated.is_none() {
+            return Err(OpenError::InMemory);
+        }
         Ok(Self { analyzed_at: Default::default(), lite })
     }
 

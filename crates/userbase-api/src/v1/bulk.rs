@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
-use userbase_core::services::{BulkAction, BulkItem, BulkMode, BulkOutcome, BULK_BATCH};
+use userbase_core::services::{BulkCounts, BulkItem, BulkMode, BulkOutcome, BULK_BATCH};
 use userbase_core::store::UpsertKey;
 use userbase_core::values::MetadataLimits;
 use userbase_core::DomainError;
@@ -141,10 +141,7 @@ pub fn parse_item(bytes: &[u8], with_id: bool) -> Result<BulkItem, Problem> {
 /// Counts and the results so far, each result encoded as JSON as soon as it is known.
 #[derive(Default)]
 struct Tally {
-    created: usize,
-    updated: usize,
-    unchanged: usize,
-    failed: usize,
+    counts: BulkCounts,
     // The elements of the `results` array, comma-separated.
     results: Vec<u8>,
 }
@@ -163,10 +160,10 @@ impl Tally {
     fn into_response(self, error: Option<Problem>) -> Response {
         let summary = BulkHead {
             object: "bulk_result",
-            created: self.created,
-            updated: self.updated,
-            unchanged: self.unchanged,
-            failed: self.failed,
+            created: self.counts.created,
+            updated: self.counts.updated,
+            unchanged: self.counts.unchanged,
+            failed: self.counts.failed,
             error,
         };
         let mut head = match serde_json::to_vec(&summary) {
@@ -221,20 +218,8 @@ impl Run<'_> {
             };
             match outcome {
                 Ok((action, id)) => {
-                    let action = match action {
-                        BulkAction::Created => {
-                            self.tally.created += 1;
-                            "created"
-                        }
-                        BulkAction::Updated => {
-                            self.tally.updated += 1;
-                            "updated"
-                        }
-                        BulkAction::Unchanged => {
-                            self.tally.unchanged += 1;
-                            "unchanged"
-                        }
-                    };
+                    self.tally.counts.add(action);
+                    let action = action.as_str();
                     self.tally.record(&ItemResult { index, action, id: Some(id.as_str()), error: None });
                 }
                 Err(DomainError::Internal(msg)) => return Err(DomainError::Internal(msg).into()),
@@ -245,7 +230,7 @@ impl Run<'_> {
     }
 
     fn push_failure(&mut self, index: usize, problem: Problem) {
-        self.tally.failed += 1;
+        self.tally.counts.failed += 1;
         self.tally.record(&ItemResult { index, action: "failed", id: None, error: Some(&problem) });
     }
 }

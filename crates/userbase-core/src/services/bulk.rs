@@ -41,6 +41,39 @@ pub enum BulkAction {
     Unchanged,
 }
 
+impl BulkAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BulkAction::Created => "created",
+            BulkAction::Updated => "updated",
+            BulkAction::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// How many items of a bulk run ended each way (the API's answer and the CLI import's summary).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct BulkCounts {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+}
+
+impl BulkCounts {
+    pub fn add(&mut self, action: BulkAction) {
+        match action {
+            BulkAction::Created => self.created += 1,
+            BulkAction::Updated => self.updated += 1,
+            BulkAction::Unchanged => self.unchanged += 1,
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.created + self.updated + self.unchanged + self.failed
+    }
+}
+
 /// The result for one item: what was done to which user, or why nothing was.
 pub type BulkOutcome = Result<(BulkAction, PublicUserId), DomainError>;
 

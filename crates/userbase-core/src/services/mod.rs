@@ -13,7 +13,7 @@ mod users;
 
 pub use address_patch::AddressPatch;
 pub use addresses::{AddressService, MAX_ADDRESSES_PER_USER};
-pub use bulk::{BulkAction, BulkItem, BulkMode, BulkOutcome, BulkService, BULK_BATCH};
+pub use bulk::{BulkAction, BulkCounts, BulkItem, BulkMode, BulkOutcome, BulkService, BULK_BATCH};
 pub use keys::{KeyService, DEFAULT_KEY_CACHE_TTL};
 pub use organizations::{check_role, OrganizationPatch, OrganizationService};
 pub use pricing::PricingService;

@@ -33,6 +33,15 @@ pub async fn fixture(backend: Backend) -> Option<Fixture> {
     Some(Fixture { store, _db: db })
 }
 
+/// Each connection to an in-memory SQLite database would see a database of its own: refused, not half-working.
+#[tokio::test]
+async fn in_memory_sqlite_is_refused_with_a_clear_error() {
+    for url in ["sqlite::memory:", "sqlite://db?mode=memory"] {
+        let err = userbase_store::open(url, &OpenOptions::default()).await.err().expect(url);
+        assert!(matches!(err, userbase_store::OpenError::InMemory), "{url}: {err}");
+    }
+}
+
 pub fn project(id: &str) -> Project {
     let now = now_utc();
     Project {

@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{anyhow, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 use userbase_api::v1::{bulk_mode, parse_item, Problem};
-use userbase_core::services::{BulkAction, BulkItem, BulkMode, BulkService, ProjectService, BULK_BATCH};
+use userbase_core::services::{BulkCounts, BulkItem, BulkMode, BulkService, ProjectService, BULK_BATCH};
 use userbase_core::values::MetadataLimits;
 use userbase_core::DomainError;
 
@@ -18,14 +18,6 @@ use crate::admin::{open, project_id};
 /// Item errors printed in full; the rest are only counted.
 const ERRORS_SHOWN: usize = 20;
 
-#[derive(Default)]
-struct Tally {
-    created: usize,
-    updated: usize,
-    unchanged: usize,
-    failed: usize,
-}
-
 struct Importer {
     bulk: BulkService,
     project: userbase_core::project::Project,
@@ -33,7 +25,7 @@ struct Importer {
     with_id: bool,
     /// Items read and not yet applied: (line number, parsed item).
     batch: Vec<(usize, Result<BulkItem, Problem>)>,
-    tally: Tally,
+    tally: BulkCounts,
 }
 
 fn describe(p: &Problem) -> String {
@@ -79,9 +71,7 @@ impl Importer {
             .map_err(|e| anyhow!("import stopped: {e}"))?;
         for (line, outcome) in lines.into_iter().zip(outcomes) {
             match outcome {
-                Ok((BulkAction::Created, _)) => self.tally.created += 1,
-                Ok((BulkAction::Updated, _)) => self.tally.updated += 1,
-                Ok((BulkAction::Unchanged, _)) => self.tally.unchanged += 1,
+                Ok((action, _)) => self.tally.add(action),
                 Err(DomainError::Internal(e)) => return Err(anyhow!("import stopped: {e}")),
                 Err(e) => self.fail(line, describe(&Problem::from(e))),
             }
@@ -140,8 +130,14 @@ pub async fn import(database: &str, args: ImportArgs<'_>) -> anyhow::Result<()> 
     let bar = progress(file.metadata().map(|m| m.len()).unwrap_or(0));
     let reader = BufReader::new(Counting { inner: file, bar: bar.clone() });
     let with_id = matches!(&mode, BulkMode::Upsert(userbase_core::store::UpsertKey::Id));
-    let mut importer =
-        Importer { bulk: BulkService::new(store), project, mode, with_id, batch: Vec::new(), tally: Tally::default() };
+    let mut importer = Importer {
+        bulk: BulkService::new(store),
+        project,
+        mode,
+        with_id,
+        batch: Vec::new(),
+        tally: BulkCounts::default(),
+    };
     let started = Instant::now();
     match args.format.unwrap_or_else(|| Format::guess(args.file)) {
         Format::Ndjson => {
@@ -174,7 +170,7 @@ pub async fn import(database: &str, args: ImportArgs<'_>) -> anyhow::Result<()> 
     importer.flush().await?;
     bar.finish_and_clear();
     let t = &importer.tally;
-    let total = t.created + t.updated + t.unchanged + t.failed;
+    let total = t.total();
     let seconds = started.elapsed().as_secs_f64();
     if t.failed > ERRORS_SHOWN {
         eprintln!("... and {} more failed items", t.failed - ERRORS_SHOWN);
