@@ -3,8 +3,8 @@
 //! business rules live here.
 
 pub mod auth;
-mod body;
 mod bulk_stream;
+mod dialect;
 mod docs;
 mod gigs;
 mod health;

@@ -2,15 +2,12 @@
 //! addresses. `line1` is the street line, `line2` the building line, `state` the region; addresses created
 //! here are of type `home`.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use userbase_core::address::{Address, AddressKey, AddressType};
+use userbase_core::address::{Address, AddressType};
 use userbase_core::error::{FieldError, FieldErrors};
-use userbase_core::ids::{AddressId, PublicUserId};
 use userbase_core::patch::Patch;
 use userbase_core::services::AddressPatch;
 use userbase_core::user::UserKey;
@@ -18,9 +15,9 @@ use userbase_core::values::{parse_text, CountryCode, TextLimit};
 use userbase_core::DomainError;
 
 use super::error::GigsError;
-use super::extract::{authorize, json, query};
+use super::extract::{AddressPath, GigsJson, GigsQuery, ProjectAdmin, UserPath};
 use super::user_view::{gigs_time, GigsList};
-use super::users::NoQuery;
+use crate::dialect::NoParams;
 use crate::AppState;
 
 const DEFAULT_LIMIT: usize = 10;
@@ -31,6 +28,8 @@ const MAX_LIMIT: usize = 200;
 struct GigsAddress<'a> {
     object: &'static str,
     id: &'a str,
+    /// The owning user's id (the published Gigs client reads it).
+    user: &'a str,
     city: Option<&'a str>,
     country: Option<&'static str>,
     line1: Option<&'a str>,
@@ -40,12 +39,13 @@ struct GigsAddress<'a> {
     created_at: String,
 }
 
-impl<'a> From<&'a Address> for GigsAddress<'a> {
-    fn from(a: &'a Address) -> Self {
+impl<'a> GigsAddress<'a> {
+    fn new(a: &'a Address, user: &'a str) -> Self {
         let f = &a.fields;
         Self {
             object: "userAddress",
             id: a.public_id.as_str(),
+            user,
             city: f.city.as_deref(),
             country: f.country.map(|c| c.as_str()),
             line1: f.street.as_deref(),
@@ -59,7 +59,7 @@ impl<'a> From<&'a Address> for GigsAddress<'a> {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct AddressBody {
+pub struct AddressBody {
     city: Option<String>,
     country: Option<String>,
     line1: Option<String>,
@@ -114,36 +114,30 @@ impl AddressBody {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AddressPageQuery {
+pub struct AddressPageQuery {
     after: Option<String>,
     before: Option<String>,
     limit: Option<String>,
 }
 
-fn keys(user: &str, address: Option<&str>) -> Result<(UserKey, Option<AddressKey>), GigsError> {
-    let user = PublicUserId::parse(user).map(UserKey::Public).ok_or_else(|| GigsError::not_found("User not found."))?;
-    let address = match address {
-        None => None,
-        Some(a) => Some(
-            AddressId::parse(a).map(AddressKey::Public).ok_or_else(|| GigsError::not_found("Address not found."))?,
-        ),
-    };
-    Ok((user, address))
+/// The public id of the user in the path (the Gigs paths name users by public id only).
+fn user_id(user: &UserKey) -> &str {
+    match user {
+        UserKey::Public(id) => id.as_str(),
+        _ => "",
+    }
 }
 
-fn address_response(status: StatusCode, a: &Address) -> Response {
-    (status, axum::Json(GigsAddress::from(a))).into_response()
+fn address_response(status: StatusCode, a: &Address, user: &UserKey) -> Response {
+    (status, axum::Json(GigsAddress::new(a, user_id(user)))).into_response()
 }
 
 pub async fn list_addresses(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((project, user)): Path<(String, String)>,
-    RawQuery(raw): RawQuery,
+    ProjectAdmin(principal): ProjectAdmin,
+    UserPath(user): UserPath,
+    GigsQuery(q): GigsQuery<AddressPageQuery>,
 ) -> Result<Response, GigsError> {
-    let principal = authorize(&state, &headers, &project).await?;
-    let (user, _) = keys(&user, None)?;
-    let q: AddressPageQuery = query(raw.as_deref())?;
     let limit = match &q.limit {
         None => DEFAULT_LIMIT,
         Some(l) => l.parse::<usize>().ok().filter(|l| *l <= MAX_LIMIT).ok_or_else(|| {
@@ -181,51 +175,39 @@ pub async fn list_addresses(
         object: "list",
         more_items_after: page.last().filter(|_| end < all.len()).map(|a| a.public_id.to_string()),
         more_items_before: page.first().filter(|_| start > 0).map(|a| a.public_id.to_string()),
-        items: page.iter().map(GigsAddress::from).collect(),
+        items: page.iter().map(|a| GigsAddress::new(a, user_id(&user))).collect(),
     };
     Ok(axum::Json(list).into_response())
 }
 
 pub async fn create_address(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((project, user)): Path<(String, String)>,
-    RawQuery(raw): RawQuery,
-    body: Result<Bytes, BytesRejection>,
+    ProjectAdmin(principal): ProjectAdmin,
+    UserPath(user): UserPath,
+    GigsQuery(NoParams {}): GigsQuery<NoParams>,
+    GigsJson(input): GigsJson<AddressBody>,
 ) -> Result<Response, GigsError> {
-    let principal = authorize(&state, &headers, &project).await?;
-    let (user, _) = keys(&user, None)?;
-    let _: NoQuery = query(raw.as_deref())?;
-    let input: AddressBody = json(&headers, body)?;
     let fields = input.into_patch().map_err(DomainError::Invalid)?;
     let address = state.addresses.create(&principal.project, &user, fields).await?;
-    Ok(address_response(StatusCode::CREATED, &address))
+    Ok(address_response(StatusCode::CREATED, &address, &user))
 }
 
 pub async fn get_address(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((project, user, address)): Path<(String, String, String)>,
-    RawQuery(raw): RawQuery,
+    ProjectAdmin(principal): ProjectAdmin,
+    AddressPath(user, key): AddressPath,
+    GigsQuery(NoParams {}): GigsQuery<NoParams>,
 ) -> Result<Response, GigsError> {
-    let principal = authorize(&state, &headers, &project).await?;
-    let (user, address) = keys(&user, Some(&address))?;
-    let _: NoQuery = query(raw.as_deref())?;
-    let key = address.ok_or_else(|| GigsError::not_found("Address not found."))?;
     let address = state.addresses.get(&principal.project, &user, &key).await?;
-    Ok(address_response(StatusCode::OK, &address))
+    Ok(address_response(StatusCode::OK, &address, &user))
 }
 
 pub async fn delete_address(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((project, user, address)): Path<(String, String, String)>,
-    RawQuery(raw): RawQuery,
+    ProjectAdmin(principal): ProjectAdmin,
+    AddressPath(user, key): AddressPath,
+    GigsQuery(NoParams {}): GigsQuery<NoParams>,
 ) -> Result<Response, GigsError> {
-    let principal = authorize(&state, &headers, &project).await?;
-    let (user, address) = keys(&user, Some(&address))?;
-    let _: NoQuery = query(raw.as_deref())?;
-    let key = address.ok_or_else(|| GigsError::not_found("Address not found."))?;
     let address = state.addresses.delete(&principal.project, &user, &key, None).await?;
-    Ok(address_response(StatusCode::OK, &address))
+    Ok(address_response(StatusCode::OK, &address, &user))
 }

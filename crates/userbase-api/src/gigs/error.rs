@@ -2,6 +2,8 @@
 //! with the statuses of the Gigs contract (001.4): 400 malformed, 401 unauthenticated, 403
 //! permissionDenied, 404 notFound, 409 conflict, 422 invalid.
 
+use std::borrow::Cow;
+
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -9,7 +11,7 @@ use userbase_core::error::{Conflict, FieldError};
 use userbase_core::DomainError;
 
 use crate::auth::AuthError;
-use crate::body::BodyError;
+use crate::dialect::{BodyError, DialectError, QueryError};
 
 #[derive(Debug, Serialize)]
 pub struct PropertyErrorDetail {
@@ -87,17 +89,19 @@ impl IntoResponse for GigsError {
     }
 }
 
-/// Gigs spells properties in camelCase; domain field names are snake_case.
-fn property_name(field: &str) -> String {
-    match field {
-        "full_name" => "fullName".to_owned(),
-        "locale" => "preferredLocale".to_owned(),
-        "email_verified" => "emailVerified".to_owned(),
-        "postal_code" => "postalCode".to_owned(),
-        "street" => "line1".to_owned(),
-        "building" => "line2".to_owned(),
-        "region" => "state".to_owned(),
-        other => other.to_owned(),
+impl DialectError for GigsError {
+    /// Gigs spells properties in camelCase; domain field names are snake_case.
+    fn wire_field(field: &str) -> Cow<'static, str> {
+        Cow::Borrowed(match field {
+            "full_name" => "fullName",
+            "locale" => "preferredLocale",
+            "email_verified" => "emailVerified",
+            "postal_code" => "postalCode",
+            "street" => "line1",
+            "building" => "line2",
+            "region" => "state",
+            other => return Cow::Owned(other.to_owned()),
+        })
     }
 }
 
@@ -107,8 +111,7 @@ impl From<DomainError> for GigsError {
             DomainError::NotFound { resource: "address" } => GigsError::not_found("Address not found."),
             DomainError::NotFound { .. } => GigsError::not_found("User not found."),
             DomainError::Invalid(errors) => {
-                let errors: Vec<FieldError> =
-                    errors.into_iter().map(|f| FieldError { field: property_name(&f.field), ..f }).collect();
+                let errors = Self::wire_fields(errors);
                 let message = match errors.as_slice() {
                     [one] => format!("Invalid value for property {}: {}", one.field, one.message),
                     _ => "Invalid values for several properties.".to_owned(),
@@ -141,6 +144,7 @@ impl From<BodyError> for GigsError {
             BodyError::UnsupportedMediaType => {
                 GigsError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "malformed", "Send the body as application/json.")
             }
+            BodyError::NotAnObject => GigsError::malformed("The request body must be a JSON object."),
             BodyError::Malformed(msg) => GigsError::malformed(format!("The request body is not valid JSON: {msg}")),
             BodyError::Invalid { path, message } => {
                 let property = if path.is_empty() { "body".to_owned() } else { path };
@@ -149,6 +153,21 @@ impl From<BodyError> for GigsError {
             }
             BodyError::Unreadable => GigsError::malformed("The request body could not be read."),
         }
+    }
+}
+
+impl From<QueryError> for GigsError {
+    fn from(e: QueryError) -> Self {
+        let property = match &e {
+            QueryError::Nul => "query".to_owned(),
+            QueryError::Empty { param } => param.clone(),
+            QueryError::Invalid { param, .. } => param.clone().unwrap_or_else(|| "query".to_owned()),
+        };
+        let message = match &e {
+            QueryError::Invalid { message, .. } => format!("Invalid query parameter: {message}"),
+            _ => e.message(),
+        };
+        GigsError::invalid_property(&property, "propertyInvalid", message)
     }
 }
 

@@ -1,44 +1,80 @@
-//! Gigs request handling in the documented order (001.2): credentials first, then the path, then the
+//! Gigs extractors, in the documented order of checks (001.2): credentials first, then the path, then the
 //! query or body; each failure in the Gigs error shape.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::http::HeaderMap;
-use serde::de::DeserializeOwned;
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams};
+use axum::http::request::Parts;
+use userbase_core::address::AddressKey;
+use userbase_core::ids::{AddressId, PublicUserId};
+use userbase_core::user::UserKey;
 
 use super::error::GigsError;
-use crate::auth::{self, Principal};
-use crate::body;
+use crate::auth::Principal;
+use crate::dialect;
 use crate::AppState;
 
-/// A secret key of the project named in the path; another project's key gets 403.
-pub async fn authorize(state: &AppState, headers: &HeaderMap, project: &str) -> Result<Principal, GigsError> {
-    let principal = auth::secret_key(state, headers).await?;
-    if principal.project.id.as_str() != project {
-        return Err(GigsError::permission_denied());
-    }
-    Ok(principal)
-}
+/// A JSON object body of type `T`.
+#[derive(FromRequest)]
+#[from_request(via(dialect::Json), rejection(GigsError))]
+pub struct GigsJson<T>(pub T);
 
 /// A strict query string: unknown, empty or ill-typed parameters are errors, never ignored.
-pub fn query<T: DeserializeOwned>(raw: Option<&str>) -> Result<T, GigsError> {
-    let raw = raw.unwrap_or("");
-    if body::query_has_nul(raw) {
-        return Err(GigsError::invalid_property("query", "propertyInvalid", body::NUL_MESSAGE));
-    }
-    if raw.split('&').any(|pair| pair.ends_with('=')) {
-        let name = raw.split('&').find(|p| p.ends_with('=')).unwrap_or("").trim_end_matches('=');
-        return Err(GigsError::invalid_property(name, "propertyInvalid", format!("Parameter {name} cannot be empty.")));
-    }
-    serde_urlencoded::from_str(raw).map_err(|e| {
-        let message = e.to_string();
-        let property = message.split('`').nth(1).unwrap_or("query").to_owned();
-        GigsError::invalid_property(&property, "propertyInvalid", format!("Invalid query parameter: {message}"))
-    })
+#[derive(FromRequestParts)]
+#[from_request(via(dialect::QueryNoEmpty), rejection(GigsError))]
+pub struct GigsQuery<T>(pub T);
+
+/// A path parameter by name (every Gigs route names its parameters).
+fn path_param<'a>(params: &'a RawPathParams, name: &str) -> Option<&'a str> {
+    params.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
 }
 
-/// A JSON body of type `T`.
-pub fn json<T: DeserializeOwned>(headers: &HeaderMap, bytes: Result<Bytes, BytesRejection>) -> Result<T, GigsError> {
-    body::check_content_type(headers)?;
-    Ok(body::parse_json(bytes)?)
+async fn path_params(parts: &mut Parts, state: &AppState) -> Result<RawPathParams, GigsError> {
+    RawPathParams::from_request_parts(parts, state).await.map_err(|_| GigsError::not_found("Not found."))
+}
+
+/// A secret key of the project named in the path; another project's key gets 403.
+pub struct ProjectAdmin(pub Principal);
+
+impl FromRequestParts<AppState> for ProjectAdmin {
+    type Rejection = GigsError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, GigsError> {
+        let dialect::SecretKey(principal) = dialect::SecretKey::from_request_parts(parts, state).await?;
+        let params = path_params(parts, state).await?;
+        if path_param(&params, "project") != Some(principal.project.id.as_str()) {
+            return Err(GigsError::permission_denied());
+        }
+        Ok(ProjectAdmin(principal))
+    }
+}
+
+/// The user named by the path's `{user}`; anything that is not a user id names no user.
+pub struct UserPath(pub UserKey);
+
+impl FromRequestParts<AppState> for UserPath {
+    type Rejection = GigsError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, GigsError> {
+        let params = path_params(parts, state).await?;
+        path_param(&params, "user")
+            .and_then(PublicUserId::parse)
+            .map(|id| UserPath(UserKey::Public(id)))
+            .ok_or_else(|| GigsError::not_found("User not found."))
+    }
+}
+
+/// The user and address named by the path's `{user}` and `{address}`.
+pub struct AddressPath(pub UserKey, pub AddressKey);
+
+impl FromRequestParts<AppState> for AddressPath {
+    type Rejection = GigsError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, GigsError> {
+        let UserPath(user) = UserPath::from_request_parts(parts, state).await?;
+        let params = path_params(parts, state).await?;
+        let address = path_param(&params, "address")
+            .and_then(AddressId::parse)
+            .map(AddressKey::Public)
+            .ok_or_else(|| GigsError::not_found("Address not found."))?;
+        Ok(AddressPath(user, address))
+    }
 }

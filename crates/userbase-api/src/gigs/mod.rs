@@ -15,7 +15,12 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 
+use userbase_core::values::MetadataLimits;
+
 use crate::AppState;
+
+/// Gigs' metadata limits: 10 keys, 40-character keys, 255-character values.
+const METADATA_LIMITS: MetadataLimits = MetadataLimits { max_keys: 10, max_key_chars: 40, max_value_chars: 255 };
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use userbase_core::error::{FieldError, FieldErrors};
 use userbase_core::patch::Patch;
 use userbase_core::services::UserPatch;
-use userbase_core::values::{parse_birth_date, parse_text, Email, Locale, MetadataLimits, MetadataPatch, TextLimit};
+use userbase_core::values::{parse_birth_date, parse_text, Email, Locale, MetadataPatch, TextLimit};
 
 /// Metadata keys Gigs reserves for itself.
 const RESERVED_PREFIX: &str = "gigs.com";
@@ -59,7 +59,7 @@ fn metadata(errors: &mut FieldErrors, value: Patch<BTreeMap<String, Option<Strin
         ));
         return MetadataPatch::default();
     }
-    match MetadataPatch::parse(entries, MetadataLimits::GIGS) {
+    match MetadataPatch::parse(entries, super::METADATA_LIMITS) {
         Ok(m) => m,
         Err(errs) => {
             errs.into_iter().for_each(|e| errors.push(e));

@@ -1,39 +1,26 @@
 //! `/projects/{project}/users`: list, create, retrieve, update, delete and search.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use userbase_core::ids::PublicUserId;
 use userbase_core::page::PageRequest;
 use userbase_core::project::Project;
 use userbase_core::store::UserFilter;
-use userbase_core::user::{User, UserKey};
+use userbase_core::user::User;
 use userbase_core::values::email::normalize_email;
-use userbase_core::values::MetadataLimits;
 use userbase_core::DomainError;
 
 use super::error::GigsError;
-use super::extract::{authorize, json, query};
+use super::extract::{GigsJson, GigsQuery, ProjectAdmin, UserPath};
 use super::pagination::PageQuery;
 use super::user_input::{SearchBody, UserBody};
 use super::user_view::{GigsList, GigsUser};
+use crate::dialect::NoParams;
 use crate::AppState;
-
-fn user_key(id: &str) -> Result<UserKey, GigsError> {
-    PublicUserId::parse(id).map(UserKey::Public).ok_or_else(|| GigsError::not_found("User not found."))
-}
 
 fn user_response(status: StatusCode, user: &User, project: &Project) -> Response {
     (status, axum::Json(GigsUser::new(user, project))).into_response()
 }
-
-/// A query string without parameters.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NoQuery {}
 
 async fn list(
     state: &AppState,
@@ -55,25 +42,18 @@ async fn list(
 
 pub async fn list_users(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(project): Path<String>,
-    RawQuery(raw): RawQuery,
+    ProjectAdmin(principal): ProjectAdmin,
+    GigsQuery(page): GigsQuery<PageQuery>,
 ) -> Result<Response, GigsError> {
-    let principal = authorize(&state, &headers, &project).await?;
-    let page: PageQuery = query(raw.as_deref())?;
     list(&state, &principal.project, &page, UserFilter::default()).await
 }
 
 pub async fn search_users(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(project): Path<String>,
-    RawQuery(raw): RawQuery,
-    body: Result<Bytes, BytesRejection>,
+    ProjectAdmin(principal): ProjectAdmin,
+    GigsQuery(page): GigsQuery<PageQuery>,
+    GigsJson(search): GigsJson<SearchBody>,
 ) -> Result<Response, GigsError> {
-    let principal = authorize(&state, &headers, &project).await?;
-    let page: PageQuery = query(raw.as_deref())?;
-    let search: SearchBody = json(&headers, body)?;
     if search.email.as_deref() == Some("") {
         return Err(GigsError::invalid_property("email", "propertyInvalid", "email cannot be empty."));
     }
@@ -83,68 +63,49 @@ pub async fn search_users(
 
 pub async fn create_user(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(project): Path<String>,
-    RawQuery(raw): RawQuery,
-    body: Result<Bytes, BytesRejection>,
+    ProjectAdmin(principal): ProjectAdmin,
+    GigsQuery(NoParams {}): GigsQuery<NoParams>,
+    GigsJson(input): GigsJson<UserBody>,
 ) -> Result<Response, GigsError> {
-    let principal = authorize(&state, &headers, &project).await?;
-    let _: NoQuery = query(raw.as_deref())?;
-    let input: UserBody = json(&headers, body)?;
     let fields = input.into_patch(true).map_err(DomainError::Invalid)?;
-    let user = state.users.create(&principal.project, fields, MetadataLimits::GIGS).await?;
+    let user = state.users.create(&principal.project, fields, super::METADATA_LIMITS).await?;
     Ok(user_response(StatusCode::CREATED, &user, &principal.project))
 }
 
 pub async fn get_user(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((project, id)): Path<(String, String)>,
-    RawQuery(raw): RawQuery,
+    ProjectAdmin(principal): ProjectAdmin,
+    UserPath(key): UserPath,
+    GigsQuery(NoParams {}): GigsQuery<NoParams>,
 ) -> Result<Response, GigsError> {
-    let principal = authorize(&state, &headers, &project).await?;
-    let key = user_key(&id)?;
-    let _: NoQuery = query(raw.as_deref())?;
     let user = state.users.get(&principal.project, &key).await?;
     Ok(user_response(StatusCode::OK, &user, &principal.project))
 }
 
 pub async fn update_user(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((project, id)): Path<(String, String)>,
-    RawQuery(raw): RawQuery,
-    body: Result<Bytes, BytesRejection>,
+    ProjectAdmin(principal): ProjectAdmin,
+    UserPath(key): UserPath,
+    GigsQuery(NoParams {}): GigsQuery<NoParams>,
+    GigsJson(input): GigsJson<UserBody>,
 ) -> Result<Response, GigsError> {
-    let principal = authorize(&state, &headers, &project).await?;
-    let key = user_key(&id)?;
-    let _: NoQuery = query(raw.as_deref())?;
-    let input: UserBody = json(&headers, body)?;
     let patch = input.into_patch(false).map_err(DomainError::Invalid)?;
-    let user = state.users.update(&principal.project, &key, patch, MetadataLimits::GIGS, None).await?;
+    let user = state.users.update(&principal.project, &key, patch, super::METADATA_LIMITS, None).await?;
     Ok(user_response(StatusCode::OK, &user, &principal.project))
 }
 
 /// Answers with the user as it was just before the deletion (its Gigs fields do not change).
 pub async fn delete_user(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((project, id)): Path<(String, String)>,
-    RawQuery(raw): RawQuery,
+    ProjectAdmin(principal): ProjectAdmin,
+    UserPath(key): UserPath,
+    GigsQuery(NoParams {}): GigsQuery<NoParams>,
 ) -> Result<Response, GigsError> {
-    let principal = authorize(&state, &headers, &project).await?;
-    let key = user_key(&id)?;
-    let _: NoQuery = query(raw.as_deref())?;
     let user = state.users.delete(&principal.project, &key, None).await?;
     Ok(user_response(StatusCode::OK, &user, &principal.project))
 }
 
 /// `GET /users/search` names the user with id `search`: after the usual checks, a 404.
-pub async fn get_user_named_search(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(project): Path<String>,
-) -> Result<Response, GigsError> {
-    authorize(&state, &headers, &project).await?;
+pub async fn get_user_named_search(ProjectAdmin(_): ProjectAdmin) -> Result<Response, GigsError> {
     Err(GigsError::not_found("User not found."))
 }

@@ -17,8 +17,8 @@ use super::extract::{Admin, V1Query};
 use super::user_input::UserInput;
 use super::Problem;
 use crate::auth::Principal;
-use crate::body::parse_json_slice;
 use crate::bulk_stream::{Framing, ItemSplitter};
+use crate::dialect::parse_json_slice;
 use crate::AppState;
 
 /// Most items one request may carry.
@@ -206,8 +206,12 @@ impl Run<'_> {
                 Err(p) => slots.push((index, Some(p))),
             }
         }
-        let mut outcomes =
-            self.state.bulk.apply(&self.principal.project, &self.mode, valid, MetadataLimits::V1).await?.into_iter();
+        let mut outcomes = self
+            .state
+            .bulk
+            .apply(&self.principal.project, &self.mode, valid, MetadataLimits::DEFAULT)
+            .await?
+            .into_iter();
         for (index, parse_error) in slots {
             let outcome: BulkOutcome = match parse_error {
                 Some(p) => {

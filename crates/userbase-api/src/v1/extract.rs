@@ -1,17 +1,15 @@
 //! v1 extractors: credentials, JSON bodies, query strings and `If-Match`, each failing with a `Problem`.
 
-use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use userbase_core::DomainError;
 
 use super::Problem;
-use crate::auth::{self, Principal};
-use crate::body;
+use crate::auth::Principal;
+use crate::dialect::{self, DialectError, QueryError};
 use crate::AppState;
 
 /// A caller holding a secret key: full admin of its project.
@@ -21,36 +19,29 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        Ok(Admin(auth::secret_key(state, &parts.headers).await?))
+        let dialect::SecretKey(principal) = dialect::SecretKey::from_request_parts(parts, state).await?;
+        Ok(Admin(principal))
     }
 }
 
-/// A JSON body of type `T` (which should deny unknown fields).
+/// A JSON object body of type `T` (which should deny unknown fields).
+#[derive(FromRequest)]
+#[from_request(via(dialect::Json), rejection(Problem))]
 pub struct V1Json<T>(pub T);
 
-impl<T: DeserializeOwned> FromRequest<AppState> for V1Json<T> {
-    type Rejection = Problem;
-
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, Problem> {
-        body::check_content_type(req.headers())?;
-        let bytes = Bytes::from_request(req, state).await;
-        Ok(V1Json(body::parse_json(bytes)?))
-    }
-}
-
 /// A query string of type `T` (which should deny unknown fields).
+#[derive(FromRequestParts)]
+#[from_request(via(dialect::Query), rejection(Problem))]
 pub struct V1Query<T>(pub T);
 
-impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for V1Query<T> {
-    type Rejection = Problem;
+impl DialectError for Problem {}
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        if parts.uri.query().is_some_and(body::query_has_nul) {
-            return Err(Problem::bad_request("invalid_parameter", body::NUL_MESSAGE));
-        }
-        match Query::<T>::from_request_parts(parts, state).await {
-            Ok(Query(q)) => Ok(V1Query(q)),
-            Err(e) => Err(Problem::bad_request("invalid_parameter", e.body_text())),
+impl From<QueryError> for Problem {
+    fn from(e: QueryError) -> Self {
+        match &e {
+            QueryError::Invalid { param: Some(param), .. } => Problem::bad_request("invalid_parameter", e.message())
+                .with_errors(vec![userbase_core::FieldError::new(param.clone(), "invalid", e.message())]),
+            _ => Problem::bad_request("invalid_parameter", e.message()),
         }
     }
 }

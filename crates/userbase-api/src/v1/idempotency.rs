@@ -40,7 +40,7 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
     }
     let (parts, body) = req.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
-        return Problem::from(crate::body::BodyError::TooLarge).into_response();
+        return Problem::from(crate::dialect::BodyError::TooLarge).into_response();
     };
     let hash = request_hash(parts.method.as_str(), parts.uri.path(), &bytes);
     let project = principal.project.id.clone();

@@ -62,7 +62,7 @@ pub async fn update_me(
         )
         .with_errors(read_only));
     }
-    let user = state.users.update(&me.project, &me.user, patch, MetadataLimits::V1, None).await?;
+    let user = state.users.update(&me.project, &me.user, patch, MetadataLimits::DEFAULT, None).await?;
     Ok(json_with_etag(StatusCode::OK, &UserView::from(&user), user.version))
 }
 

@@ -53,8 +53,23 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(organizations::list_user_organizations))
         .routes(routes!(organizations::set_default_organization))
         .routes(routes!(pricing::list_pricing, pricing::put_pricing, pricing::delete_pricing))
-        .routes(routes!(records::list_records, records::create_record))
-        .routes(routes!(records::get_record, records::update_record, records::delete_record))
+        .routes(routes!(records::orders::list_orders, records::orders::create_order))
+        .routes(routes!(records::orders::get_order, records::orders::update_order, records::orders::delete_order))
+        .routes(routes!(
+            records::payment_methods::list_payment_methods,
+            records::payment_methods::create_payment_method
+        ))
+        .routes(routes!(
+            records::payment_methods::get_payment_method,
+            records::payment_methods::update_payment_method,
+            records::payment_methods::delete_payment_method
+        ))
+        .routes(routes!(records::subscriptions::list_subscriptions, records::subscriptions::create_subscription))
+        .routes(routes!(
+            records::subscriptions::get_subscription,
+            records::subscriptions::update_subscription,
+            records::subscriptions::delete_subscription
+        ))
         .routes(routes!(me::get_me, me::update_me, me::delete_me))
         .routes(routes!(project::get_project, project::update_project))
         .routes(routes!(keys::list_keys, keys::create_key))

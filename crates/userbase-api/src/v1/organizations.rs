@@ -168,7 +168,7 @@ impl OrganizationInput {
             .unwrap_or_default();
         let metadata = match self.metadata {
             None => MetadataPatch::default(),
-            Some(m) => match MetadataPatch::parse(m, MetadataLimits::V1) {
+            Some(m) => match MetadataPatch::parse(m, MetadataLimits::DEFAULT) {
                 Ok(m) => m,
                 Err(errs) => {
                     errs.into_iter().for_each(|x| e.push(x));

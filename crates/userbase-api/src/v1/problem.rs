@@ -7,7 +7,7 @@ use userbase_core::error::{Conflict, FieldError};
 use userbase_core::DomainError;
 
 use crate::auth::AuthError;
-use crate::body::BodyError;
+use crate::dialect::BodyError;
 
 /// One invalid field of a request.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -183,6 +183,8 @@ impl From<BodyError> for Problem {
             BodyError::Malformed(msg) => {
                 Problem::bad_request("malformed_json", format!("The body is not valid JSON: {msg}"))
             }
+            BodyError::NotAnObject => Problem::bad_request("invalid_body", "The body must be a JSON object.")
+                .with_errors(vec![FieldError::new("body", "not_an_object", "The body must be a JSON object.")]),
             BodyError::Invalid { path, message } => {
                 let field = if path.is_empty() { "body".to_owned() } else { path };
                 let code = if message.starts_with("unknown field") { "unknown_field" } else { "invalid_type" };

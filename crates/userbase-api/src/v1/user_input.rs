@@ -189,7 +189,7 @@ impl UserInput {
                 ));
                 MetadataPatch::default()
             }
-            Patch::Set(map) => match MetadataPatch::parse(map, MetadataLimits::V1) {
+            Patch::Set(map) => match MetadataPatch::parse(map, MetadataLimits::DEFAULT) {
                 Ok(m) => m,
                 Err(errs) => {
                     errs.into_iter().for_each(|x| e.push(x));

@@ -41,7 +41,7 @@ pub async fn create_user(
     V1Json(input): V1Json<UserInput>,
 ) -> Result<Response, Problem> {
     let fields = input.into_patch().map_err(DomainError::Invalid)?;
-    let user = state.users.create(&principal.project, fields, MetadataLimits::V1).await?;
+    let user = state.users.create(&principal.project, fields, MetadataLimits::DEFAULT).await?;
     let mut response = user_response(StatusCode::CREATED, &user);
     if let Ok(location) = HeaderValue::from_str(&format!("/v1/users/{}", user.public_id)) {
         response.headers_mut().insert(header::LOCATION, location);
@@ -76,7 +76,7 @@ pub async fn update_user(
     let key = user_key(&id)?;
     let expected = if_match(&headers)?;
     let patch = input.into_patch().map_err(DomainError::Invalid)?;
-    let user = state.users.update(&principal.project, &key, patch, MetadataLimits::V1, expected).await?;
+    let user = state.users.update(&principal.project, &key, patch, MetadataLimits::DEFAULT, expected).await?;
     Ok(user_response(StatusCode::OK, &user))
 }
 

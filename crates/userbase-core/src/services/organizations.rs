@@ -116,7 +116,7 @@ impl OrganizationService {
         }
         patch.external_ref.apply_to(&mut fields.external_ref);
         patch.plan.apply_to(&mut fields.plan);
-        fields.metadata.merge(&patch.metadata, MetadataLimits::V1).map_err(|e| DomainError::Invalid(vec![e]))?;
+        fields.metadata.merge(&patch.metadata, MetadataLimits::DEFAULT).map_err(|e| DomainError::Invalid(vec![e]))?;
         Ok(())
     }
 

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::error::{FieldError, FieldErrors};
 
-/// The limits a surface enforces on metadata (v1 is roomier than Gigs).
+/// The limits a surface enforces on metadata; a dialect with tighter limits (Gigs) defines its own.
 #[derive(Debug, Clone, Copy)]
 pub struct MetadataLimits {
     pub max_keys: usize,
@@ -13,10 +13,9 @@ pub struct MetadataLimits {
 }
 
 impl MetadataLimits {
-    /// userbase's own limits (decisions.md): 50 keys, 40-character keys, 500-character values.
-    pub const V1: Self = Self { max_keys: 50, max_key_chars: 40, max_value_chars: 500 };
-    /// Gigs' limits: 10 keys, 40-character keys, 255-character values.
-    pub const GIGS: Self = Self { max_keys: 10, max_key_chars: 40, max_value_chars: 255 };
+    /// userbase's own limits (decisions.md), for v1, imports and organizations: 50 keys, 40-character keys,
+    /// 500-character values.
+    pub const DEFAULT: Self = Self { max_keys: 50, max_key_chars: 40, max_value_chars: 500 };
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -122,10 +121,12 @@ impl Metadata {
 mod tests {
     use super::*;
 
+    const TEN_KEYS: MetadataLimits = MetadataLimits { max_keys: 10, max_key_chars: 40, max_value_chars: 255 };
+
     fn patch(entries: &[(&str, Option<&str>)]) -> MetadataPatch {
         MetadataPatch::parse(
             entries.iter().map(|(k, v)| (k.to_string(), v.map(str::to_string))).collect(),
-            MetadataLimits::V1,
+            MetadataLimits::DEFAULT,
         )
         .unwrap()
     }
@@ -133,8 +134,8 @@ mod tests {
     #[test]
     fn merge_sets_deletes_and_leaves_other_keys() {
         let mut m = Metadata::default();
-        m.merge(&patch(&[("a", Some("1")), ("b", Some("2"))]), MetadataLimits::V1).unwrap();
-        m.merge(&patch(&[("a", None), ("c", Some(""))]), MetadataLimits::V1).unwrap();
+        m.merge(&patch(&[("a", Some("1")), ("b", Some("2"))]), MetadataLimits::DEFAULT).unwrap();
+        m.merge(&patch(&[("a", None), ("c", Some(""))]), MetadataLimits::DEFAULT).unwrap();
         let keys: Vec<_> = m.as_map().iter().map(|(k, v)| format!("{k}={v}")).collect();
         assert_eq!(keys, ["b=2", "c="]);
     }
@@ -142,12 +143,11 @@ mod tests {
     #[test]
     fn limits_are_enforced() {
         let too_long_key = "k".repeat(41);
-        assert!(MetadataPatch::parse([(too_long_key, Some("v".into()))].into(), MetadataLimits::V1).is_err());
-        assert!(MetadataPatch::parse([("k".into(), Some("v".repeat(256)))].into(), MetadataLimits::GIGS).is_err());
-        assert!(MetadataPatch::parse([(String::new(), Some("v".into()))].into(), MetadataLimits::V1).is_err());
+        assert!(MetadataPatch::parse([(too_long_key, Some("v".into()))].into(), MetadataLimits::DEFAULT).is_err());
+        assert!(MetadataPatch::parse([("k".into(), Some("v".repeat(256)))].into(), TEN_KEYS).is_err());
+        assert!(MetadataPatch::parse([(String::new(), Some("v".into()))].into(), MetadataLimits::DEFAULT).is_err());
         let mut m = Metadata::default();
-        let eleven =
-            MetadataPatch::parse((0..11).map(|i| (format!("k{i}"), Some("v".into()))).collect(), MetadataLimits::GIGS);
-        assert!(m.merge(&eleven.unwrap(), MetadataLimits::GIGS).is_err());
+        let eleven = MetadataPatch::parse((0..11).map(|i| (format!("k{i}"), Some("v".into()))).collect(), TEN_KEYS);
+        assert!(m.merge(&eleven.unwrap(), TEN_KEYS).is_err());
     }
 }

@@ -23,7 +23,7 @@ async fn a_user_round_trips_every_field(backend: Backend) {
     pr.locale = Some(Locale::parse("locale", "en-US").unwrap());
     pr.country = Some(CountryCode::parse("country", "US").unwrap());
     pr.external_refs = vec![ExternalRef::parse("r", "erp", "42").unwrap()];
-    pr.metadata = Metadata::parse([("plan".into(), "gold".into())].into(), MetadataLimits::V1).unwrap();
+    pr.metadata = Metadata::parse([("plan".into(), "gold".into())].into(), MetadataLimits::DEFAULT).unwrap();
     pr.tags = vec!["vip".into()];
     pr.roles = vec!["user".into()];
     pr.bio = Some("line one\nline two".into());

@@ -66,7 +66,7 @@ impl Importer {
         }
         let outcomes = self
             .bulk
-            .apply(&self.project, &self.mode, items, MetadataLimits::V1)
+            .apply(&self.project, &self.mode, items, MetadataLimits::DEFAULT)
             .await
             .map_err(|e| anyhow!("import stopped: {e}"))?;
         for (line, outcome) in lines.into_iter().zip(outcomes) {

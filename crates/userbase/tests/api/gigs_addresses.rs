@@ -15,10 +15,12 @@ async fn addresses_are_created_listed_retrieved_and_deleted(backend: Backend) {
                       "state": "NY", "country": "us"});
     let created = gigs(&app, Method::POST, &base, Some(&body)).await;
     assert_eq!(created.status, 201, "{:?}", created.body);
-    let expected = json!({"object": "userAddress", "id": "adr_x", "city": "x", "country": "US", "line1": "x", "line2": "x",
+    let expected = json!({"object": "userAddress", "id": "adr_x", "user": "usr_x", "city": "x", "country": "US", "line1": "x", "line2": "x",
                           "postalCode": "x", "state": "x", "createdAt": "x"});
     assert_same_shape(&created.body, &expected, "address");
     assert_eq!(created.body["country"], "US");
+    // The published Gigs client reads `user` as the owning user's id.
+    assert_eq!(created.body["user"], user["id"]);
     let id = created.body["id"].as_str().unwrap();
 
     let v1 = app.get(&format!("/v1/users/{}/addresses/{id}", user["id"].as_str().unwrap())).await;

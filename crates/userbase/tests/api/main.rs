@@ -11,6 +11,7 @@ mod auth_keys;
 mod auth_matrix;
 mod auth_oauth;
 mod auth_support;
+mod bodies;
 mod cli;
 mod fuzz;
 mod gigs_addresses;

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{json, Value};
 use userbase_testing::{backend_tests, Backend};
 
 use crate::support::TestApp;
@@ -102,7 +102,12 @@ async fn document_is_openapi_3_1_and_self_contained(backend: Backend) {
         ("PUT", "/v1/organizations/{id}/members/{user_id}"),
         ("GET", "/v1/users/{id}/organizations"),
         ("PUT", "/v1/users/{id}/default_organization"),
-        ("GET", "/v1/users/{id}/{collection}"),
+        ("GET", "/v1/users/{id}/orders"),
+        ("POST", "/v1/users/{id}/orders"),
+        ("PATCH", "/v1/users/{id}/orders/{record_id}"),
+        ("GET", "/v1/users/{id}/payment_methods"),
+        ("DELETE", "/v1/users/{id}/payment_methods/{record_id}"),
+        ("GET", "/v1/users/{id}/subscriptions/{record_id}"),
         ("POST", "/v1/users/{id}/pricing"),
         ("DELETE", "/v1/keys/{id}"),
         ("PATCH", "/v1/me"),
@@ -125,7 +130,6 @@ async fn every_documented_operation_is_routed(backend: Backend) {
     assert!(ops.len() >= 39, "only {} operations documented", ops.len());
     for (method, path) in &ops {
         let concrete = path
-            .replace("{collection}", "orders")
             .replace("{id}", "usr_0000000000000000000000000")
             .replace("{address_id}", "adr_0000000000000000000000000")
             .replace("{record_id}", "ord_x")
@@ -171,4 +175,39 @@ async fn docs_page_is_served_offline(backend: Backend) {
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let bare = client.get(format!("{}/docs", app.base)).send().await.unwrap();
     assert!(bare.status().is_redirection());
+}
+
+/// Orders, payment methods and subscriptions are documented as three resources: typed operations for a
+/// generated SDK, and schemas whose status sets differ.
+#[test]
+fn record_collections_have_their_own_operations_and_schemas() {
+    let doc: Value = serde_json::from_str(userbase_api::v1::openapi::document_json()).unwrap();
+    let op = |method: &str, path: &str| doc["paths"][path][method]["operationId"].as_str().unwrap_or("").to_owned();
+    for (collection, one, many) in [
+        ("orders", "order", "orders"),
+        ("payment_methods", "payment_method", "payment_methods"),
+        ("subscriptions", "subscription", "subscriptions"),
+    ] {
+        let list = format!("/v1/users/{{id}}/{collection}");
+        let item = format!("{list}/{{record_id}}");
+        assert_eq!(op("get", &list), format!("list_{many}"));
+        assert_eq!(op("post", &list), format!("create_{one}"));
+        assert_eq!(op("get", &item), format!("get_{one}"));
+        assert_eq!(op("patch", &item), format!("update_{one}"));
+        assert_eq!(op("delete", &item), format!("delete_{one}"));
+    }
+    assert!(doc["paths"].get("/v1/users/{id}/{collection}").is_none(), "no generic collection path");
+    let schemas = &doc["components"]["schemas"];
+    let statuses = |name: &str| schemas[name]["enum"].as_array().cloned().unwrap_or_default();
+    assert!(statuses("OrderStatus").contains(&json!("SUCCESS")));
+    assert!(statuses("PaymentMethodStatus").contains(&json!("EXPIRED")));
+    assert!(statuses("SubscriptionStatus").contains(&json!("PAUSED")));
+    assert!(!statuses("PaymentMethodStatus").contains(&json!("SUCCESS")));
+    assert!(schemas["Order"]["properties"].get("delivery_status").is_some());
+    assert!(schemas["Subscription"]["properties"].get("delivery_status").is_none());
+    for name in
+        ["Order", "OrderInput", "OrderList", "PaymentMethod", "PaymentMethodInput", "Subscription", "SubscriptionList"]
+    {
+        assert!(schemas.get(name).is_some(), "schema {name}");
+    }
 }

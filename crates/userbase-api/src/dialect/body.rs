@@ -1,8 +1,10 @@
-//! JSON request bodies, parsed strictly: the declared type must be JSON, the size is bounded, and type
-//! errors and unknown fields name the offending field. Each surface renders a `BodyError` its own way.
+//! JSON request bodies, parsed strictly: the declared type must be JSON, the size is bounded, the top level
+//! is an object, and type errors and unknown fields name the offending field. Each surface renders a
+//! `BodyError` its own way.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderMap};
 use serde::de::DeserializeOwned;
 
@@ -14,6 +16,9 @@ pub enum BodyError {
     UnsupportedMediaType,
     /// Not parseable as JSON at all.
     Malformed(String),
+    /// JSON, but its top level is not an object (an array, a string, a number, `null`). serde would
+    /// decode a struct from an array by position, so this is checked before decoding.
+    NotAnObject,
     /// JSON, but of the wrong shape: wrong type, unknown or missing field.
     Invalid { path: String, message: String },
     /// The body could not be read.
@@ -38,8 +43,22 @@ fn declares_json(headers: &HeaderMap) -> bool {
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
+/// A JSON object body decoded into `T` (which should deny unknown fields). Fails with a `BodyError`, which a
+/// dialect's own extractor turns into its error shape.
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = BodyError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, BodyError> {
+        check_content_type(req.headers())?;
+        let bytes = Bytes::from_request(req, state).await;
+        Ok(Json(parse_json(bytes)?))
+    }
+}
+
 /// Refuses a body declared as anything but JSON.
-pub fn check_content_type(headers: &HeaderMap) -> Result<(), BodyError> {
+fn check_content_type(headers: &HeaderMap) -> Result<(), BodyError> {
     if declares_json(headers) {
         Ok(())
     } else {
@@ -48,7 +67,7 @@ pub fn check_content_type(headers: &HeaderMap) -> Result<(), BodyError> {
 }
 
 /// Parses a JSON body into `T`.
-pub fn parse_json<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, BodyError> {
+fn parse_json<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, BodyError> {
     parse_json_slice(&body?)
 }
 
@@ -65,15 +84,19 @@ fn escapes_nul(bytes: &[u8]) -> bool {
         .any(|(i, window)| window == ESCAPE && bytes[..i].iter().rev().take_while(|b| **b == b'\\').count() % 2 == 1)
 }
 
-/// Whether a query string carries a NUL character (`%00`).
-pub fn query_has_nul(raw: &str) -> bool {
-    raw.as_bytes().windows(3).any(|w| w == b"%00") || raw.contains('\0')
+/// Whether a JSON document's top level is an object. Anything else is either not JSON (the parser says so)
+/// or JSON of the wrong kind.
+fn is_object(bytes: &[u8]) -> bool {
+    bytes.iter().find(|b| !b.is_ascii_whitespace()).is_none_or(|b| *b == b'{')
 }
 
-/// Parses one JSON document (a body, or an item of a bulk body) into `T`.
+/// Parses one JSON object (a body, or an item of a bulk body) into `T`.
 pub fn parse_json_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
     if escapes_nul(bytes) {
         return Err(BodyError::Invalid { path: String::new(), message: NUL_MESSAGE.to_owned() });
+    }
+    if !is_object(bytes) && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
+        return Err(BodyError::NotAnObject);
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
@@ -100,7 +123,7 @@ fn strip_position(e: &serde_json::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::escapes_nul;
+    use super::{escapes_nul, is_object};
 
     #[test]
     fn nul_escapes_are_found_and_escaped_backslashes_are_not() {
@@ -109,5 +132,13 @@ mod tests {
         assert!(!escapes_nul(br#"{"a":"\\u0000"}"#));
         assert!(!escapes_nul(br#"{"a":"u0000"}"#));
         assert!(!escapes_nul(br#"{"a":"\u00e9"}"#));
+    }
+
+    #[test]
+    fn only_objects_are_objects() {
+        assert!(is_object(b" \n{\"a\":1}"));
+        for other in [&b"[]"[..], b"\"a\"", b"1", b"null", b"true", b" [{}]"] {
+            assert!(!is_object(other), "{}", String::from_utf8_lossy(other));
+        }
     }
 }

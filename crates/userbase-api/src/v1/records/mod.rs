@@ -1,7 +1,11 @@
 //! `/v1/users/{id}/orders`, `/payment_methods`, `/subscriptions`: records a user owns, with status filters,
-//! a date window, soft deletion and offset pages (these collections are small per user).
+//! a date window, soft deletion and offset pages (these collections are small per user). The handlers here
+//! serve all three; `collections` gives each collection its own documented operations and schemas.
 
-use axum::extract::{Path, State};
+mod collections;
+
+pub use collections::{orders, payment_methods, subscriptions};
+
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -11,23 +15,14 @@ use userbase_core::patch::Patch;
 use userbase_core::record::{RecordDateField, RecordFilter, RecordKind, RecordWindow, UserRecord};
 use userbase_core::services::RecordPatch;
 
-use super::extract::{if_match, json_with_etag, Admin, V1Json, V1Query};
+use super::extract::{if_match, json_with_etag, Admin};
 use super::users::user_key;
 use super::Problem;
 use crate::AppState;
 
-fn kind(collection: &str) -> Result<RecordKind, Problem> {
-    match collection {
-        "orders" => Ok(RecordKind::Order),
-        "payment_methods" => Ok(RecordKind::PaymentMethod),
-        "subscriptions" => Ok(RecordKind::Subscription),
-        _ => Err(Problem::new(StatusCode::NOT_FOUND, "route_not_found", "Not found", "No such endpoint.")),
-    }
-}
-
-/// An order, payment method or subscription of a user.
-#[derive(Serialize, utoipa::ToSchema)]
-#[schema(as = Record)]
+/// An order, payment method or subscription of a user, as answered (each collection documents its own
+/// schema in `collections`).
+#[derive(Serialize)]
 struct RecordView<'a> {
     /// `order`, `payment_method` or `subscription`.
     object: &'static str,
@@ -36,8 +31,6 @@ struct RecordView<'a> {
     status: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     delivery_status: Option<&'a str>,
-    /// Free-form JSON details (amounts, items, card brand, plan, ...).
-    #[schema(value_type = Object)]
     details: &'a serde_json::Map<String, serde_json::Value>,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
@@ -61,16 +54,15 @@ fn view<'a>(r: &'a UserRecord, user_id: &'a str) -> RecordView<'a> {
     }
 }
 
-/// The fields of a record to create or change.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+/// The fields of a record to create or change (each collection documents its own schema in
+/// `collections`).
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecordInput {
     status: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     delivery_status: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
     details: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -80,6 +72,7 @@ impl From<RecordInput> for RecordPatch {
     }
 }
 
+/// The list parameters of every record collection.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -105,22 +98,10 @@ pub struct RecordQuery {
     offset: Option<u64>,
 }
 
-/// The record collections a user has.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "snake_case")]
-#[allow(dead_code)] // documentation only: the path segment is matched in `kind`
-enum RecordCollection {
-    Orders,
-    PaymentMethods,
-    Subscriptions,
-}
-
 /// A page of records.
-#[derive(Serialize, utoipa::ToSchema)]
-#[schema(as = RecordList)]
+#[derive(Serialize)]
 struct RecordListView<'a> {
     object: &'static str,
-    #[schema(value_type = Vec<RecordView>)]
     data: Vec<RecordView<'a>>,
     /// How many records match.
     total: u64,
@@ -155,16 +136,14 @@ fn statuses(kind: RecordKind, name: &str, value: &Option<String>, delivery: bool
         .collect()
 }
 
-/// List a user's orders, payment methods or subscriptions.
-#[utoipa::path(get, path = "/users/{id}/{collection}", tag = "records", params(("id" = String, Path, description = "The user's id (`usr_...`)"), ("collection" = inline(RecordCollection), Path, description = "Which records: `orders`, `payment_methods` or `subscriptions`"), RecordQuery),
-    responses((status = 200, description = "A page of records", body = RecordListView)))]
-pub async fn list_records(
-    State(state): State<AppState>,
+async fn list(
+    state: AppState,
     Admin(p): Admin,
-    Path((user_id, collection)): Path<(String, String)>,
-    V1Query(q): V1Query<RecordQuery>,
+    kind: RecordKind,
+    user_id: String,
+    q: RecordQuery,
 ) -> Result<Response, Problem> {
-    let (kind, user) = (kind(&collection)?, user_key(&user_id)?);
+    let user = user_key(&user_id)?;
     let limit = q.limit.unwrap_or(20);
     if !(1..=200).contains(&limit) {
         return Err(Problem::invalid_param("limit", "out_of_range", "limit is 1 to 200."));
@@ -189,59 +168,51 @@ pub async fn list_records(
     Ok(axum::Json(RecordListView { object: "list", data, total, has_more }).into_response())
 }
 
-/// Add an order, payment method or subscription to a user.
-#[utoipa::path(post, path = "/users/{id}/{collection}", tag = "records", params(("id" = String, Path, description = "The user's id (`usr_...`)"), ("collection" = inline(RecordCollection), Path, description = "Which records: `orders`, `payment_methods` or `subscriptions`")), request_body = RecordInput,
-    responses((status = 201, description = "Created", body = RecordView, headers(("ETag" = String, description = "The version, for If-Match")))))]
-pub async fn create_record(
-    State(state): State<AppState>,
+async fn create(
+    state: AppState,
     Admin(p): Admin,
-    Path((user_id, collection)): Path<(String, String)>,
-    V1Json(input): V1Json<RecordInput>,
+    kind: RecordKind,
+    user_id: String,
+    input: RecordInput,
 ) -> Result<Response, Problem> {
-    let (kind, user) = (kind(&collection)?, user_key(&user_id)?);
+    let user = user_key(&user_id)?;
     let record = state.records.create(&p.project, &user, kind, input.into()).await?;
     Ok(json_with_etag(StatusCode::CREATED, &view(&record, &user_id), record.version))
 }
 
-/// Get one record of a user.
-#[utoipa::path(get, path = "/users/{id}/{collection}/{record_id}", tag = "records", params(("id" = String, Path, description = "The user's id (`usr_...`)"), ("collection" = inline(RecordCollection), Path, description = "Which records: `orders`, `payment_methods` or `subscriptions`"), ("record_id" = String, Path, description = "The record's id")),
-    responses((status = 200, description = "The record", body = RecordView, headers(("ETag" = String, description = "The version, for If-Match")))))]
-pub async fn get_record(
-    State(state): State<AppState>,
+async fn get(
+    state: AppState,
     Admin(p): Admin,
-    Path((user_id, collection, id)): Path<(String, String, String)>,
+    kind: RecordKind,
+    (user_id, id): (String, String),
 ) -> Result<Response, Problem> {
-    let (kind, user) = (kind(&collection)?, user_key(&user_id)?);
+    let user = user_key(&user_id)?;
     let record = state.records.get(&p.project, &user, kind, &id).await?;
     Ok(json_with_etag(StatusCode::OK, &view(&record, &user_id), record.version))
 }
 
-/// Update a record: absent fields stay; `details` keys are merged, a `null` value removes one.
-#[utoipa::path(patch, path = "/users/{id}/{collection}/{record_id}", tag = "records", params(("id" = String, Path, description = "The user's id (`usr_...`)"), ("collection" = inline(RecordCollection), Path, description = "Which records: `orders`, `payment_methods` or `subscriptions`"), ("record_id" = String, Path, description = "The record's id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version you read; 412 if it is no longer current")),
-    request_body = RecordInput, responses((status = 200, description = "The updated record", body = RecordView, headers(("ETag" = String, description = "The version, for If-Match")))))]
-pub async fn update_record(
-    State(state): State<AppState>,
+async fn update(
+    state: AppState,
     Admin(p): Admin,
-    Path((user_id, collection, id)): Path<(String, String, String)>,
+    kind: RecordKind,
+    (user_id, id): (String, String),
     headers: HeaderMap,
-    V1Json(input): V1Json<RecordInput>,
+    input: RecordInput,
 ) -> Result<Response, Problem> {
-    let (kind, user) = (kind(&collection)?, user_key(&user_id)?);
+    let user = user_key(&user_id)?;
     let expected = if_match(&headers)?;
     let record = state.records.update(&p.project, &user, kind, &id, input.into(), expected).await?;
     Ok(json_with_etag(StatusCode::OK, &view(&record, &user_id), record.version))
 }
 
-/// Delete a record (soft: listed again with `include_deleted`).
-#[utoipa::path(delete, path = "/users/{id}/{collection}/{record_id}", tag = "records", params(("id" = String, Path, description = "The user's id (`usr_...`)"), ("collection" = inline(RecordCollection), Path, description = "Which records: `orders`, `payment_methods` or `subscriptions`"), ("record_id" = String, Path, description = "The record's id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version you read; 412 if it is no longer current")),
-    responses((status = 200, description = "The deleted record", body = RecordView, headers(("ETag" = String, description = "The version, for If-Match")))))]
-pub async fn delete_record(
-    State(state): State<AppState>,
+async fn delete(
+    state: AppState,
     Admin(p): Admin,
-    Path((user_id, collection, id)): Path<(String, String, String)>,
+    kind: RecordKind,
+    (user_id, id): (String, String),
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let (kind, user) = (kind(&collection)?, user_key(&user_id)?);
+    let user = user_key(&user_id)?;
     let expected = if_match(&headers)?;
     let record = state.records.delete(&p.project, &user, kind, &id, expected).await?;
     Ok(json_with_etag(StatusCode::OK, &view(&record, &user_id), record.version))
