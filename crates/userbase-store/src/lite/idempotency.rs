@@ -12,8 +12,8 @@ use userbase_core::store::{IdempotencyClaim, IdempotencyStore, StoreError};
 
 use super::rows::JsonText;
 use super::{numbered, store_error};
-use crate::db_time::DbTime;
-use crate::sql;
+use crate::sql::idempotency as sql;
+use crate::sql::time::DbTime;
 use crate::SqliteStore;
 
 static DELETE_EXPIRED: LazyLock<String> = LazyLock::new(|| numbered(sql::DELETE_EXPIRED_IDEMPOTENCY_KEY));

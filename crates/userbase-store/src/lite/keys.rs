@@ -10,8 +10,8 @@ use userbase_core::store::{KeyStore, StoreError, StoredKey};
 
 use super::rows::{self, JsonText};
 use super::{numbered, store_error};
-use crate::db_time::DbTime;
-use crate::sql;
+use crate::sql::keys as sql;
+use crate::sql::time::DbTime;
 use crate::SqliteStore;
 
 static INSERT_KEY: LazyLock<String> = LazyLock::new(|| numbered(sql::INSERT_KEY));

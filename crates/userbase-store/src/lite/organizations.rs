@@ -10,8 +10,8 @@ use userbase_core::store::{NewOrganizationRecord, OrganizationStore, StoreError}
 
 use super::rows::{self, JsonText};
 use super::{execute, numbered, query_all, query_opt, rows_of};
-use crate::db_time::DbTime;
-use crate::organizations as sql;
+use crate::sql::organizations as sql;
+use crate::sql::time::DbTime;
 use crate::SqliteStore;
 
 static BY_PUBLIC_ID: LazyLock<String> =

@@ -8,8 +8,8 @@ use userbase_core::store::{PricingStore, StoreError};
 
 use super::rows::{self, JsonText};
 use super::{execute, numbered, query_all};
-use crate::db_time::DbTime;
-use crate::pricing as sql;
+use crate::sql::pricing as sql;
+use crate::sql::time::DbTime;
 use crate::SqliteStore;
 
 static DELETE_BY_ID: LazyLock<String> = LazyLock::new(|| numbered(sql::DELETE_BY_ID));

@@ -8,8 +8,8 @@ use userbase_core::store::{ProjectStore, StoreError};
 
 use super::rows::{self, JsonText};
 use super::{execute, numbered, query_all, query_opt};
-use crate::db_time::DbTime;
-use crate::sql;
+use crate::sql::projects as sql;
+use crate::sql::time::DbTime;
 use crate::SqliteStore;
 
 static INSERT: LazyLock<String> = LazyLock::new(|| numbered(sql::INSERT_PROJECT));

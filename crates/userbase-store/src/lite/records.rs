@@ -8,11 +8,11 @@ use userbase_core::store::{RecordStore, StoreError};
 
 use super::rows::{self, JsonText};
 use super::{numbered, query_opt, store_error};
-use crate::db_time::DbTime;
-use crate::records::{
+use crate::sql::records::{
     date_column, push_record_conditions, INSERT_RECORD, RECORD_BY_PUBLIC_ID, RECORD_COLUMNS, UPDATE_RECORD,
 };
-use crate::sink::{LiteQuery, SqlSink};
+use crate::sql::sink::{LiteQuery, SqlSink};
+use crate::sql::time::DbTime;
 use crate::SqliteStore;
 
 static INSERT: LazyLock<String> = LazyLock::new(|| numbered(&INSERT_RECORD));

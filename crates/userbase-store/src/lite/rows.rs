@@ -7,11 +7,11 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sqlx::types::Json;
 
-use crate::addresses::AddressRow;
-use crate::organizations::{MembershipRow, OrganizationRow};
-use crate::pricing::PricingRow;
-use crate::records::RecordRow;
-use crate::rows::{KeyRow, ProjectRow, StoredKeyRow, UserRow};
+use crate::sql::addresses::AddressRow;
+use crate::sql::organizations::{MembershipRow, OrganizationRow};
+use crate::sql::pricing::PricingRow;
+use crate::sql::records::RecordRow;
+use crate::sql::rows::{KeyRow, ProjectRow, StoredKeyRow, UserRow};
 
 /// A value stored as JSON text.
 pub struct JsonText<'a, T: ?Sized>(pub &'a T);
