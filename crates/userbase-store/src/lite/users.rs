@@ -15,6 +15,7 @@ use userbase_core::user::{User, UserKey};
 
 use super::rows::{self, USER_COLUMN_COUNT};
 use super::{numbered, store_error, violation};
+use crate::sql::filter::Flavor;
 use crate::sql::paging::Assembled;
 use crate::sql::rows::UserRow;
 use crate::sql::sink::{LiteQuery, SqlSink};
@@ -213,14 +214,7 @@ fn conditions<'a>(
     sort: &[SortKey],
     position: &'a Position,
 ) {
-    user_list::push_user_conditions(
-        query,
-        project.as_str(),
-        filter,
-        sort,
-        position,
-        crate::sql::filter::Flavor::Sqlite,
-    );
+    user_list::push_user_conditions(query, project.as_str(), filter, sort, position, Flavor::Sqlite);
 }
 
 fn any_user(
@@ -293,26 +287,7 @@ impl UserStore for SqliteStore {
             return Ok(Vec::new());
         }
         let mut query = LiteQuery::new("SELECT ");
-        query.push(sql::USER_COLUMNS).push(" FROM users WHERE deleted_at IS NULL AND project_id = ");
-        query.push_bind(project.as_str());
-        match key {
-            UpsertKey::Id => {
-                query.push(" AND public_id IN ");
-            }
-            UpsertKey::Email => {
-                query.push(" AND email_normalized IN ");
-            }
-            UpsertKey::ExternalRef(source) => {
-                query.push(" AND id IN (SELECT user_id FROM user_external_refs WHERE live AND project_id = ");
-                query.push_bind(project.as_str()).push(" AND source = ").push_bind(source.as_str());
-                query.push(" AND source_id IN ");
-            }
-        }
-        query.push_list(values.iter().map(String::as_str));
-        if matches!(key, UpsertKey::ExternalRef(_)) {
-            query.push(")");
-        }
-        query.push(" ORDER BY id");
+        user_list::push_users_by_key(&mut query, project.as_str(), key, values);
         self.lite.read(|conn| Ok(query_users(conn, &query, usize::MAX, |_, user| Ok(user))?.0))
     }
 
@@ -358,12 +333,7 @@ impl UserStore for SqliteStore {
             return Ok(Assembled::empty());
         }
         let mut query = LiteQuery::new("SELECT ");
-        query.push(sql::USER_COLUMNS);
-        user_list::push_sort_columns(&mut query, &page.sort);
-        query.push(" FROM users");
-        conditions(&mut query, project, filter, &page.sort, &page.position);
-        user_list::push_order(&mut query, &page.sort, page.position.is_backwards());
-        query.push(" LIMIT ").push_bind(i64::from(page.limit) + 1);
+        user_list::push_page(&mut query, project.as_str(), filter, &page, Flavor::Sqlite);
         let read = |conn: &Connection| {
             let (users, more) = query_users(conn, &query, page.limit as usize, |row, user| {
                 let key = if page.sort.is_empty() { None } else { Some(sort_key(row, &page.sort, user.numeric_id)?) };

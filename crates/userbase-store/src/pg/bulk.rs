@@ -12,6 +12,7 @@ use userbase_core::values::ExternalRef;
 use crate::pg::{store_error, PgStore};
 use crate::sql::rows::UserRow;
 use crate::sql::time::DbTime;
+use crate::sql::user_list;
 use crate::sql::users::UserWrite;
 use crate::sql::{users as sql, ANALYZE_EVERY_SECONDS, ANALYZE_MIN_ROWS};
 
@@ -199,27 +200,7 @@ impl PgStore {
             return Ok(Vec::new());
         }
         let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
-        qb.push(sql::USER_COLUMNS).push(" FROM users WHERE deleted_at IS NULL AND project_id = ");
-        qb.push_bind(project.as_str());
-        match key {
-            UpsertKey::Id => {
-                qb.push(" AND public_id IN (");
-            }
-            UpsertKey::Email => {
-                qb.push(" AND email_normalized IN (");
-            }
-            UpsertKey::ExternalRef(source) => {
-                qb.push(" AND id IN (SELECT user_id FROM user_external_refs WHERE live AND project_id = ");
-                qb.push_bind(project.as_str()).push(" AND source = ").push_bind(source.as_str());
-                qb.push(" AND source_id IN (");
-            }
-        }
-        let mut list = qb.separated(", ");
-        for v in values {
-            list.push_bind(v.as_str());
-        }
-        qb.push(if matches!(key, UpsertKey::ExternalRef(_)) { "))" } else { ")" });
-        qb.push(" ORDER BY id");
+        user_list::push_users_by_key(&mut qb, project.as_str(), key, values);
         let rows =
             qb.build_query_as::<UserRow>().persistent(false).fetch_all(&self.reader).await.map_err(store_error)?;
         rows.into_iter().map(TryInto::try_into).collect()

@@ -25,17 +25,9 @@ impl PgStore {
     }
 
     async fn organization_insert(&self, rec: &NewOrganizationRecord) -> Result<Organization, StoreError> {
-        let f = &rec.fields;
-        let (id,): (i64,) = sqlx::query_as(sql::INSERT_ORGANIZATION)
-            .bind(rec.project_id.as_str())
-            .bind(rec.public_id.as_str())
-            .bind(f.name.as_str())
-            .bind(f.parent_id)
-            .bind(f.external_ref.as_ref().map(|r| r.source()))
-            .bind(f.external_ref.as_ref().map(|r| r.source_id()))
-            .bind(f.plan.as_deref())
-            .bind(sqlx::types::Json(f.metadata.as_map()))
-            .bind(DbTime(rec.created_at))
+        let (id,): (i64,) = sql::insert_args(rec)
+            .into_iter()
+            .fold(sqlx::query_as(sql::INSERT_ORGANIZATION), |query, arg| query.bind(arg))
             .fetch_one(&self.writer)
             .await
             .map_err(store_error)?;
@@ -46,18 +38,9 @@ impl PgStore {
     }
 
     async fn organization_update(&self, org: &Organization) -> Result<Organization, StoreError> {
-        let f = &org.fields;
-        let done = sqlx::query(sql::UPDATE_ORGANIZATION)
-            .bind(org.project_id.as_str())
-            .bind(org.numeric_id)
-            .bind(f.name.as_str())
-            .bind(f.parent_id)
-            .bind(f.external_ref.as_ref().map(|r| r.source()))
-            .bind(f.external_ref.as_ref().map(|r| r.source_id()))
-            .bind(f.plan.as_deref())
-            .bind(sqlx::types::Json(f.metadata.as_map()))
-            .bind(DbTime(org.updated_at))
-            .bind(org.version)
+        let done = sql::update_args(org)
+            .into_iter()
+            .fold(sqlx::query(sql::UPDATE_ORGANIZATION), |query, arg| query.bind(arg))
             .execute(&self.writer)
             .await
             .map_err(store_error)?;

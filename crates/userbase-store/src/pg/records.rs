@@ -6,9 +6,8 @@ use userbase_core::record::{RecordFilter, RecordKind, RecordWindow, UserRecord};
 use userbase_core::store::{RecordStore, StoreError};
 
 use crate::pg::{store_error, PgStore};
+use crate::sql::records as sql;
 use crate::sql::records::RecordRow;
-use crate::sql::time::DbTime;
-use crate::sql::{records, records as sql};
 impl PgStore {
     async fn record_list(
         &self,
@@ -18,17 +17,11 @@ impl PgStore {
         filter: &RecordFilter,
         window: RecordWindow,
     ) -> Result<(Vec<UserRecord>, u64), StoreError> {
-        use crate::pg::store_error;
         let mut count = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT COUNT(*) FROM user_records");
-        records::push_record_conditions(&mut count, project.as_str(), user_id, kind, filter);
+        sql::push_record_conditions(&mut count, project.as_str(), user_id, kind, filter);
         let (total,): (i64,) = count.build_query_as().fetch_one(&self.reader).await.map_err(store_error)?;
         let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
-        qb.push(sql::RECORD_COLUMNS).push(" FROM user_records");
-        records::push_record_conditions(&mut qb, project.as_str(), user_id, kind, filter);
-        let dir = if window.descending { " DESC" } else { " ASC" };
-        qb.push(format!(" ORDER BY {}{dir}, id{dir}", records::date_column(window.sort)));
-        qb.push(" LIMIT ").push_bind(i64::from(window.limit));
-        qb.push(" OFFSET ").push_bind(i64::try_from(window.offset).unwrap_or(i64::MAX));
+        sql::push_record_page(&mut qb, project.as_str(), user_id, kind, filter, window);
         let rows = qb.build_query_as::<RecordRow>().fetch_all(&self.reader).await.map_err(store_error)?;
         let records = rows.into_iter().map(TryInto::try_into).collect::<Result<Vec<_>, _>>()?;
         Ok((records, total.max(0) as u64))
@@ -38,16 +31,9 @@ impl PgStore {
 #[async_trait::async_trait]
 impl RecordStore for PgStore {
     async fn insert_record(&self, r: &UserRecord) -> Result<UserRecord, StoreError> {
-        let row = sqlx::query_as::<_, RecordRow>(&sql::INSERT_RECORD)
-            .bind(r.project_id.as_str())
-            .bind(r.user_id)
-            .bind(r.public_id.as_str())
-            .bind(r.kind.as_str())
-            .bind(r.status.as_str())
-            .bind(r.delivery_status.as_deref())
-            .bind(sqlx::types::Json(&r.details))
-            .bind(DbTime(r.created_at))
-            .bind(DbTime(r.updated_at))
+        let row = sql::insert_args(r)
+            .into_iter()
+            .fold(sqlx::query_as::<_, RecordRow>(&sql::INSERT_RECORD), |query, arg| query.bind(arg))
             .fetch_one(&self.writer)
             .await
             .map_err(store_error)?;
@@ -73,15 +59,9 @@ impl RecordStore for PgStore {
     }
 
     async fn update_record(&self, r: &UserRecord) -> Result<UserRecord, StoreError> {
-        let row = sqlx::query_as::<_, RecordRow>(&sql::UPDATE_RECORD)
-            .bind(r.project_id.as_str())
-            .bind(r.numeric_id)
-            .bind(r.status.as_str())
-            .bind(r.delivery_status.as_deref())
-            .bind(sqlx::types::Json(&r.details))
-            .bind(DbTime(r.updated_at))
-            .bind(r.deleted_at.map(DbTime))
-            .bind(r.version)
+        let row = sql::update_args(r)
+            .into_iter()
+            .fold(sqlx::query_as::<_, RecordRow>(&sql::UPDATE_RECORD), |query, arg| query.bind(arg))
             .fetch_optional(&self.writer)
             .await
             .map_err(store_error)?

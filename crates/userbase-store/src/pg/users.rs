@@ -218,21 +218,8 @@ impl UserStore for PgStore {
         if page.limit == 0 {
             return Ok(Assembled::empty());
         }
-        let backwards = page.position.is_backwards();
         let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
-        qb.push(sql::USER_COLUMNS);
-        user_list::push_sort_columns(&mut qb, &page.sort);
-        qb.push(" FROM users");
-        user_list::push_user_conditions(
-            &mut qb,
-            project.as_str(),
-            filter,
-            &page.sort,
-            &page.position,
-            Flavor::Postgres,
-        );
-        user_list::push_order(&mut qb, &page.sort, backwards);
-        qb.push(" LIMIT ").push_bind(i64::from(page.limit) + 1);
+        user_list::push_page(&mut qb, project.as_str(), filter, &page, Flavor::Postgres);
         let rows = qb.build().fetch_all(&self.reader).await.map_err(store_error)?;
         let limit = page.limit as usize;
         let mut users = Vec::with_capacity(rows.len().min(limit));

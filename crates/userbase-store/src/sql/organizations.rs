@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use sqlx::types::Json;
 use userbase_core::ids::{OrganizationId, ProjectId, PublicUserId};
 use userbase_core::organization::{Membership, Organization, OrganizationFields};
-use userbase_core::store::StoreError;
+use userbase_core::store::{NewOrganizationRecord, StoreError};
 use userbase_core::values::{ExternalRef, Metadata};
 
+use crate::sql::sink::Arg;
 use crate::sql::time::DbTime;
 
 pub const SELECT_ORGANIZATION: &str = "SELECT o.id, o.project_id, o.public_id, o.name, o.parent_id, \
@@ -19,6 +20,53 @@ pub const INSERT_ORGANIZATION: &str = "INSERT INTO organizations (project_id, pu
 pub const UPDATE_ORGANIZATION: &str = "UPDATE organizations SET name = $3, parent_id = $4, source = $5, \
     source_id = $6, plan = $7, metadata = $8, updated_at = $9, version = version + 1 \
     WHERE project_id = $1 AND id = $2 AND version = $10";
+/// The values of `INSERT_ORGANIZATION`, as both stores bind them.
+pub fn insert_args(rec: &NewOrganizationRecord) -> [Arg<'_>; 9] {
+    let [name, parent, source, source_id, plan, metadata] = field_args(&rec.fields);
+    let created_at = DbTime(rec.created_at).into();
+    [
+        rec.project_id.as_str().into(),
+        rec.public_id.as_str().into(),
+        name,
+        parent,
+        source,
+        source_id,
+        plan,
+        metadata,
+        created_at,
+    ]
+}
+
+/// The values of `UPDATE_ORGANIZATION`, as both stores bind them.
+pub fn update_args(org: &Organization) -> [Arg<'_>; 10] {
+    let [name, parent, source, source_id, plan, metadata] = field_args(&org.fields);
+    let (updated_at, version) = (DbTime(org.updated_at).into(), org.version.into());
+    [
+        org.project_id.as_str().into(),
+        org.numeric_id.into(),
+        name,
+        parent,
+        source,
+        source_id,
+        plan,
+        metadata,
+        updated_at,
+        version,
+    ]
+}
+
+/// `$3..$8` of both writes.
+fn field_args(f: &OrganizationFields) -> [Arg<'_>; 6] {
+    [
+        f.name.as_str().into(),
+        f.parent_id.into(),
+        f.external_ref.as_ref().map(|r| r.source()).into(),
+        f.external_ref.as_ref().map(|r| r.source_id()).into(),
+        f.plan.as_deref().into(),
+        Arg::json(f.metadata.as_map()),
+    ]
+}
+
 /// `$3`: the version the caller read, or NULL for any version.
 pub const DELETE_ORGANIZATION: &str =
     "DELETE FROM organizations WHERE project_id = $1 AND id = $2 AND version = COALESCE($3, version)";

@@ -5,10 +5,10 @@ use std::sync::LazyLock;
 
 use sqlx::types::Json;
 use userbase_core::ids::ProjectId;
-use userbase_core::record::{RecordDateField, RecordFilter, RecordKind, UserRecord};
+use userbase_core::record::{RecordDateField, RecordFilter, RecordKind, RecordWindow, UserRecord};
 use userbase_core::store::StoreError;
 
-use crate::sql::sink::SqlSink;
+use crate::sql::sink::{Arg, SqlSink};
 use crate::sql::time::DbTime;
 
 pub const RECORD_COLUMNS: &str = "id, project_id, user_id, public_id, kind, status, delivery_status, details, \
@@ -34,6 +34,52 @@ pub static UPDATE_RECORD: LazyLock<String> = LazyLock::new(|| {
          RETURNING {RECORD_COLUMNS}"
     )
 });
+
+/// The values of `INSERT_RECORD`, as both stores bind them.
+pub fn insert_args(r: &UserRecord) -> [Arg<'_>; 9] {
+    [
+        r.project_id.as_str().into(),
+        r.user_id.into(),
+        r.public_id.as_str().into(),
+        r.kind.as_str().into(),
+        r.status.as_str().into(),
+        r.delivery_status.as_deref().into(),
+        Arg::json(&r.details),
+        DbTime(r.created_at).into(),
+        DbTime(r.updated_at).into(),
+    ]
+}
+
+/// The values of `UPDATE_RECORD`, as both stores bind them.
+pub fn update_args(r: &UserRecord) -> [Arg<'_>; 8] {
+    [
+        r.project_id.as_str().into(),
+        r.numeric_id.into(),
+        r.status.as_str().into(),
+        r.delivery_status.as_deref().into(),
+        Arg::json(&r.details),
+        DbTime(r.updated_at).into(),
+        r.deleted_at.map(DbTime).into(),
+        r.version.into(),
+    ]
+}
+
+/// `SELECT <columns> FROM user_records WHERE ... ORDER BY ... LIMIT ... OFFSET ...` after `SELECT `.
+pub fn push_record_page<'a, S: SqlSink<'a>>(
+    qb: &mut S,
+    project: &'a str,
+    user_id: i64,
+    kind: RecordKind,
+    filter: &'a RecordFilter,
+    window: RecordWindow,
+) {
+    qb.push(RECORD_COLUMNS).push(" FROM user_records");
+    push_record_conditions(qb, project, user_id, kind, filter);
+    let dir = if window.descending { " DESC" } else { " ASC" };
+    qb.push(format!(" ORDER BY {}{dir}, id{dir}", date_column(window.sort)));
+    qb.push(" LIMIT ").push_bind(i64::from(window.limit));
+    qb.push(" OFFSET ").push_bind(i64::try_from(window.offset).unwrap_or(i64::MAX));
+}
 
 #[derive(sqlx::FromRow)]
 pub struct RecordRow {

@@ -119,6 +119,18 @@ impl<'a, T: Into<Arg<'a>> + Typed> From<Option<T>> for Arg<'a> {
 pub trait SqlSink<'a> {
     fn push(&mut self, sql: impl std::fmt::Display) -> &mut Self;
     fn push_bind(&mut self, value: impl Into<Arg<'a>>) -> &mut Self;
+
+    /// `(v1, v2, ...)` with each value bound.
+    fn push_list<T: Into<Arg<'a>>>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Self {
+        self.push("(");
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.push_bind(v);
+        }
+        self.push(")")
+    }
 }
 
 impl<'a> SqlSink<'a> for QueryBuilder<'a, Postgres> {
@@ -206,19 +218,6 @@ pub struct LiteQuery<'a> {
 impl<'a> LiteQuery<'a> {
     pub fn new(sql: &str) -> Self {
         Self { sql: sql.to_owned(), args: Vec::new() }
-    }
-
-    /// `(?, ?, ...)` with each value bound.
-    pub fn push_list<T: Into<Arg<'a>>>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Self {
-        self.sql.push('(');
-        for (i, v) in values.into_iter().enumerate() {
-            if i > 0 {
-                self.sql.push_str(", ");
-            }
-            self.push_bind(v);
-        }
-        self.sql.push(')');
-        self
     }
 }
 

@@ -1,12 +1,54 @@
 //! The user list query, built once for both stores: the conditions (project, filter, position), the sort keys
 //! and their keyset comparison, and the order.
 
+use userbase_core::page::PageRequest;
 use userbase_core::page::{Keyset, Position, SortField, SortKey, SortValue};
-use userbase_core::store::UserFilter;
+use userbase_core::store::{UpsertKey, UserFilter};
 
 use crate::sql::filter::{Compiler, Flavor};
 use crate::sql::sink::SqlSink;
 use crate::sql::time::DbTime;
+use crate::sql::users::USER_COLUMNS;
+
+/// A page of users after `SELECT `: the user columns and the sort key values (`push_sort_columns`), the
+/// conditions, the order, and one row more than the limit (to learn whether more follow).
+pub fn push_page<'a, S: SqlSink<'a>>(
+    qb: &mut S,
+    project: &'a str,
+    filter: &'a UserFilter,
+    page: &'a PageRequest,
+    flavor: Flavor,
+) {
+    qb.push(USER_COLUMNS);
+    push_sort_columns(qb, &page.sort);
+    qb.push(" FROM users");
+    push_user_conditions(qb, project, filter, &page.sort, &page.position, flavor);
+    push_order(qb, &page.sort, page.position.is_backwards());
+    qb.push(" LIMIT ").push_bind(i64::from(page.limit) + 1);
+}
+
+/// The live users whose upsert key is one of `values`, after `SELECT `, in id order.
+pub fn push_users_by_key<'a, S: SqlSink<'a>>(qb: &mut S, project: &'a str, key: &'a UpsertKey, values: &'a [String]) {
+    qb.push(USER_COLUMNS).push(" FROM users WHERE deleted_at IS NULL AND project_id = ").push_bind(project);
+    match key {
+        UpsertKey::Id => {
+            qb.push(" AND public_id IN ");
+        }
+        UpsertKey::Email => {
+            qb.push(" AND email_normalized IN ");
+        }
+        UpsertKey::ExternalRef(source) => {
+            qb.push(" AND id IN (SELECT user_id FROM user_external_refs WHERE live AND project_id = ");
+            qb.push_bind(project).push(" AND source = ").push_bind(source.as_str());
+            qb.push(" AND source_id IN ");
+        }
+    }
+    qb.push_list(values.iter().map(String::as_str));
+    if matches!(key, UpsertKey::ExternalRef(_)) {
+        qb.push(")");
+    }
+    qb.push(" ORDER BY id");
+}
 
 /// Appends `WHERE ...` for the project, the filter and the position in the order given by `sort`.
 pub fn push_user_conditions<'a, S: SqlSink<'a>>(
