@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection};
-
 use userbase_core::store::{Store, StoreError};
 
 use super::{query_opt, Lite};

@@ -171,7 +171,7 @@ fn update(conn: &Connection, user: &User, claims: UniqueClaims, refs: RefsChange
     Ok(row)
 }
 
-/// Runs a query of users (columns `sql::USER_COLUMNS`, then `extra` more) and decodes up to `limit` rows,
+/// Runs a query of users (columns `sql::users::USER_COLUMNS`, then `extra` more) and decodes up to `limit` rows,
 /// saying whether more followed.
 fn query_users<T>(
     conn: &Connection,

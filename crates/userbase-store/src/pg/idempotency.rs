@@ -19,7 +19,6 @@ impl IdempotencyStore for PgStore {
         now: time::OffsetDateTime,
         expired_before: time::OffsetDateTime,
     ) -> Result<IdempotencyClaim, StoreError> {
-        use crate::pg::store_error;
         let mut tx = self.begin_write().await.map_err(store_error)?;
         sqlx::query(sql::DELETE_EXPIRED_IDEMPOTENCY_KEY)
             .bind(project.as_str())
@@ -70,12 +69,9 @@ impl IdempotencyStore for PgStore {
         key: &str,
         response: &StoredResponse,
     ) -> Result<(), StoreError> {
-        sqlx::query(sql::COMPLETE_IDEMPOTENCY_KEY)
-            .bind(project.as_str())
-            .bind(key)
-            .bind(i32::from(response.status))
-            .bind(&response.body[..])
-            .bind(sqlx::types::Json(&response.headers))
+        sql::complete_args(project.as_str(), key, response)
+            .into_iter()
+            .fold(sqlx::query(sql::COMPLETE_IDEMPOTENCY_KEY), |query, arg| query.bind(arg))
             .execute(&self.writer)
             .await
             .map_err(store_error)?;

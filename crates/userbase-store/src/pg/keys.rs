@@ -13,17 +13,9 @@ use crate::sql::time::DbTime;
 #[async_trait::async_trait]
 impl KeyStore for PgStore {
     async fn insert_key(&self, key: &ApiKey, hash: &SecretHash) -> Result<(), StoreError> {
-        sqlx::query(sql::INSERT_KEY)
-            .bind(key.id.as_str())
-            .bind(key.project_id.as_str())
-            .bind(key.kind.as_str())
-            .bind(key.name.as_deref())
-            .bind(key.prefix.as_str())
-            .bind(&hash.0[..])
-            .bind(key.user_id)
-            .bind(sqlx::types::Json(&key.scopes))
-            .bind(DbTime(key.created_at))
-            .bind(key.expires_at.map(DbTime))
+        sql::insert_args(key, hash)
+            .into_iter()
+            .fold(sqlx::query(sql::INSERT_KEY), |query, arg| query.bind(arg))
             .execute(&self.writer)
             .await
             .map_err(store_error)?;

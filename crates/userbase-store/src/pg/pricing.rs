@@ -7,16 +7,15 @@ use userbase_core::store::{PricingStore, StoreError};
 use crate::pg::{store_error, PgStore};
 use crate::sql::pricing as sql;
 use crate::sql::pricing::PricingRow;
-use crate::sql::time::DbTime;
+
 /// The PostgreSQL pricing store.
 #[async_trait::async_trait]
 impl PricingStore for PgStore {
     async fn put_pricing(&self, project: &ProjectId, user_id: i64, items: &[PricingItem]) -> Result<(), StoreError> {
-        use crate::pg::store_error;
         let mut tx = self.begin_write().await.map_err(store_error)?;
         for item in items {
             let kind = item.target_kind.as_str();
-            let (id, source, source_id) = match &item.target {
+            match &item.target {
                 PricingTarget::Id(id) => {
                     sqlx::query(sql::DELETE_BY_ID)
                         .bind(project.as_str())
@@ -26,7 +25,6 @@ impl PricingStore for PgStore {
                         .execute(&mut *tx)
                         .await
                         .map_err(store_error)?;
-                    (Some(*id), None, None)
                 }
                 PricingTarget::External { source, source_id } => {
                     sqlx::query(sql::DELETE_BY_REF)
@@ -38,19 +36,12 @@ impl PricingStore for PgStore {
                         .execute(&mut *tx)
                         .await
                         .map_err(store_error)?;
-                    (None, Some(source.as_str()), Some(source_id.as_str()))
                 }
             };
-            sqlx::query(sql::INSERT)
-                .bind(project.as_str())
-                .bind(user_id)
-                .bind(kind)
-                .bind(id)
-                .bind(source)
-                .bind(source_id)
-                .bind(item.shop_id)
-                .bind(sqlx::types::Json(item.rule.to_json()))
-                .bind(DbTime(item.updated_at))
+            let rule = item.rule.to_json();
+            sql::insert_args(project.as_str(), user_id, item, &rule)
+                .into_iter()
+                .fold(sqlx::query(sql::INSERT), |query, arg| query.bind(arg))
                 .execute(&mut *tx)
                 .await
                 .map_err(store_error)?;

@@ -7,18 +7,14 @@ use userbase_core::store::{ProjectStore, StoreError};
 use crate::pg::{store_error, PgStore};
 use crate::sql::projects as sql;
 use crate::sql::rows::ProjectRow;
-use crate::sql::time::DbTime;
 
 /// The PostgreSQL project store (SQLite: `lite/projects.rs`).
 #[async_trait::async_trait]
 impl ProjectStore for PgStore {
     async fn insert_project(&self, project: &Project) -> Result<(), StoreError> {
-        sqlx::query(sql::INSERT_PROJECT)
-            .bind(project.id.as_str())
-            .bind(project.name.as_str())
-            .bind(sqlx::types::Json(&project.settings))
-            .bind(DbTime(project.created_at))
-            .bind(DbTime(project.updated_at))
+        sql::insert_args(project)
+            .into_iter()
+            .fold(sqlx::query(sql::INSERT_PROJECT), |query, arg| query.bind(arg))
             .execute(&self.writer)
             .await
             .map_err(store_error)?;
@@ -41,11 +37,9 @@ impl ProjectStore for PgStore {
     }
 
     async fn update_project(&self, project: &Project) -> Result<(), StoreError> {
-        sqlx::query(sql::UPDATE_PROJECT)
-            .bind(project.id.as_str())
-            .bind(project.name.as_str())
-            .bind(sqlx::types::Json(&project.settings))
-            .bind(DbTime(project.updated_at))
+        sql::update_args(project)
+            .into_iter()
+            .fold(sqlx::query(sql::UPDATE_PROJECT), |query, arg| query.bind(arg))
             .execute(&self.writer)
             .await
             .map_err(store_error)?;

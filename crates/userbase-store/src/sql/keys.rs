@@ -2,6 +2,11 @@
 
 use std::sync::LazyLock;
 
+use userbase_core::api_key::{ApiKey, SecretHash};
+
+use crate::sql::sink::Arg;
+use crate::sql::time::DbTime;
+
 pub const TOUCH_KEY: &str =
     "UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)";
 pub const KEY_COLUMNS: &str =
@@ -17,3 +22,19 @@ pub static KEYS_OF_PROJECT: LazyLock<String> =
 pub static REVOKE_KEY: LazyLock<String> = LazyLock::new(|| {
     format!("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 RETURNING {KEY_COLUMNS}")
 });
+
+/// The values of `INSERT_KEY`, as both stores bind them.
+pub fn insert_args<'a>(key: &'a ApiKey, hash: &'a SecretHash) -> [Arg<'a>; 10] {
+    [
+        key.id.as_str().into(),
+        key.project_id.as_str().into(),
+        key.kind.as_str().into(),
+        key.name.as_deref().into(),
+        key.prefix.as_str().into(),
+        Arg::Bytes(&hash.0[..]),
+        key.user_id.into(),
+        Arg::json(&key.scopes),
+        DbTime(key.created_at).into(),
+        key.expires_at.map(DbTime).into(),
+    ]
+}

@@ -4,6 +4,7 @@ use sqlx::types::Json;
 use userbase_core::pricing::{PricingItem, PricingRule, PricingTarget, PricingTargetKind};
 use userbase_core::store::StoreError;
 
+use crate::sql::sink::Arg;
 use crate::sql::time::DbTime;
 
 pub const DELETE_BY_ID: &str =
@@ -15,6 +16,30 @@ pub const INSERT: &str = "INSERT INTO user_pricing (project_id, user_id, target_
 pub const LIST: &str = "SELECT target_kind, target_id, target_source, target_source_id, shop_id, pricing, updated_at \
     FROM user_pricing WHERE project_id = $1 AND user_id = $2 ORDER BY id";
 pub const DELETE_ALL: &str = "DELETE FROM user_pricing WHERE project_id = $1 AND user_id = $2";
+
+/// The values of `INSERT`, as both stores bind them (`rule`: the item's rule as JSON).
+pub fn insert_args<'a>(
+    project: &'a str,
+    user_id: i64,
+    item: &'a PricingItem,
+    rule: &'a serde_json::Value,
+) -> [Arg<'a>; 9] {
+    let (id, source, source_id) = match &item.target {
+        PricingTarget::Id(id) => (Some(*id), None, None),
+        PricingTarget::External { source, source_id } => (None, Some(source.as_str()), Some(source_id.as_str())),
+    };
+    [
+        project.into(),
+        user_id.into(),
+        item.target_kind.as_str().into(),
+        id.into(),
+        source.into(),
+        source_id.into(),
+        item.shop_id.into(),
+        Arg::json(rule),
+        DbTime(item.updated_at).into(),
+    ]
+}
 
 #[derive(sqlx::FromRow)]
 pub struct PricingRow {

@@ -20,6 +20,7 @@ pub enum Arg<'a> {
     Null(SqlType),
     Str(&'a str),
     String(String),
+    Bytes(&'a [u8]),
     Int(i64),
     Int4(i32),
     Float(f64),
@@ -34,6 +35,7 @@ pub enum Arg<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SqlType {
     Text,
+    Bytes,
     Int,
     Int4,
     Float,
@@ -91,7 +93,7 @@ macro_rules! typed {
         })*
     };
 }
-typed!(&str => Text, String => Text, i64 => Int, i32 => Int4, f64 => Float, bool => Bool, DbTime => Time, Date => Date);
+typed!(&str => Text, &[u8] => Bytes, String => Text, i64 => Int, i32 => Int4, f64 => Float, bool => Bool, DbTime => Time, Date => Date);
 
 macro_rules! from_value {
     ($($t:ty => $v:ident),* $(,)?) => {
@@ -102,7 +104,7 @@ macro_rules! from_value {
         })*
     };
 }
-from_value!(&'a str => Str, String => String, i64 => Int, i32 => Int4, f64 => Float, bool => Bool, DbTime => Time,
+from_value!(&'a str => Str, &'a [u8] => Bytes, String => String, i64 => Int, i32 => Int4, f64 => Float, bool => Bool, DbTime => Time,
     Date => Date);
 
 /// `None` binds as a NULL of the value's column type.
@@ -147,6 +149,7 @@ impl SqlType {
     fn pg(self) -> PgTypeInfo {
         match self {
             SqlType::Text => <&str as Type<Postgres>>::type_info(),
+            SqlType::Bytes => <&[u8] as Type<Postgres>>::type_info(),
             SqlType::Int => <i64 as Type<Postgres>>::type_info(),
             SqlType::Int4 => <i32 as Type<Postgres>>::type_info(),
             SqlType::Float => <f64 as Type<Postgres>>::type_info(),
@@ -163,6 +166,7 @@ impl Arg<'_> {
         match self {
             Arg::Null(t) => *t,
             Arg::Str(_) | Arg::String(_) => SqlType::Text,
+            Arg::Bytes(_) => SqlType::Bytes,
             Arg::Int(_) => SqlType::Int,
             Arg::Int4(_) => SqlType::Int4,
             Arg::Float(_) => SqlType::Float,
@@ -188,6 +192,7 @@ impl Encode<'_, Postgres> for Arg<'_> {
             Arg::Null(_) => Ok(IsNull::Yes),
             Arg::Str(v) => <&str as Encode<Postgres>>::encode_by_ref(v, buf),
             Arg::String(v) => <String as Encode<Postgres>>::encode_by_ref(v, buf),
+            Arg::Bytes(v) => <&[u8] as Encode<Postgres>>::encode_by_ref(v, buf),
             Arg::Int(v) => <i64 as Encode<Postgres>>::encode_by_ref(v, buf),
             Arg::Int4(v) => <i32 as Encode<Postgres>>::encode_by_ref(v, buf),
             Arg::Float(v) => <f64 as Encode<Postgres>>::encode_by_ref(v, buf),
@@ -241,6 +246,7 @@ impl ToSql for Arg<'_> {
             Arg::Null(_) => ToSqlOutput::Owned(Value::Null),
             Arg::Str(v) => ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes())),
             Arg::String(v) => ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes())),
+            Arg::Bytes(v) => ToSqlOutput::Borrowed(ValueRef::Blob(v)),
             Arg::Int(v) => ToSqlOutput::Owned(Value::Integer(*v)),
             Arg::Int4(v) => ToSqlOutput::Owned(Value::Integer(i64::from(*v))),
             Arg::Float(v) => ToSqlOutput::Owned(Value::Real(*v)),
