@@ -1,33 +1,19 @@
 //! userbase storage: the `Store` interface of `userbase-core` on SQLite (embedded default) and PostgreSQL.
 //! The database URL's scheme picks the backend; both migrate their schema when opened.
+//!
+//! `sql/` holds what both stores share (SQL text, rows, write values, filters, paging, constraints, time);
+//! `pg/` is the PostgreSQL store and `lite/` the SQLite store. Both build on `sql/`, never on each other.
 
-mod addresses;
-mod bulk;
-mod coalesce;
-mod db_time;
-mod filter_sql;
-mod idempotency;
-mod keys;
 mod lite;
-mod organizations;
-mod paging;
-mod postgres;
-mod pricing;
-mod projects;
-mod records;
-mod rows;
-mod sink;
+mod pg;
 mod sql;
-mod sql_store;
-mod sqlite;
-mod violation;
 
 use std::sync::Arc;
 
 use userbase_core::store::Store;
 
-pub use postgres::PgStore;
-pub use sqlite::SqliteStore;
+pub use lite::SqliteStore;
+pub use pg::PgStore;
 
 /// Connection settings that apply to either backend.
 #[derive(Debug, Clone, Default)]

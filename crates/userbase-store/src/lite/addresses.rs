@@ -8,11 +8,10 @@ use userbase_core::address::{Address, AddressFields, AddressKey, AddressType};
 use userbase_core::ids::ProjectId;
 use userbase_core::store::{AddressStore, NewAddressRecord, StoreError};
 
-use super::rows::{self, JsonText};
+use super::rows;
 use super::{execute, numbered, query_all, query_opt, rows_of, store_error};
-use crate::addresses as sql;
-use crate::addresses::AddressWrite;
-use crate::db_time::DbTime;
+use crate::sql::addresses::{self as sql, AddressRow, AddressWrite};
+use crate::sql::time::DbTime;
 use crate::SqliteStore;
 
 static INSERT: LazyLock<String> = LazyLock::new(|| numbered(&sql::INSERT_ADDRESS));
@@ -24,48 +23,10 @@ static BY_PUBLIC_ID: LazyLock<String> = LazyLock::new(|| numbered(&sql::ADDRESS_
 static BY_NUMERIC_ID: LazyLock<String> = LazyLock::new(|| numbered(&sql::ADDRESS_BY_NUMERIC_ID));
 static DELETE: LazyLock<String> = LazyLock::new(|| numbered(sql::DELETE_ADDRESS));
 
-/// Binds the write columns of `w` (in `addresses::WRITE_COLUMNS` order) from parameter `first` on.
+/// Binds the write columns of `w` (in `sql::addresses::WRITE_COLUMNS` order) from parameter `first` on.
 fn bind_write(stmt: &mut CachedStatement<'_>, first: usize, w: &AddressWrite<'_>) -> rusqlite::Result<()> {
-    let f = w.f;
-    let values: [&dyn ToSql; 35] = [
-        &f.kind.as_str(),
-        &f.address_type.as_str(),
-        &f.position,
-        &f.code.as_deref(),
-        &f.alias.as_deref(),
-        &f.company.as_deref(),
-        &f.first_name.as_deref(),
-        &f.middle_name.as_deref(),
-        &f.last_name.as_deref(),
-        &f.full_name.as_deref(),
-        &w.gender,
-        &f.street.as_deref(),
-        &f.number.as_deref(),
-        &f.number_extension.as_deref(),
-        &f.building.as_deref(),
-        &f.postal_code.as_deref(),
-        &f.city.as_deref(),
-        &f.region.as_deref(),
-        &w.country,
-        &f.country_name.as_deref(),
-        &f.email.as_deref(),
-        &f.phone.as_deref(),
-        &f.mobile.as_deref(),
-        &f.fax.as_deref(),
-        &f.url.as_deref(),
-        &f.notes.as_deref(),
-        &f.icp,
-        &f.is_default,
-        &f.active,
-        &w.geo_lat,
-        &w.geo_lng,
-        &f.geocoder.as_deref(),
-        &f.geocoder_place_id.as_deref(),
-        &w.geocoder_raw.as_ref().map(|j| JsonText(j.0)),
-        &w.updated_at,
-    ];
-    for (i, value) in values.into_iter().enumerate() {
-        stmt.raw_bind_parameter(first + i, value)?;
+    for (i, arg) in w.args().iter().enumerate() {
+        stmt.raw_bind_parameter(first + i, arg)?;
     }
     Ok(())
 }
@@ -84,7 +45,7 @@ fn write_row(
     sql: &str,
     leading: &[&dyn ToSql],
     write: &AddressWrite<'_>,
-) -> Result<Option<crate::addresses::AddressRow>, StoreError> {
+) -> Result<Option<AddressRow>, StoreError> {
     let mut stmt = conn.prepare_cached(sql).map_err(store_error)?;
     for (i, value) in leading.iter().enumerate() {
         stmt.raw_bind_parameter(i + 1, value).map_err(store_error)?;

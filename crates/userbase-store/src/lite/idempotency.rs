@@ -10,10 +10,9 @@ use userbase_core::idempotency::StoredResponse;
 use userbase_core::ids::ProjectId;
 use userbase_core::store::{IdempotencyClaim, IdempotencyStore, StoreError};
 
-use super::rows::JsonText;
 use super::{numbered, store_error};
-use crate::db_time::DbTime;
-use crate::sql;
+use crate::sql::idempotency as sql;
+use crate::sql::time::DbTime;
 use crate::SqliteStore;
 
 static DELETE_EXPIRED: LazyLock<String> = LazyLock::new(|| numbered(sql::DELETE_EXPIRED_IDEMPOTENCY_KEY));
@@ -85,13 +84,7 @@ impl IdempotencyStore for SqliteStore {
             .write(move |conn| {
                 conn.prepare_cached(&COMPLETE)
                     .and_then(|mut s| {
-                        s.execute(rusqlite::params![
-                            project.as_str(),
-                            key,
-                            i64::from(response.status),
-                            &response.body[..],
-                            JsonText(&response.headers),
-                        ])
+                        s.execute(rusqlite::params_from_iter(sql::complete_args(project.as_str(), &key, &response)))
                     })
                     .map_err(store_error)?;
                 Ok(())

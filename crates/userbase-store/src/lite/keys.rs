@@ -8,10 +8,10 @@ use userbase_core::api_key::{ApiKey, KeyId, SecretHash};
 use userbase_core::ids::ProjectId;
 use userbase_core::store::{KeyStore, StoreError, StoredKey};
 
-use super::rows::{self, JsonText};
+use super::rows;
 use super::{numbered, store_error};
-use crate::db_time::DbTime;
-use crate::sql;
+use crate::sql::keys as sql;
+use crate::sql::time::DbTime;
 use crate::SqliteStore;
 
 static INSERT_KEY: LazyLock<String> = LazyLock::new(|| numbered(sql::INSERT_KEY));
@@ -23,24 +23,11 @@ static REVOKE_KEY: LazyLock<String> = LazyLock::new(|| numbered(&sql::REVOKE_KEY
 #[async_trait::async_trait]
 impl KeyStore for SqliteStore {
     async fn insert_key(&self, key: &ApiKey, hash: &SecretHash) -> Result<(), StoreError> {
-        let (key, hash) = (key.clone(), hash.0.to_vec());
+        let (key, hash) = (key.clone(), SecretHash(hash.0));
         self.lite
             .write(move |conn| {
                 conn.prepare_cached(&INSERT_KEY)
-                    .and_then(|mut stmt| {
-                        stmt.execute(rusqlite::params![
-                            key.id.as_str(),
-                            key.project_id.as_str(),
-                            key.kind.as_str(),
-                            key.name.as_deref(),
-                            key.prefix.as_str(),
-                            hash,
-                            key.user_id,
-                            JsonText(&key.scopes),
-                            DbTime(key.created_at),
-                            key.expires_at.map(DbTime),
-                        ])
-                    })
+                    .and_then(|mut stmt| stmt.execute(rusqlite::params_from_iter(sql::insert_args(&key, &hash))))
                     .map_err(store_error)?;
                 Ok(())
             })

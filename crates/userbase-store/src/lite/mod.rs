@@ -6,8 +6,9 @@
 //!
 //! A thread of its own copies the WAL back into the database file (checkpoints), off the writer's path.
 //!
-//! Every resource has its module here; they share the SQL text of the backend-neutral modules (`sql.rs`,
-//! `addresses.rs`, ...) with the PostgreSQL store.
+//! This file holds the connections (one writer, idle readers) and the helpers every module uses; the store
+//! itself is `store.rs`, and every resource has its module here. They share the SQL text, rows and write
+//! values of `sql/` with the PostgreSQL store.
 
 mod addresses;
 mod idempotency;
@@ -17,6 +18,7 @@ mod pricing;
 mod projects;
 mod records;
 mod rows;
+mod store;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -28,7 +30,8 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
 use userbase_core::store::StoreError;
 
-use crate::violation::{of_sqlite_message, Violation};
+use crate::sql::violation::{of_sqlite_message, Violation};
+pub use store::SqliteStore;
 
 /// Statements kept prepared per connection (the fixed ones and the common list shapes).
 const STATEMENT_CACHE: usize = 64;

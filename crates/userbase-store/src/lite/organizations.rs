@@ -8,10 +8,10 @@ use userbase_core::ids::ProjectId;
 use userbase_core::organization::{Membership, Organization, OrganizationKey};
 use userbase_core::store::{NewOrganizationRecord, OrganizationStore, StoreError};
 
-use super::rows::{self, JsonText};
+use super::rows;
 use super::{execute, numbered, query_all, query_opt, rows_of};
-use crate::db_time::DbTime;
-use crate::organizations as sql;
+use crate::sql::organizations as sql;
+use crate::sql::time::DbTime;
 use crate::SqliteStore;
 
 static BY_PUBLIC_ID: LazyLock<String> =
@@ -60,18 +60,7 @@ impl OrganizationStore for SqliteStore {
         let rec = rec.clone();
         self.lite
             .write(move |conn| {
-                let f = &rec.fields;
-                let params = rusqlite::params![
-                    rec.project_id.as_str(),
-                    rec.public_id.as_str(),
-                    f.name,
-                    f.parent_id,
-                    f.external_ref.as_ref().map(|r| r.source()),
-                    f.external_ref.as_ref().map(|r| r.source_id()),
-                    f.plan,
-                    JsonText(f.metadata.as_map()),
-                    DbTime(rec.created_at),
-                ];
+                let params = rusqlite::params_from_iter(sql::insert_args(&rec));
                 let id: i64 = query_opt(conn, &INSERT, params, |r| r.get(0))?
                     .ok_or_else(|| StoreError::Backend("an inserted organization was not returned".into()))?;
                 organization(conn, &rec.project_id, &OrganizationKey::Numeric(id))?
@@ -92,19 +81,7 @@ impl OrganizationStore for SqliteStore {
         let org = org.clone();
         self.lite
             .write(move |conn| {
-                let f = &org.fields;
-                let params = rusqlite::params![
-                    org.project_id.as_str(),
-                    org.numeric_id,
-                    f.name,
-                    f.parent_id,
-                    f.external_ref.as_ref().map(|r| r.source()),
-                    f.external_ref.as_ref().map(|r| r.source_id()),
-                    f.plan,
-                    JsonText(f.metadata.as_map()),
-                    DbTime(org.updated_at),
-                    org.version,
-                ];
+                let params = rusqlite::params_from_iter(sql::update_args(&org));
                 if execute(conn, &UPDATE, params)? == 0 {
                     return Err(StoreError::VersionMismatch);
                 }

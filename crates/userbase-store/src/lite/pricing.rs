@@ -6,10 +6,9 @@ use userbase_core::ids::ProjectId;
 use userbase_core::pricing::{PricingItem, PricingTarget};
 use userbase_core::store::{PricingStore, StoreError};
 
-use super::rows::{self, JsonText};
+use super::rows;
 use super::{execute, numbered, query_all};
-use crate::db_time::DbTime;
-use crate::pricing as sql;
+use crate::sql::pricing as sql;
 use crate::SqliteStore;
 
 static DELETE_BY_ID: LazyLock<String> = LazyLock::new(|| numbered(sql::DELETE_BY_ID));
@@ -26,28 +25,17 @@ impl PricingStore for SqliteStore {
             .write(move |conn| {
                 for item in &items {
                     let kind = item.target_kind.as_str();
-                    let (id, source, source_id) = match &item.target {
+                    match &item.target {
                         PricingTarget::Id(id) => {
                             execute(conn, &DELETE_BY_ID, rusqlite::params![project.as_str(), user_id, kind, id])?;
-                            (Some(*id), None, None)
                         }
                         PricingTarget::External { source, source_id } => {
                             let params = rusqlite::params![project.as_str(), user_id, kind, source, source_id];
                             execute(conn, &DELETE_BY_REF, params)?;
-                            (None, Some(source.as_str()), Some(source_id.as_str()))
                         }
                     };
-                    let params = rusqlite::params![
-                        project.as_str(),
-                        user_id,
-                        kind,
-                        id,
-                        source,
-                        source_id,
-                        item.shop_id,
-                        JsonText(&item.rule.to_json()),
-                        DbTime(item.updated_at),
-                    ];
+                    let rule = item.rule.to_json();
+                    let params = rusqlite::params_from_iter(sql::insert_args(project.as_str(), user_id, item, &rule));
                     execute(conn, &INSERT, params)?;
                 }
                 Ok(())

@@ -6,10 +6,9 @@ use userbase_core::ids::ProjectId;
 use userbase_core::project::Project;
 use userbase_core::store::{ProjectStore, StoreError};
 
-use super::rows::{self, JsonText};
+use super::rows;
 use super::{execute, numbered, query_all, query_opt};
-use crate::db_time::DbTime;
-use crate::sql;
+use crate::sql::projects as sql;
 use crate::SqliteStore;
 
 static INSERT: LazyLock<String> = LazyLock::new(|| numbered(sql::INSERT_PROJECT));
@@ -22,13 +21,7 @@ impl ProjectStore for SqliteStore {
         let p = project.clone();
         self.lite
             .write(move |conn| {
-                let params = rusqlite::params![
-                    p.id.as_str(),
-                    p.name,
-                    JsonText(&p.settings),
-                    DbTime(p.created_at),
-                    DbTime(p.updated_at)
-                ];
+                let params = rusqlite::params_from_iter(sql::insert_args(&p));
                 execute(conn, &INSERT, params).map(drop)
             })
             .await
@@ -48,7 +41,7 @@ impl ProjectStore for SqliteStore {
         let p = project.clone();
         self.lite
             .write(move |conn| {
-                let params = rusqlite::params![p.id.as_str(), p.name, JsonText(&p.settings), DbTime(p.updated_at)];
+                let params = rusqlite::params_from_iter(sql::update_args(&p));
                 execute(conn, &UPDATE, params).map(drop)
             })
             .await

@@ -6,13 +6,12 @@ use userbase_core::ids::ProjectId;
 use userbase_core::record::{RecordFilter, RecordKind, RecordWindow, UserRecord};
 use userbase_core::store::{RecordStore, StoreError};
 
-use super::rows::{self, JsonText};
+use super::rows;
 use super::{numbered, query_opt, store_error};
-use crate::db_time::DbTime;
-use crate::records::{
-    date_column, push_record_conditions, INSERT_RECORD, RECORD_BY_PUBLIC_ID, RECORD_COLUMNS, UPDATE_RECORD,
+use crate::sql::records::{
+    self as sql, push_record_conditions, push_record_page, INSERT_RECORD, RECORD_BY_PUBLIC_ID, UPDATE_RECORD,
 };
-use crate::sink::{LiteQuery, SqlSink};
+use crate::sql::sink::LiteQuery;
 use crate::SqliteStore;
 
 static INSERT: LazyLock<String> = LazyLock::new(|| numbered(&INSERT_RECORD));
@@ -26,17 +25,7 @@ impl RecordStore for SqliteStore {
         let row = self
             .lite
             .write(move |conn| {
-                let params = rusqlite::params![
-                    r.project_id.as_str(),
-                    r.user_id,
-                    r.public_id,
-                    r.kind.as_str(),
-                    r.status,
-                    r.delivery_status,
-                    JsonText(&r.details),
-                    DbTime(r.created_at),
-                    DbTime(r.updated_at),
-                ];
+                let params = rusqlite::params_from_iter(sql::insert_args(&r));
                 query_opt(conn, &INSERT, params, rows::record)?
                     .ok_or_else(|| StoreError::Backend("an inserted record was not returned".into()))
             })
@@ -61,16 +50,7 @@ impl RecordStore for SqliteStore {
         let row = self
             .lite
             .write(move |conn| {
-                let params = rusqlite::params![
-                    r.project_id.as_str(),
-                    r.numeric_id,
-                    r.status,
-                    r.delivery_status,
-                    JsonText(&r.details),
-                    DbTime(r.updated_at),
-                    r.deleted_at.map(DbTime),
-                    r.version,
-                ];
+                let params = rusqlite::params_from_iter(sql::update_args(&r));
                 query_opt(conn, &UPDATE, params, rows::record)?.ok_or(StoreError::VersionMismatch)
             })
             .await?;
@@ -88,12 +68,7 @@ impl RecordStore for SqliteStore {
         let mut count = LiteQuery::new("SELECT COUNT(*) FROM user_records");
         push_record_conditions(&mut count, project.as_str(), user_id, kind, filter);
         let mut page = LiteQuery::new("SELECT ");
-        page.push(RECORD_COLUMNS).push(" FROM user_records");
-        push_record_conditions(&mut page, project.as_str(), user_id, kind, filter);
-        let dir = if window.descending { " DESC" } else { " ASC" };
-        page.push(format!(" ORDER BY {}{dir}, id{dir}", date_column(window.sort)));
-        page.push(" LIMIT ").push_bind(i64::from(window.limit));
-        page.push(" OFFSET ").push_bind(i64::try_from(window.offset).unwrap_or(i64::MAX));
+        push_record_page(&mut page, project.as_str(), user_id, kind, filter, window);
         let (total, rows) = self.lite.read(|conn| {
             let total: i64 = conn
                 .prepare_cached(&count.sql)

@@ -1,27 +1,16 @@
-//! Decoding rusqlite rows into the shared row types (`crate::rows`), by column position in the shared column
-//! lists (`sql::USER_COLUMNS`, `sql::KEY_COLUMNS`), and encoding JSON columns.
+//! Decoding rusqlite rows into the shared row types (`sql/rows.rs` and the resource modules of `sql/`), by
+//! column position in the shared column lists (`USER_COLUMNS`, `KEY_COLUMNS`, ...). JSON columns are read from
+//! their text; writing them is `sql::sink::Arg`'s job.
 
-use rusqlite::types::{ToSql, ToSqlOutput, Value};
 use rusqlite::Row;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use sqlx::types::Json;
 
-use crate::addresses::AddressRow;
-use crate::organizations::{MembershipRow, OrganizationRow};
-use crate::pricing::PricingRow;
-use crate::records::RecordRow;
-use crate::rows::{KeyRow, ProjectRow, StoredKeyRow, UserRow};
-
-/// A value stored as JSON text.
-pub struct JsonText<'a, T: ?Sized>(pub &'a T);
-
-impl<T: Serialize + ?Sized> ToSql for JsonText<'_, T> {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        let text = serde_json::to_string(self.0).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-        Ok(ToSqlOutput::Owned(Value::Text(text)))
-    }
-}
+use crate::sql::addresses::AddressRow;
+use crate::sql::organizations::{MembershipRow, OrganizationRow};
+use crate::sql::pricing::PricingRow;
+use crate::sql::records::RecordRow;
+use crate::sql::rows::{KeyRow, ProjectRow, StoredKeyRow, UserRow};
 
 pub fn json<T: DeserializeOwned>(row: &Row<'_>, i: usize) -> rusqlite::Result<Json<T>> {
     let value = row.get_ref(i)?;
@@ -37,7 +26,7 @@ pub fn json_or_null<T: DeserializeOwned>(row: &Row<'_>, i: usize) -> rusqlite::R
     }
 }
 
-/// A user row in `sql::USER_COLUMNS` order, starting at column 0.
+/// A user row in `sql::users::USER_COLUMNS` order, starting at column 0.
 pub fn user(row: &Row<'_>) -> rusqlite::Result<UserRow> {
     Ok(UserRow {
         id: row.get(0)?,
@@ -91,7 +80,7 @@ pub fn user(row: &Row<'_>) -> rusqlite::Result<UserRow> {
 /// How many columns `user` reads; columns selected after them (sort keys) start here.
 pub const USER_COLUMN_COUNT: usize = 45;
 
-/// A key row in `sql::KEY_COLUMNS` order.
+/// A key row in `sql::keys::KEY_COLUMNS` order.
 pub fn key(row: &Row<'_>) -> rusqlite::Result<KeyRow> {
     Ok(KeyRow {
         id: row.get(0)?,
@@ -108,7 +97,7 @@ pub fn key(row: &Row<'_>) -> rusqlite::Result<KeyRow> {
     })
 }
 
-/// A key with its hash and project, as `sql::KEY_WITH_PROJECT` selects it.
+/// A key with its hash and project, as `sql::keys::KEY_WITH_PROJECT` selects it.
 pub fn stored_key(row: &Row<'_>) -> rusqlite::Result<StoredKeyRow> {
     Ok(StoredKeyRow {
         key: key(row)?,
@@ -120,7 +109,7 @@ pub fn stored_key(row: &Row<'_>) -> rusqlite::Result<StoredKeyRow> {
     })
 }
 
-/// A project in `sql::PROJECT_COLUMNS` order.
+/// A project in `sql::projects::PROJECT_COLUMNS` order.
 pub fn project(row: &Row<'_>) -> rusqlite::Result<ProjectRow> {
     Ok(ProjectRow {
         id: row.get(0)?,

@@ -1,4 +1,5 @@
-//! The user store on SQLite (see `mod.rs`): the shared SQL of `sql.rs`, run through rusqlite.
+//! The user store on SQLite (see `mod.rs`): the shared SQL and write values of `sql/users.rs`, run through
+//! rusqlite.
 
 use std::sync::LazyLock;
 
@@ -12,15 +13,16 @@ use userbase_core::store::{
 };
 use userbase_core::user::{User, UserKey};
 
-use super::rows::{self, JsonText, USER_COLUMN_COUNT};
+use super::rows::{self, USER_COLUMN_COUNT};
 use super::{numbered, store_error, violation};
-use crate::db_time::DbTime;
-use crate::paging::Assembled;
-use crate::rows::UserRow;
-use crate::sink::{LiteQuery, SqlSink};
-use crate::sql;
-use crate::sql_store::{UserWrite, HUMAN_ID_ATTEMPTS};
-use crate::violation::Violation;
+use crate::sql::filter::Flavor;
+use crate::sql::paging::Assembled;
+use crate::sql::rows::UserRow;
+use crate::sql::sink::{LiteQuery, SqlSink};
+use crate::sql::time::DbTime;
+use crate::sql::user_list;
+use crate::sql::users::{self as sql, UserWrite, HUMAN_ID_ATTEMPTS};
+use crate::sql::violation::Violation;
 use crate::SqliteStore;
 
 static INSERT_USER: LazyLock<String> = LazyLock::new(|| numbered(&sql::INSERT_USER));
@@ -36,51 +38,8 @@ const DELETE_USER: &str = "DELETE FROM users WHERE id = ?1";
 
 /// Binds the write columns of `w` (in `sql::WRITE_COLUMNS` order) from parameter `first` on.
 fn bind_write(stmt: &mut CachedStatement<'_>, first: usize, w: &UserWrite<'_>) -> rusqlite::Result<()> {
-    let p = w.profile;
-    let values: [&dyn ToSql; 40] = [
-        &p.auth_subject.as_deref(),
-        &p.email.as_ref().map(|e| e.as_str()),
-        &w.email_normalized.as_deref(),
-        &w.email_unique,
-        &p.email_verified,
-        &p.salutation.as_deref(),
-        &p.first_name.as_deref(),
-        &p.middle_name.as_deref(),
-        &p.last_name.as_deref(),
-        &p.full_name.as_deref(),
-        &p.abbreviation.as_deref(),
-        &p.birth_date,
-        &w.gender,
-        &p.phone.as_deref(),
-        &p.mobile.as_deref(),
-        &p.locale.as_ref().map(|l| l.as_str()),
-        &w.country,
-        &p.company_name.as_deref(),
-        &p.login.as_deref(),
-        &p.debtor_id.as_deref(),
-        &p.tax_number.as_deref(),
-        &p.coc_number.as_deref(),
-        &p.pricelist_amount.as_deref(),
-        &p.pricelist_percentage.as_deref(),
-        &w.parent_group.as_ref().map(|g| JsonText(g.0)),
-        &JsonText(&w.external_refs.0),
-        &JsonText(w.metadata.0),
-        &JsonText(w.tags.0),
-        &p.bio.as_deref(),
-        &p.note.as_deref(),
-        &p.image_ref.as_deref(),
-        &p.avatar.as_deref(),
-        &p.default_payment_method_ref.as_deref(),
-        &JsonText(w.roles.0),
-        &p.default_organization_id,
-        &JsonText(w.builton.0),
-        &w.status,
-        &w.updated_at,
-        &w.last_login_at,
-        &w.deleted_at,
-    ];
-    for (i, value) in values.into_iter().enumerate() {
-        stmt.raw_bind_parameter(first + i, value)?;
+    for (i, arg) in w.args().iter().enumerate() {
+        stmt.raw_bind_parameter(first + i, arg)?;
     }
     Ok(())
 }
@@ -212,7 +171,7 @@ fn update(conn: &Connection, user: &User, claims: UniqueClaims, refs: RefsChange
     Ok(row)
 }
 
-/// Runs a query of users (columns `sql::USER_COLUMNS`, then `extra` more) and decodes up to `limit` rows,
+/// Runs a query of users (columns `sql::users::USER_COLUMNS`, then `extra` more) and decodes up to `limit` rows,
 /// saying whether more followed.
 fn query_users<T>(
     conn: &Connection,
@@ -233,7 +192,7 @@ fn query_users<T>(
     Ok((out, false))
 }
 
-/// The sort key values selected after the user columns (`sql::push_sort_columns`).
+/// The sort key values selected after the user columns (`user_list::push_sort_columns`).
 fn sort_key(row: &rusqlite::Row<'_>, sort: &[SortKey], id: i64) -> Result<Keyset, StoreError> {
     let mut values = Vec::with_capacity(sort.len());
     for (i, k) in sort.iter().enumerate() {
@@ -255,7 +214,7 @@ fn conditions<'a>(
     sort: &[SortKey],
     position: &'a Position,
 ) {
-    sql::push_user_conditions(query, project.as_str(), filter, sort, position, crate::filter_sql::Flavor::Sqlite);
+    user_list::push_user_conditions(query, project.as_str(), filter, sort, position, Flavor::Sqlite);
 }
 
 fn any_user(
@@ -307,7 +266,7 @@ impl UserStore for SqliteStore {
                     }
                 }
                 tx.commit().map_err(store_error)?;
-                if records.len() >= crate::bulk::ANALYZE_MIN_ROWS && self.analysis_due() {
+                if records.len() >= crate::sql::ANALYZE_MIN_ROWS && self.analysis_due() {
                     if let Err(e) = conn.execute_batch("ANALYZE users") {
                         tracing::warn!(error = %e, "could not refresh planner statistics");
                     }
@@ -328,26 +287,7 @@ impl UserStore for SqliteStore {
             return Ok(Vec::new());
         }
         let mut query = LiteQuery::new("SELECT ");
-        query.push(sql::USER_COLUMNS).push(" FROM users WHERE deleted_at IS NULL AND project_id = ");
-        query.push_bind(project.as_str());
-        match key {
-            UpsertKey::Id => {
-                query.push(" AND public_id IN ");
-            }
-            UpsertKey::Email => {
-                query.push(" AND email_normalized IN ");
-            }
-            UpsertKey::ExternalRef(source) => {
-                query.push(" AND id IN (SELECT user_id FROM user_external_refs WHERE live AND project_id = ");
-                query.push_bind(project.as_str()).push(" AND source = ").push_bind(source.as_str());
-                query.push(" AND source_id IN ");
-            }
-        }
-        query.push_list(values.iter().map(String::as_str));
-        if matches!(key, UpsertKey::ExternalRef(_)) {
-            query.push(")");
-        }
-        query.push(" ORDER BY id");
+        user_list::push_users_by_key(&mut query, project.as_str(), key, values);
         self.lite.read(|conn| Ok(query_users(conn, &query, usize::MAX, |_, user| Ok(user))?.0))
     }
 
@@ -393,12 +333,7 @@ impl UserStore for SqliteStore {
             return Ok(Assembled::empty());
         }
         let mut query = LiteQuery::new("SELECT ");
-        query.push(sql::USER_COLUMNS);
-        sql::push_sort_columns(&mut query, &page.sort);
-        query.push(" FROM users");
-        conditions(&mut query, project, filter, &page.sort, &page.position);
-        sql::push_order(&mut query, &page.sort, page.position.is_backwards());
-        query.push(" LIMIT ").push_bind(i64::from(page.limit) + 1);
+        user_list::push_page(&mut query, project.as_str(), filter, &page, Flavor::Sqlite);
         let read = |conn: &Connection| {
             let (users, more) = query_users(conn, &query, page.limit as usize, |row, user| {
                 let key = if page.sort.is_empty() { None } else { Some(sort_key(row, &page.sort, user.numeric_id)?) };

@@ -1,4 +1,4 @@
-//! Concurrent creates (which SQLite commits together, see `userbase-store/src/coalesce.rs`): each caller gets
+//! Concurrent creates (which SQLite commits together, see `userbase-store/src/lite/mod.rs`): each caller gets
 //! its own user or its own conflict, exactly as if the creates had come one at a time.
 
 use std::collections::HashMap;

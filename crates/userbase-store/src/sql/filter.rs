@@ -6,8 +6,8 @@ use userbase_core::filter::{
     AddressField, Collection, ElementField, ElementFilter, Filter, Op, Scalar, TextField, TimeField, Value,
 };
 
-use crate::db_time::DbTime;
-use crate::sink::SqlSink;
+use crate::sql::sink::SqlSink;
+use crate::sql::time::DbTime;
 
 /// The backend-specific SQL a filter needs (JSON access).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use userbase_core::store::{StoreError, StoredKey};
 use userbase_core::user::{BuiltonExtras, Profile, User, UserStatus};
 use userbase_core::values::{CountryCode, Email, ExternalRef, Gender, GroupRef, Locale, Metadata};
 
-use crate::db_time::DbTime;
+use crate::sql::time::DbTime;
 
 /// An external reference as kept in the users row's read copy.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -1,5 +1,5 @@
-//! SQLite: the embedded default, in WAL mode, through rusqlite on the calling thread (`lite/`). sqlx only
-//! creates the file and runs the migrations when the store opens.
+//! The SQLite store: the embedded default, in WAL mode, through rusqlite on the calling thread (`mod.rs`). sqlx
+//! only creates the file and runs the migrations when the store opens.
 
 use std::str::FromStr;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -7,12 +7,15 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection};
+use userbase_core::store::{Store, StoreError};
 
-use crate::lite::Lite;
-use crate::{OpenError, OpenOptions};
+use super::{query_opt, Lite};
+use crate::sql::ANALYZE_EVERY_SECONDS;
+use crate::{default_sqlite_readers, OpenError, OpenOptions};
 
+/// The SQLite store.
 pub struct SqliteStore {
-    /// When bulk inserts last refreshed planner statistics (unix seconds); see `bulk.rs`.
+    /// When bulk inserts last refreshed planner statistics (unix seconds); see `sql::ANALYZE_EVERY_SECONDS`.
     analyzed_at: AtomicI64,
     pub(crate) lite: Lite,
 }
@@ -34,13 +37,11 @@ impl SqliteStore {
         let mut migrator = connect.connect().await.map_err(OpenError::Connect)?;
         sqlx::migrate!("./migrations/sqlite").run(&mut migrator).await.map_err(OpenError::Migrate)?;
         migrator.close().await.map_err(OpenError::Connect)?;
-        let idle_readers = options.max_connections.unwrap_or_else(crate::default_sqlite_readers).clamp(1, 64);
+        let idle_readers = options.max_connections.unwrap_or_else(default_sqlite_readers).clamp(1, 64);
         let lite = Lite::open(connect.get_filename(), idle_readers as usize).map_err(OpenError::Lite)?;
         // A connection that does not see the schema just migrated is not on the same database (in-memory).
         let migrated = lite
-            .read(|conn| {
-                crate::lite::query_opt(conn, "SELECT 1 FROM sqlite_master WHERE name = 'users'", [], |_| Ok(()))
-            })
+            .read(|conn| query_opt(conn, "SELECT 1 FROM sqlite_master WHERE name = 'users'", [], |_| Ok(())))
             .map_err(|_| OpenError::InMemory)?;
         if migrated.is_none() {
             return Err(OpenError::InMemory);
@@ -49,18 +50,18 @@ impl SqliteStore {
     }
 
     /// Whether a bulk import should refresh planner statistics now (at most once per
-    /// `bulk::ANALYZE_EVERY_SECONDS`); claims the turn when it says yes.
+    /// `ANALYZE_EVERY_SECONDS`); claims the turn when it says yes.
     pub(crate) fn analysis_due(&self) -> bool {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let last = self.analyzed_at.load(Ordering::Relaxed);
-        now - last >= crate::bulk::ANALYZE_EVERY_SECONDS
+        now - last >= ANALYZE_EVERY_SECONDS
             && self.analyzed_at.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
     }
 }
 
 #[async_trait::async_trait]
-impl userbase_core::store::Store for SqliteStore {
-    async fn ping(&self) -> Result<(), userbase_core::store::StoreError> {
-        self.lite.read(|conn| super::lite::query_opt(conn, "SELECT 1", [], |_| Ok(())).map(drop))
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.lite.read(|conn| query_opt(conn, "SELECT 1", [], |_| Ok(())).map(drop))
     }
 }

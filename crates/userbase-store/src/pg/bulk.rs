@@ -3,53 +3,54 @@
 //! that is retried with a fresh id); external refs go in the same way, and a user whose ref collides is
 //! removed again, so every record is all-or-nothing and never blocks the others.
 
+use userbase_core::error::Conflict;
+use userbase_core::ids::{HumanId, ProjectId};
+use userbase_core::store::{InsertOutcome, NewUserRecord, StoreError, UpsertKey};
+use userbase_core::user::User;
+use userbase_core::values::ExternalRef;
+
+use crate::pg::{store_error, PgStore};
+use crate::sql::rows::UserRow;
+use crate::sql::time::DbTime;
+use crate::sql::user_list;
+use crate::sql::users::UserWrite;
+use crate::sql::{users as sql, ANALYZE_EVERY_SECONDS, ANALYZE_MIN_ROWS};
+
 /// Rows per `INSERT` statement: 45 bound columns each stays well under PostgreSQL's 65,535-parameter limit.
 pub const ROWS_PER_STATEMENT: usize = 500;
 
-/// How often bulk inserts refresh planner statistics. A table filled by a bulk import has none until the
-/// autovacuum daemon gets to it, and meanwhile PostgreSQL can plan a page of 20 as a sort of the whole
-/// table; one `ANALYZE` a minute during imports keeps the estimates in line.
-pub const ANALYZE_EVERY_SECONDS: i64 = 60;
-
-/// Calls smaller than this (coalesced single creates, see `coalesce.rs`) never trigger an `ANALYZE`.
-pub const ANALYZE_MIN_ROWS: usize = 200;
-
 /// The PostgreSQL bulk insert (SQLite: `lite/users.rs`).
-impl crate::postgres::PgStore {
-    pub(crate) async fn bulk_insert_users(
-        &self,
-        records: &[userbase_core::store::NewUserRecord],
-    ) -> Result<Vec<userbase_core::store::InsertOutcome>, sqlx::Error> {
+impl PgStore {
+    pub(crate) async fn bulk_insert_users(&self, records: &[NewUserRecord]) -> Result<Vec<InsertOutcome>, sqlx::Error> {
         use std::collections::{HashMap, HashSet};
-        use userbase_core::error::Conflict;
-        use userbase_core::store::InsertOutcome;
 
         let mut outcomes = vec![InsertOutcome::Inserted; records.len()];
         let mut human_ids: Vec<String> = records.iter().map(|r| r.human_id.as_str().to_owned()).collect();
         let mut ids: HashMap<usize, i64> = HashMap::with_capacity(records.len());
         let mut pending: Vec<usize> = (0..records.len()).collect();
         let mut tx = self.begin_write().await?;
-        for _ in 0..crate::sql_store::HUMAN_ID_ATTEMPTS {
+        for _ in 0..sql::HUMAN_ID_ATTEMPTS {
             if pending.is_empty() {
                 break;
             }
-            for chunk in pending.chunks(crate::bulk::ROWS_PER_STATEMENT) {
-                let writes: Vec<crate::sql_store::UserWrite<'_>> =
-                    chunk.iter().map(|&i| crate::sql_store::UserWrite::for_insert(&records[i])).collect();
-                let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(crate::sql::INSERT_USER_COLUMNS.as_str());
+            for chunk in pending.chunks(ROWS_PER_STATEMENT) {
+                let writes: Vec<UserWrite<'_>> = chunk.iter().map(|&i| UserWrite::for_insert(&records[i])).collect();
+                let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(sql::INSERT_USER_COLUMNS.as_str());
                 qb.push_values(chunk.iter().zip(&writes), |mut b, (&i, w)| {
                     let r = &records[i];
                     b.push_bind(r.project_id.as_str())
                         .push_bind(r.public_id.as_str())
                         .push_bind(r.object_id.as_str())
                         .push_bind(human_ids[i].as_str())
-                        .push_bind(crate::db_time::DbTime(r.created_at));
-                    crate::sql_store::bind_user_write!(b, w, push_bind);
+                        .push_bind(DbTime(r.created_at));
+                    for arg in w.args() {
+                        b.push_bind(arg);
+                    }
                 });
                 qb.push(" ON CONFLICT DO NOTHING RETURNING id, public_id");
                 // Only the full-size statement is worth keeping prepared on every pooled connection; the sizes of
                 // the others vary from call to call (see `PgStore::prepare_every_size`).
-                let full = chunk.len() == crate::bulk::ROWS_PER_STATEMENT || self.prepare_every_size;
+                let full = chunk.len() == ROWS_PER_STATEMENT || self.prepare_every_size;
                 let rows: Vec<(i64, String)> = qb.build_query_as().persistent(full).fetch_all(&mut *tx).await?;
                 let by_public: HashMap<&str, usize> =
                     chunk.iter().map(|&i| (records[i].public_id.as_str(), i)).collect();
@@ -117,7 +118,7 @@ impl crate::postgres::PgStore {
                 } else if subject_taken {
                     outcomes[i] = InsertOutcome::Conflict(Conflict::AuthSubject);
                 } else {
-                    human_ids[i] = userbase_core::ids::HumanId::generate().as_str().to_owned();
+                    human_ids[i] = HumanId::generate().as_str().to_owned();
                     pending.push(i);
                 }
             }
@@ -130,12 +131,12 @@ impl crate::postgres::PgStore {
         // claiming one ref wins; a user whose ref is held elsewhere is removed again.
         let mut inserted: Vec<(usize, i64)> = ids.iter().map(|(&i, &id)| (i, id)).collect();
         inserted.sort_unstable();
-        let refs: Vec<(i64, &userbase_core::store::NewUserRecord, &userbase_core::values::ExternalRef)> = inserted
+        let refs: Vec<(i64, &NewUserRecord, &ExternalRef)> = inserted
             .iter()
             .flat_map(|&(i, id)| records[i].profile.external_refs.iter().map(move |r| (id, &records[i], r)))
             .collect();
         let mut rejected: HashSet<i64> = HashSet::new();
-        for chunk in refs.chunks(crate::bulk::ROWS_PER_STATEMENT * 4) {
+        for chunk in refs.chunks(ROWS_PER_STATEMENT * 4) {
             let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(
                 "INSERT INTO user_external_refs (user_id, project_id, source, source_id, live) ",
             );
@@ -147,7 +148,7 @@ impl crate::postgres::PgStore {
                     .push_bind(rec.claims.live);
             });
             qb.push(" ON CONFLICT DO NOTHING RETURNING user_id, source, source_id");
-            let full = chunk.len() == crate::bulk::ROWS_PER_STATEMENT * 4 || self.prepare_every_size;
+            let full = chunk.len() == ROWS_PER_STATEMENT * 4 || self.prepare_every_size;
             let rows: Vec<(i64, String, String)> = qb.build_query_as().persistent(full).fetch_all(&mut *tx).await?;
             let stored: HashSet<(i64, &str, &str)> =
                 rows.iter().map(|(id, s, sid)| (*id, s.as_str(), sid.as_str())).collect();
@@ -175,8 +176,8 @@ impl crate::postgres::PgStore {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let last = self.analyzed_at.load(std::sync::atomic::Ordering::Relaxed);
         // Only imports move the statistics; coalesced single creates (a few each) do not.
-        if records.len() >= crate::bulk::ANALYZE_MIN_ROWS
-            && now - last >= crate::bulk::ANALYZE_EVERY_SECONDS
+        if records.len() >= ANALYZE_MIN_ROWS
+            && now - last >= ANALYZE_EVERY_SECONDS
             && self
                 .analyzed_at
                 .compare_exchange(last, now, std::sync::atomic::Ordering::Relaxed, std::sync::atomic::Ordering::Relaxed)
@@ -191,42 +192,17 @@ impl crate::postgres::PgStore {
 
     pub(crate) async fn users_by_key(
         &self,
-        project: &userbase_core::ids::ProjectId,
-        key: &userbase_core::store::UpsertKey,
+        project: &ProjectId,
+        key: &UpsertKey,
         values: &[String],
-    ) -> Result<Vec<userbase_core::user::User>, userbase_core::store::StoreError> {
-        use userbase_core::store::UpsertKey;
+    ) -> Result<Vec<User>, StoreError> {
         if values.is_empty() {
             return Ok(Vec::new());
         }
         let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
-        qb.push(crate::sql::USER_COLUMNS).push(" FROM users WHERE deleted_at IS NULL AND project_id = ");
-        qb.push_bind(project.as_str());
-        match key {
-            UpsertKey::Id => {
-                qb.push(" AND public_id IN (");
-            }
-            UpsertKey::Email => {
-                qb.push(" AND email_normalized IN (");
-            }
-            UpsertKey::ExternalRef(source) => {
-                qb.push(" AND id IN (SELECT user_id FROM user_external_refs WHERE live AND project_id = ");
-                qb.push_bind(project.as_str()).push(" AND source = ").push_bind(source.as_str());
-                qb.push(" AND source_id IN (");
-            }
-        }
-        let mut list = qb.separated(", ");
-        for v in values {
-            list.push_bind(v.as_str());
-        }
-        qb.push(if matches!(key, UpsertKey::ExternalRef(_)) { "))" } else { ")" });
-        qb.push(" ORDER BY id");
-        let rows = qb
-            .build_query_as::<crate::rows::UserRow>()
-            .persistent(false)
-            .fetch_all(&self.reader)
-            .await
-            .map_err(crate::sql_store::store_error)?;
+        user_list::push_users_by_key(&mut qb, project.as_str(), key, values);
+        let rows =
+            qb.build_query_as::<UserRow>().persistent(false).fetch_all(&self.reader).await.map_err(store_error)?;
         rows.into_iter().map(TryInto::try_into).collect()
     }
 }

@@ -1,31 +1,37 @@
 //! Idempotency-key records: claim, complete, release.
 
+use userbase_core::idempotency::StoredResponse;
+use userbase_core::ids::ProjectId;
+use userbase_core::store::{IdempotencyClaim, IdempotencyStore, StoreError};
+
+use crate::pg::{store_error, PgStore};
+use crate::sql::idempotency as sql;
+use crate::sql::time::DbTime;
+
 /// The PostgreSQL idempotency store (SQLite: `lite/idempotency.rs`).
 #[async_trait::async_trait]
-impl userbase_core::store::IdempotencyStore for crate::postgres::PgStore {
+impl IdempotencyStore for PgStore {
     async fn claim_idempotency_key(
         &self,
-        project: &userbase_core::ids::ProjectId,
+        project: &ProjectId,
         key: &str,
         hash: &[u8; 32],
         now: time::OffsetDateTime,
         expired_before: time::OffsetDateTime,
-    ) -> Result<userbase_core::store::IdempotencyClaim, userbase_core::store::StoreError> {
-        use crate::sql_store::store_error;
-        use userbase_core::store::IdempotencyClaim;
+    ) -> Result<IdempotencyClaim, StoreError> {
         let mut tx = self.begin_write().await.map_err(store_error)?;
-        sqlx::query(crate::sql::DELETE_EXPIRED_IDEMPOTENCY_KEY)
+        sqlx::query(sql::DELETE_EXPIRED_IDEMPOTENCY_KEY)
             .bind(project.as_str())
             .bind(key)
-            .bind(crate::db_time::DbTime(expired_before))
+            .bind(DbTime(expired_before))
             .execute(&mut *tx)
             .await
             .map_err(store_error)?;
-        let claimed = sqlx::query(crate::sql::CLAIM_IDEMPOTENCY_KEY)
+        let claimed = sqlx::query(sql::CLAIM_IDEMPOTENCY_KEY)
             .bind(project.as_str())
             .bind(key)
             .bind(&hash[..])
-            .bind(crate::db_time::DbTime(now))
+            .bind(DbTime(now))
             .fetch_optional(&mut *tx)
             .await
             .map_err(store_error)?
@@ -38,16 +44,15 @@ impl userbase_core::store::IdempotencyStore for crate::postgres::PgStore {
                 Option<i32>,
                 Option<Vec<u8>>,
                 Option<sqlx::types::Json<std::collections::BTreeMap<String, String>>>,
-            )> = sqlx::query_as(crate::sql::IDEMPOTENCY_KEY)
+            )> = sqlx::query_as(sql::IDEMPOTENCY_KEY)
                 .bind(project.as_str())
                 .bind(key)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(store_error)?;
-            let (hash, status, body, headers) = row.ok_or_else(|| {
-                userbase_core::store::StoreError::Backend("idempotency key vanished while claimed".into())
-            })?;
-            let response = status.map(|status| userbase_core::idempotency::StoredResponse {
+            let (hash, status, body, headers) =
+                row.ok_or_else(|| StoreError::Backend("idempotency key vanished while claimed".into()))?;
+            let response = status.map(|status| StoredResponse {
                 status: u16::try_from(status).unwrap_or(500),
                 body: body.unwrap_or_default(),
                 headers: headers.map(|h| h.0).unwrap_or_default(),
@@ -60,33 +65,26 @@ impl userbase_core::store::IdempotencyStore for crate::postgres::PgStore {
 
     async fn complete_idempotency_key(
         &self,
-        project: &userbase_core::ids::ProjectId,
+        project: &ProjectId,
         key: &str,
-        response: &userbase_core::idempotency::StoredResponse,
-    ) -> Result<(), userbase_core::store::StoreError> {
-        sqlx::query(crate::sql::COMPLETE_IDEMPOTENCY_KEY)
-            .bind(project.as_str())
-            .bind(key)
-            .bind(i32::from(response.status))
-            .bind(&response.body[..])
-            .bind(sqlx::types::Json(&response.headers))
+        response: &StoredResponse,
+    ) -> Result<(), StoreError> {
+        sql::complete_args(project.as_str(), key, response)
+            .into_iter()
+            .fold(sqlx::query(sql::COMPLETE_IDEMPOTENCY_KEY), |query, arg| query.bind(arg))
             .execute(&self.writer)
             .await
-            .map_err(crate::sql_store::store_error)?;
+            .map_err(store_error)?;
         Ok(())
     }
 
-    async fn release_idempotency_key(
-        &self,
-        project: &userbase_core::ids::ProjectId,
-        key: &str,
-    ) -> Result<(), userbase_core::store::StoreError> {
-        sqlx::query(crate::sql::RELEASE_IDEMPOTENCY_KEY)
+    async fn release_idempotency_key(&self, project: &ProjectId, key: &str) -> Result<(), StoreError> {
+        sqlx::query(sql::RELEASE_IDEMPOTENCY_KEY)
             .bind(project.as_str())
             .bind(key)
             .execute(&self.writer)
             .await
-            .map_err(crate::sql_store::store_error)?;
+            .map_err(store_error)?;
         Ok(())
     }
 }

@@ -1,0 +1,148 @@
+//! Addresses on PostgreSQL: insert and update (moving the default flag), list, find, delete. The SQL text, rows
+//! and write values are `sql/addresses.rs`.
+
+use userbase_core::address::{Address, AddressFields, AddressKey, AddressType};
+use userbase_core::ids::ProjectId;
+use userbase_core::store::{AddressStore, NewAddressRecord, StoreError};
+
+use crate::pg::{store_error, PgStore};
+use crate::sql::addresses as sql;
+use crate::sql::addresses::{AddressRow, AddressWrite};
+use crate::sql::time::DbTime;
+
+impl PgStore {
+    async fn clear_other_defaults(
+        tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+        fields: &AddressFields,
+        user_id: i64,
+        keep: i64,
+    ) -> Result<(), sqlx::Error> {
+        if fields.is_default {
+            sqlx::query(sql::CLEAR_OTHER_DEFAULTS)
+                .bind(user_id)
+                .bind(fields.address_type.as_str())
+                .bind(keep)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl AddressStore for PgStore {
+    async fn insert_address(&self, rec: &NewAddressRecord) -> Result<Address, StoreError> {
+        use crate::pg::store_error;
+        let mut tx = self.begin_write().await.map_err(store_error)?;
+        Self::clear_other_defaults(&mut tx, &rec.fields, rec.user_id, 0).await.map_err(store_error)?;
+        let write = AddressWrite::new(&rec.fields, rec.created_at);
+        let query = sqlx::query_as::<_, AddressRow>(&sql::INSERT_ADDRESS)
+            .bind(rec.project_id.as_str())
+            .bind(rec.user_id)
+            .bind(rec.public_id.as_str())
+            .bind(DbTime(rec.created_at));
+        let row = write
+            .args()
+            .into_iter()
+            .fold(query, |query, arg| query.bind(arg))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        row.try_into()
+    }
+
+    async fn update_address(&self, a: &Address) -> Result<Address, StoreError> {
+        use crate::pg::store_error;
+        let mut tx = self.begin_write().await.map_err(store_error)?;
+        Self::clear_other_defaults(&mut tx, &a.fields, a.user_id, a.numeric_id).await.map_err(store_error)?;
+        let write = AddressWrite::new(&a.fields, a.updated_at);
+        let query = sqlx::query_as::<_, AddressRow>(&sql::UPDATE_ADDRESS)
+            .bind(a.project_id.as_str())
+            .bind(a.numeric_id)
+            .bind(a.version);
+        let row = write
+            .args()
+            .into_iter()
+            .fold(query, |query, arg| query.bind(arg))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(store_error)?
+            .ok_or(StoreError::VersionMismatch)?;
+        tx.commit().await.map_err(store_error)?;
+        row.try_into()
+    }
+
+    async fn list_addresses(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        of_type: Option<AddressType>,
+    ) -> Result<Vec<Address>, StoreError> {
+        let rows = match of_type {
+            None => {
+                sqlx::query_as::<_, AddressRow>(&sql::ADDRESSES_OF_USER)
+                    .bind(project.as_str())
+                    .bind(user_id)
+                    .fetch_all(&self.reader)
+                    .await
+            }
+            Some(t) => {
+                sqlx::query_as::<_, AddressRow>(&sql::ADDRESSES_OF_USER_BY_TYPE)
+                    .bind(project.as_str())
+                    .bind(user_id)
+                    .bind(t.as_str())
+                    .fetch_all(&self.reader)
+                    .await
+            }
+        }
+        .map_err(store_error)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn find_address(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        key: &AddressKey,
+    ) -> Result<Option<Address>, StoreError> {
+        let row = match key {
+            AddressKey::Public(id) => {
+                sqlx::query_as::<_, AddressRow>(&sql::ADDRESS_BY_PUBLIC_ID)
+                    .bind(project.as_str())
+                    .bind(user_id)
+                    .bind(id.as_str())
+                    .fetch_optional(&self.reader)
+                    .await
+            }
+            AddressKey::Numeric(id) => {
+                sqlx::query_as::<_, AddressRow>(&sql::ADDRESS_BY_NUMERIC_ID)
+                    .bind(project.as_str())
+                    .bind(user_id)
+                    .bind(*id)
+                    .fetch_optional(&self.reader)
+                    .await
+            }
+        }
+        .map_err(store_error)?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn delete_address(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        address_id: i64,
+        version: Option<i64>,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(sql::DELETE_ADDRESS)
+            .bind(project.as_str())
+            .bind(user_id)
+            .bind(address_id)
+            .bind(version)
+            .execute(&self.writer)
+            .await
+            .map_err(store_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+}

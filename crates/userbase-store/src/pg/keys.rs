@@ -1,0 +1,68 @@
+//! API keys: insert, find by id (with the project), list, touch, revoke.
+
+use userbase_core::api_key::{ApiKey, KeyId, SecretHash};
+use userbase_core::ids::ProjectId;
+use userbase_core::store::{KeyStore, StoreError, StoredKey};
+
+use crate::pg::{store_error, PgStore};
+use crate::sql::keys as sql;
+use crate::sql::rows::{KeyRow, StoredKeyRow};
+use crate::sql::time::DbTime;
+
+/// The PostgreSQL key store (SQLite: `lite/keys.rs`).
+#[async_trait::async_trait]
+impl KeyStore for PgStore {
+    async fn insert_key(&self, key: &ApiKey, hash: &SecretHash) -> Result<(), StoreError> {
+        sql::insert_args(key, hash)
+            .into_iter()
+            .fold(sqlx::query(sql::INSERT_KEY), |query, arg| query.bind(arg))
+            .execute(&self.writer)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn find_key(&self, id: &KeyId) -> Result<Option<StoredKey>, StoreError> {
+        let row = sqlx::query_as::<_, StoredKeyRow>(sql::KEY_WITH_PROJECT)
+            .bind(id.as_str())
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(store_error)?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn list_keys(&self, project: &ProjectId) -> Result<Vec<ApiKey>, StoreError> {
+        let rows = sqlx::query_as::<_, KeyRow>(&sql::KEYS_OF_PROJECT)
+            .bind(project.as_str())
+            .fetch_all(&self.reader)
+            .await
+            .map_err(store_error)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn touch_key(
+        &self,
+        id: &KeyId,
+        at: time::OffsetDateTime,
+        stale_before: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        sqlx::query(sql::TOUCH_KEY)
+            .bind(id.as_str())
+            .bind(DbTime(at))
+            .bind(DbTime(stale_before))
+            .execute(&self.writer)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn revoke_key(&self, id: &KeyId, at: time::OffsetDateTime) -> Result<Option<ApiKey>, StoreError> {
+        let row = sqlx::query_as::<_, KeyRow>(&sql::REVOKE_KEY)
+            .bind(id.as_str())
+            .bind(DbTime(at))
+            .fetch_optional(&self.writer)
+            .await
+            .map_err(store_error)?;
+        row.map(TryInto::try_into).transpose()
+    }
+}

@@ -1,0 +1,269 @@
+//! Users on PostgreSQL: insert (one at a time, or coalesced, see `coalesce.rs`), find, update, count, list.
+//! Bulk inserts are `bulk.rs`; the SQL text and the write values are `sql/users.rs`.
+
+use userbase_core::ids::{HumanId, ProjectId};
+use userbase_core::page::{Keyset, Page, PageRequest, Position, SortField, SortKey, SortValue};
+use userbase_core::store::{
+    InsertOutcome, NewUserRecord, RefsChange, StoreError, UniqueClaims, UpsertKey, UserFilter, UserStore,
+};
+use userbase_core::user::{User, UserKey};
+
+use crate::pg::coalesce::InsertWriter;
+use crate::pg::{coalesce, store_error, PgStore};
+use crate::sql::filter::Flavor;
+use crate::sql::paging::Assembled;
+use crate::sql::rows::UserRow;
+use crate::sql::time::DbTime;
+use crate::sql::users::UserWrite;
+use crate::sql::violation::{classify, Violation};
+use crate::sql::{user_list, users as sql};
+
+impl PgStore {
+    /// Inserts concurrent users in one transaction (see `coalesce.rs`): each gets its stored user, or the
+    /// uniqueness rule it would break.
+    pub(crate) async fn insert_users_together(
+        &self,
+        records: &[NewUserRecord],
+    ) -> Result<Vec<Result<User, StoreError>>, sqlx::Error> {
+        use std::collections::HashMap;
+        let outcomes = self.bulk_insert_users(records).await?;
+        let mut query = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
+        query.push(sql::USER_COLUMNS).push(" FROM users WHERE public_id IN (");
+        let mut ids = query.separated(", ");
+        for r in records {
+            ids.push_bind(r.public_id.as_str());
+        }
+        query.push(")");
+        let rows: Vec<UserRow> =
+            query.build_query_as().persistent(self.prepare_every_size).fetch_all(&self.writer).await?;
+        let mut stored: HashMap<(String, String), UserRow> =
+            rows.into_iter().map(|row| ((row.project_id.clone(), row.public_id.clone()), row)).collect();
+        Ok(records
+            .iter()
+            .zip(outcomes)
+            .map(|(r, outcome)| match outcome {
+                InsertOutcome::Conflict(c) => Err(StoreError::Conflict(c)),
+                InsertOutcome::Inserted => stored
+                    .remove(&(r.project_id.as_str().to_owned(), r.public_id.as_str().to_owned()))
+                    .ok_or_else(|| StoreError::Backend("an inserted user was not found".into()))
+                    .and_then(TryInto::try_into),
+            })
+            .collect())
+    }
+
+    /// Inserts one user, retrying with a fresh human id on a collision.
+    pub(crate) async fn insert_one_user(&self, rec: &NewUserRecord) -> Result<User, StoreError> {
+        let mut human_id = rec.human_id.clone();
+        for _ in 0..sql::HUMAN_ID_ATTEMPTS {
+            match self.try_insert_user(rec, human_id.as_str()).await {
+                Ok(row) => return row.try_into(),
+                Err(e) if classify(&e) == Some(Violation::HumanId) => {
+                    human_id = HumanId::generate();
+                }
+                Err(e) => return Err(store_error(e)),
+            }
+        }
+        Err(StoreError::Backend("no free human id after several attempts".into()))
+    }
+
+    async fn try_insert_user(&self, rec: &NewUserRecord, human_id: &str) -> Result<UserRow, sqlx::Error> {
+        let write = UserWrite::for_insert(rec);
+        let query = sqlx::query_as::<_, UserRow>(&sql::INSERT_USER)
+            .bind(rec.project_id.as_str())
+            .bind(rec.public_id.as_str())
+            .bind(rec.object_id.as_str())
+            .bind(human_id)
+            .bind(DbTime(rec.created_at));
+        let query = write.args().into_iter().fold(query, |query, arg| query.bind(arg));
+        if rec.profile.external_refs.is_empty() {
+            // One statement is atomic by itself: no BEGIN and COMMIT round trips.
+            return query.fetch_one(&self.writer).await;
+        }
+        let mut tx = self.begin_write().await?;
+        let row = query.fetch_one(&mut *tx).await?;
+        for r in &rec.profile.external_refs {
+            sqlx::query(sql::INSERT_REF)
+                .bind(row.id)
+                .bind(rec.project_id.as_str())
+                .bind(r.source())
+                .bind(r.source_id())
+                .bind(rec.claims.live)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(row)
+    }
+}
+
+#[async_trait::async_trait]
+impl InsertWriter for PgStore {
+    async fn insert_one(&self, record: &NewUserRecord) -> Result<User, StoreError> {
+        self.insert_one_user(record).await
+    }
+
+    async fn insert_together(&self, records: &[NewUserRecord]) -> Result<Vec<Result<User, StoreError>>, sqlx::Error> {
+        self.insert_users_together(records).await
+    }
+}
+
+#[async_trait::async_trait]
+impl UserStore for PgStore {
+    async fn insert_user(&self, rec: &NewUserRecord) -> Result<User, StoreError> {
+        match self.insert_queue() {
+            Some(queue) => coalesce::insert_user(queue, rec).await,
+            None => self.insert_one_user(rec).await,
+        }
+    }
+
+    async fn insert_users(&self, records: &[NewUserRecord]) -> Result<Vec<InsertOutcome>, StoreError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.bulk_insert_users(records).await.map_err(store_error)
+    }
+
+    async fn find_users_by(
+        &self,
+        project: &ProjectId,
+        key: &UpsertKey,
+        values: &[String],
+    ) -> Result<Vec<User>, StoreError> {
+        self.users_by_key(project, key, values).await
+    }
+
+    async fn find_user(&self, project: &ProjectId, key: &UserKey) -> Result<Option<User>, StoreError> {
+        let row = match key {
+            UserKey::Public(id) => {
+                sqlx::query_as::<_, UserRow>(&sql::USER_BY_PUBLIC_ID)
+                    .bind(project.as_str())
+                    .bind(id.as_str())
+                    .fetch_optional(&self.reader)
+                    .await
+            }
+            UserKey::Object(id) => {
+                sqlx::query_as::<_, UserRow>(&sql::USER_BY_OBJECT_ID)
+                    .bind(project.as_str())
+                    .bind(id.as_str())
+                    .fetch_optional(&self.reader)
+                    .await
+            }
+            UserKey::Numeric(id) => {
+                sqlx::query_as::<_, UserRow>(&sql::USER_BY_NUMERIC_ID)
+                    .bind(project.as_str())
+                    .bind(*id)
+                    .fetch_optional(&self.reader)
+                    .await
+            }
+            UserKey::AuthSubject(sub) => {
+                sqlx::query_as::<_, UserRow>(&sql::USER_BY_AUTH_SUBJECT)
+                    .bind(project.as_str())
+                    .bind(sub.as_str())
+                    .fetch_optional(&self.reader)
+                    .await
+            }
+        }
+        .map_err(store_error)?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn update_user(&self, user: &User, claims: UniqueClaims, refs: RefsChange) -> Result<User, StoreError> {
+        let write = UserWrite::for_update(user, claims);
+        let query = sqlx::query_as::<_, UserRow>(&sql::UPDATE_USER)
+            .bind(user.project_id.as_str())
+            .bind(user.numeric_id)
+            .bind(user.version);
+        let query = write.args().into_iter().fold(query, |query, arg| query.bind(arg));
+        if refs == RefsChange::Unchanged {
+            // One statement is atomic by itself: no BEGIN and COMMIT round trips.
+            return query
+                .fetch_optional(&self.writer)
+                .await
+                .map_err(store_error)?
+                .ok_or(StoreError::VersionMismatch)?
+                .try_into();
+        }
+        let mut tx = self.begin_write().await.map_err(store_error)?;
+        let row = query.fetch_optional(&mut *tx).await.map_err(store_error)?.ok_or(StoreError::VersionMismatch)?;
+        sqlx::query(sql::DELETE_REFS).bind(user.numeric_id).execute(&mut *tx).await.map_err(store_error)?;
+        for r in &user.profile.external_refs {
+            sqlx::query(sql::INSERT_REF)
+                .bind(user.numeric_id)
+                .bind(user.project_id.as_str())
+                .bind(r.source())
+                .bind(r.source_id())
+                .bind(claims.live)
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+        }
+        tx.commit().await.map_err(store_error)?;
+        row.try_into()
+    }
+
+    async fn count_users(&self, project: &ProjectId, filter: &UserFilter) -> Result<u64, StoreError> {
+        let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT COUNT(*) FROM users");
+        user_list::push_user_conditions(&mut qb, project.as_str(), filter, &[], &Position::First, Flavor::Postgres);
+        let (count,): (i64,) = qb.build_query_as().fetch_one(&self.reader).await.map_err(store_error)?;
+        Ok(count.max(0) as u64)
+    }
+
+    async fn list_users(
+        &self,
+        project: &ProjectId,
+        filter: &UserFilter,
+        page: PageRequest,
+    ) -> Result<Page<User>, StoreError> {
+        use sqlx::{FromRow, Row};
+        if page.limit == 0 {
+            return Ok(Assembled::empty());
+        }
+        let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
+        user_list::push_page(&mut qb, project.as_str(), filter, &page, Flavor::Postgres);
+        let rows = qb.build().fetch_all(&self.reader).await.map_err(store_error)?;
+        let limit = page.limit as usize;
+        let mut users = Vec::with_capacity(rows.len().min(limit));
+        for row in rows.iter().take(limit) {
+            let user: User = UserRow::from_row(row).map_err(store_error)?.try_into()?;
+            let key = if page.sort.is_empty() {
+                None
+            } else {
+                let mut values = Vec::with_capacity(page.sort.len());
+                for (i, k) in page.sort.iter().enumerate() {
+                    let column = format!("k{i}");
+                    values.push(match k.field {
+                        SortField::CreatedAt | SortField::UpdatedAt => {
+                            SortValue::Time(row.try_get::<DbTime, _>(column.as_str()).map_err(store_error)?.0)
+                        }
+                        _ => SortValue::Text(row.try_get::<String, _>(column.as_str()).map_err(store_error)?),
+                    });
+                }
+                Some(Keyset { values, id: user.numeric_id })
+            };
+            users.push((user, key));
+        }
+        let assembled = Assembled::new(&page, users, rows.len() > limit);
+        let more_opposite = match &assembled.opposite {
+            Some(position) => self.any_user(project, filter, &page.sort, position).await?,
+            None => false,
+        };
+        Ok(assembled.finish(more_opposite))
+    }
+}
+
+impl PgStore {
+    /// Whether any user matches the filter at the position.
+    async fn any_user(
+        &self,
+        project: &ProjectId,
+        filter: &UserFilter,
+        sort: &[SortKey],
+        position: &Position,
+    ) -> Result<bool, StoreError> {
+        let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT id FROM users");
+        user_list::push_user_conditions(&mut qb, project.as_str(), filter, sort, position, Flavor::Postgres);
+        qb.push(" LIMIT 1");
+        let row = qb.build().fetch_optional(&self.reader).await.map_err(store_error)?;
+        Ok(row.is_some())
+    }
+}

@@ -1,0 +1,269 @@
+//! Address SQL, rows and write values, shared by both stores (`pg/addresses.rs`, `lite/addresses.rs`).
+
+use std::sync::LazyLock;
+
+use sqlx::types::Json;
+use time::OffsetDateTime;
+use userbase_core::address::{Address, AddressFields, AddressKind, AddressType, Geo};
+use userbase_core::ids::{AddressId, ProjectId};
+use userbase_core::store::StoreError;
+use userbase_core::values::{CountryCode, Gender};
+
+use crate::sql::sink::Arg;
+use crate::sql::time::DbTime;
+
+pub const ADDRESS_COLUMNS: &str = "id, project_id, user_id, public_id, kind, type, position, code, alias, company, \
+    first_name, middle_name, last_name, full_name, gender, street, number, number_extension, building, postal_code, \
+    city, region, country_code, country_name, email, phone, mobile, fax, url, notes, icp, is_default, active, \
+    geo_lat, geo_lng, geocoder, geocoder_place_id, geocoder_raw, created_at, updated_at, version";
+
+/// How many columns every write sets.
+pub const WRITE_COUNT: usize = 35;
+
+/// The columns every write sets, in the order `AddressWrite::args` lists their values.
+const WRITE_COLUMNS: [&str; WRITE_COUNT] = [
+    "kind",
+    "type",
+    "position",
+    "code",
+    "alias",
+    "company",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "full_name",
+    "gender",
+    "street",
+    "number",
+    "number_extension",
+    "building",
+    "postal_code",
+    "city",
+    "region",
+    "country_code",
+    "country_name",
+    "email",
+    "phone",
+    "mobile",
+    "fax",
+    "url",
+    "notes",
+    "icp",
+    "is_default",
+    "active",
+    "geo_lat",
+    "geo_lng",
+    "geocoder",
+    "geocoder_place_id",
+    "geocoder_raw",
+    "updated_at",
+];
+
+/// `$1..$4` are project_id, user_id, public_id, created_at; the write columns follow.
+pub static INSERT_ADDRESS: LazyLock<String> = LazyLock::new(|| {
+    let params: Vec<String> = (5..5 + WRITE_COLUMNS.len()).map(|i| format!("${i}")).collect();
+    format!(
+        "INSERT INTO addresses (project_id, user_id, public_id, created_at, {}) VALUES ($1, $2, $3, $4, {}) \
+         RETURNING {ADDRESS_COLUMNS}",
+        WRITE_COLUMNS.join(", "),
+        params.join(", ")
+    )
+});
+
+/// `$1..$3` are project_id, id and the expected version; the write columns follow.
+pub static UPDATE_ADDRESS: LazyLock<String> = LazyLock::new(|| {
+    let sets: Vec<String> = WRITE_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 4)).collect();
+    format!(
+        "UPDATE addresses SET {}, version = version + 1 WHERE project_id = $1 AND id = $2 AND version = $3 \
+         RETURNING {ADDRESS_COLUMNS}",
+        sets.join(", ")
+    )
+});
+
+/// Clears the default flag of a user's other addresses of a type (`$3` is the address that keeps it; 0 for
+/// one not inserted yet).
+pub const CLEAR_OTHER_DEFAULTS: &str = "UPDATE addresses SET is_default = FALSE, version = version + 1 \
+    WHERE user_id = $1 AND type = $2 AND is_default AND id <> $3";
+pub static ADDRESSES_OF_USER: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {ADDRESS_COLUMNS} FROM addresses WHERE project_id = $1 AND user_id = $2 ORDER BY id")
+});
+pub static ADDRESSES_OF_USER_BY_TYPE: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {ADDRESS_COLUMNS} FROM addresses WHERE project_id = $1 AND user_id = $2 AND type = $3 ORDER BY id")
+});
+pub static ADDRESS_BY_PUBLIC_ID: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {ADDRESS_COLUMNS} FROM addresses WHERE project_id = $1 AND user_id = $2 AND public_id = $3")
+});
+pub static ADDRESS_BY_NUMERIC_ID: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {ADDRESS_COLUMNS} FROM addresses WHERE project_id = $1 AND user_id = $2 AND id = $3")
+});
+/// `$4`: the version the caller read, or NULL for any version.
+pub const DELETE_ADDRESS: &str =
+    "DELETE FROM addresses WHERE project_id = $1 AND user_id = $2 AND id = $3 AND version = COALESCE($4, version)";
+
+/// The values of the write columns for one address.
+pub struct AddressWrite<'a> {
+    f: &'a AddressFields,
+    updated_at: OffsetDateTime,
+}
+
+impl<'a> AddressWrite<'a> {
+    pub fn new(f: &'a AddressFields, updated_at: OffsetDateTime) -> Self {
+        Self { f, updated_at }
+    }
+
+    /// The values in `WRITE_COLUMNS` order, as both drivers bind them.
+    pub fn args(&self) -> [Arg<'_>; WRITE_COUNT] {
+        let f = self.f;
+        [
+            f.kind.as_str().into(),
+            f.address_type.as_str().into(),
+            f.position.into(),
+            f.code.as_deref().into(),
+            f.alias.as_deref().into(),
+            f.company.as_deref().into(),
+            f.first_name.as_deref().into(),
+            f.middle_name.as_deref().into(),
+            f.last_name.as_deref().into(),
+            f.full_name.as_deref().into(),
+            f.gender.map(Gender::code).into(),
+            f.street.as_deref().into(),
+            f.number.as_deref().into(),
+            f.number_extension.as_deref().into(),
+            f.building.as_deref().into(),
+            f.postal_code.as_deref().into(),
+            f.city.as_deref().into(),
+            f.region.as_deref().into(),
+            f.country.map(|c| c.as_str()).into(),
+            f.country_name.as_deref().into(),
+            f.email.as_deref().into(),
+            f.phone.as_deref().into(),
+            f.mobile.as_deref().into(),
+            f.fax.as_deref().into(),
+            f.url.as_deref().into(),
+            f.notes.as_deref().into(),
+            f.icp.into(),
+            f.is_default.into(),
+            f.active.into(),
+            f.geo.map(|g| g.lat()).into(),
+            f.geo.map(|g| g.lng()).into(),
+            f.geocoder.as_deref().into(),
+            f.geocoder_place_id.as_deref().into(),
+            Arg::json_or_null(f.geocoder_raw.as_ref()),
+            DbTime(self.updated_at).into(),
+        ]
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct AddressRow {
+    pub id: i64,
+    pub project_id: String,
+    pub user_id: i64,
+    pub public_id: String,
+    pub kind: String,
+    #[sqlx(rename = "type")]
+    pub address_type: String,
+    pub position: i32,
+    pub code: Option<String>,
+    pub alias: Option<String>,
+    pub company: Option<String>,
+    pub first_name: Option<String>,
+    pub middle_name: Option<String>,
+    pub last_name: Option<String>,
+    pub full_name: Option<String>,
+    pub gender: Option<String>,
+    pub street: Option<String>,
+    pub number: Option<String>,
+    pub number_extension: Option<String>,
+    pub building: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub country_code: Option<String>,
+    pub country_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub mobile: Option<String>,
+    pub fax: Option<String>,
+    pub url: Option<String>,
+    pub notes: Option<String>,
+    pub icp: bool,
+    pub is_default: bool,
+    pub active: bool,
+    pub geo_lat: Option<f64>,
+    pub geo_lng: Option<f64>,
+    pub geocoder: Option<String>,
+    pub geocoder_place_id: Option<String>,
+    pub geocoder_raw: Option<Json<serde_json::Value>>,
+    pub created_at: DbTime,
+    pub updated_at: DbTime,
+    pub version: i64,
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Backend(format!("stored value is not valid: {what}"))
+}
+
+impl TryFrom<AddressRow> for Address {
+    type Error = StoreError;
+
+    fn try_from(r: AddressRow) -> Result<Self, StoreError> {
+        let gender = match r.gender.as_deref() {
+            None => None,
+            Some(g) => Some(Gender::from_code(g).ok_or_else(|| corrupt("addresses.gender"))?),
+        };
+        let country = match r.country_code.as_deref() {
+            None => None,
+            Some(c) => Some(CountryCode::parse("country", c).map_err(|_| corrupt("addresses.country_code"))?),
+        };
+        let geo = match (r.geo_lat, r.geo_lng) {
+            (Some(lat), Some(lng)) => Some(Geo::parse("geo", lat, lng).map_err(|_| corrupt("addresses.geo"))?),
+            _ => None,
+        };
+        let fields = AddressFields {
+            kind: AddressKind::parse(&r.kind).ok_or_else(|| corrupt("addresses.kind"))?,
+            address_type: AddressType::parse("type", &r.address_type).map_err(|_| corrupt("addresses.type"))?,
+            position: r.position,
+            code: r.code,
+            alias: r.alias,
+            company: r.company,
+            first_name: r.first_name,
+            middle_name: r.middle_name,
+            last_name: r.last_name,
+            full_name: r.full_name,
+            gender,
+            street: r.street,
+            number: r.number,
+            number_extension: r.number_extension,
+            building: r.building,
+            postal_code: r.postal_code,
+            city: r.city,
+            region: r.region,
+            country,
+            country_name: r.country_name,
+            email: r.email,
+            phone: r.phone,
+            mobile: r.mobile,
+            fax: r.fax,
+            url: r.url,
+            notes: r.notes,
+            icp: r.icp,
+            is_default: r.is_default,
+            active: r.active,
+            geo,
+            geocoder: r.geocoder,
+            geocoder_place_id: r.geocoder_place_id,
+            geocoder_raw: r.geocoder_raw.map(|j| j.0),
+        };
+        Ok(Address {
+            numeric_id: r.id,
+            public_id: AddressId::parse(&r.public_id).ok_or_else(|| corrupt("addresses.public_id"))?,
+            project_id: ProjectId::from_stored(r.project_id),
+            user_id: r.user_id,
+            fields,
+            created_at: r.created_at.0,
+            updated_at: r.updated_at.0,
+            version: r.version,
+        })
+    }
+}

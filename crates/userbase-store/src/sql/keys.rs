@@ -1,0 +1,40 @@
+//! API key SQL, shared by both stores.
+
+use std::sync::LazyLock;
+
+use userbase_core::api_key::{ApiKey, SecretHash};
+
+use crate::sql::sink::Arg;
+use crate::sql::time::DbTime;
+
+pub const TOUCH_KEY: &str =
+    "UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)";
+pub const KEY_COLUMNS: &str =
+    "id, project_id, kind, name, prefix, user_id, scopes, created_at, expires_at, revoked_at, last_used_at";
+pub const INSERT_KEY: &str = "INSERT INTO api_keys (id, project_id, kind, name, prefix, secret_hash, user_id, \
+    scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+pub const KEY_WITH_PROJECT: &str = "SELECT k.id, k.project_id, k.kind, k.name, k.prefix, k.user_id, k.scopes, \
+    k.created_at, k.expires_at, k.revoked_at, k.last_used_at, k.secret_hash, p.name AS p_name, \
+    p.settings AS p_settings, p.created_at AS p_created_at, p.updated_at AS p_updated_at \
+    FROM api_keys k JOIN projects p ON p.id = k.project_id WHERE k.id = $1";
+pub static KEYS_OF_PROJECT: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE project_id = $1 ORDER BY created_at, id"));
+pub static REVOKE_KEY: LazyLock<String> = LazyLock::new(|| {
+    format!("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 RETURNING {KEY_COLUMNS}")
+});
+
+/// The values of `INSERT_KEY`, as both stores bind them.
+pub fn insert_args<'a>(key: &'a ApiKey, hash: &'a SecretHash) -> [Arg<'a>; 10] {
+    [
+        key.id.as_str().into(),
+        key.project_id.as_str().into(),
+        key.kind.as_str().into(),
+        key.name.as_deref().into(),
+        key.prefix.as_str().into(),
+        Arg::Bytes(&hash.0[..]),
+        key.user_id.into(),
+        Arg::json(&key.scopes),
+        DbTime(key.created_at).into(),
+        key.expires_at.map(DbTime).into(),
+    ]
+}

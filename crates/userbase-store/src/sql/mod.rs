@@ -1,0 +1,29 @@
+//! Everything both stores share, so that they cannot drift: the SQL text of each resource (written with
+//! PostgreSQL's `$N` placeholders; `lite::numbered` rewrites them for SQLite), the stored rows and their
+//! conversion into domain types, the one list of values each written table binds, the filter compiler, the
+//! list query and page assembly, the constraint table, and the time codec. Nothing here names a store:
+//! `pg/` and `lite/` build on this module, never the other way round.
+
+pub mod addresses;
+pub mod filter;
+pub mod idempotency;
+pub mod keys;
+pub mod organizations;
+pub mod paging;
+pub mod pricing;
+pub mod projects;
+pub mod records;
+pub mod rows;
+pub mod sink;
+pub mod time;
+pub mod user_list;
+pub mod users;
+pub mod violation;
+
+/// How often bulk inserts refresh planner statistics. A table filled by a bulk import has none until the
+/// autovacuum daemon (PostgreSQL) or anyone (SQLite) gets to it, and meanwhile the planner can plan a page of 20
+/// as a sort of the whole table; one `ANALYZE` a minute during imports keeps the estimates in line.
+pub const ANALYZE_EVERY_SECONDS: i64 = 60;
+
+/// Calls smaller than this (coalesced single creates) never trigger an `ANALYZE`.
+pub const ANALYZE_MIN_ROWS: usize = 200;

@@ -1,0 +1,73 @@
+//! Pricing rows and SQL.
+
+use sqlx::types::Json;
+use userbase_core::pricing::{PricingItem, PricingRule, PricingTarget, PricingTargetKind};
+use userbase_core::store::StoreError;
+
+use crate::sql::sink::Arg;
+use crate::sql::time::DbTime;
+
+pub const DELETE_BY_ID: &str =
+    "DELETE FROM user_pricing WHERE project_id = $1 AND user_id = $2 AND target_kind = $3 AND target_id = $4";
+pub const DELETE_BY_REF: &str = "DELETE FROM user_pricing WHERE project_id = $1 AND user_id = $2 AND target_kind = $3 \
+    AND target_source = $4 AND target_source_id = $5";
+pub const INSERT: &str = "INSERT INTO user_pricing (project_id, user_id, target_kind, target_id, target_source, \
+    target_source_id, shop_id, pricing, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)";
+pub const LIST: &str = "SELECT target_kind, target_id, target_source, target_source_id, shop_id, pricing, updated_at \
+    FROM user_pricing WHERE project_id = $1 AND user_id = $2 ORDER BY id";
+pub const DELETE_ALL: &str = "DELETE FROM user_pricing WHERE project_id = $1 AND user_id = $2";
+
+/// The values of `INSERT`, as both stores bind them (`rule`: the item's rule as JSON).
+pub fn insert_args<'a>(
+    project: &'a str,
+    user_id: i64,
+    item: &'a PricingItem,
+    rule: &'a serde_json::Value,
+) -> [Arg<'a>; 9] {
+    let (id, source, source_id) = match &item.target {
+        PricingTarget::Id(id) => (Some(*id), None, None),
+        PricingTarget::External { source, source_id } => (None, Some(source.as_str()), Some(source_id.as_str())),
+    };
+    [
+        project.into(),
+        user_id.into(),
+        item.target_kind.as_str().into(),
+        id.into(),
+        source.into(),
+        source_id.into(),
+        item.shop_id.into(),
+        Arg::json(rule),
+        DbTime(item.updated_at).into(),
+    ]
+}
+
+#[derive(sqlx::FromRow)]
+pub struct PricingRow {
+    pub target_kind: String,
+    pub target_id: Option<i64>,
+    pub target_source: Option<String>,
+    pub target_source_id: Option<String>,
+    pub shop_id: Option<i64>,
+    pub pricing: Json<serde_json::Value>,
+    pub updated_at: DbTime,
+}
+
+impl TryFrom<PricingRow> for PricingItem {
+    type Error = StoreError;
+
+    fn try_from(r: PricingRow) -> Result<Self, StoreError> {
+        let corrupt = || StoreError::Backend("stored pricing is not valid".into());
+        let target = match (r.target_id, r.target_source, r.target_source_id) {
+            (Some(id), _, _) => PricingTarget::Id(id),
+            (None, Some(source), Some(source_id)) => PricingTarget::External { source, source_id },
+            _ => return Err(corrupt()),
+        };
+        Ok(PricingItem {
+            target_kind: PricingTargetKind::parse(&r.target_kind).ok_or_else(corrupt)?,
+            target,
+            rule: PricingRule::from_json(&r.pricing.0).ok_or_else(corrupt)?,
+            shop_id: r.shop_id,
+            updated_at: r.updated_at.0,
+        })
+    }
+}

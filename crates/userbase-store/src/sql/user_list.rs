@@ -1,0 +1,163 @@
+//! The user list query, built once for both stores: the conditions (project, filter, position), the sort keys
+//! and their keyset comparison, and the order.
+
+use userbase_core::page::PageRequest;
+use userbase_core::page::{Keyset, Position, SortField, SortKey, SortValue};
+use userbase_core::store::{UpsertKey, UserFilter};
+
+use crate::sql::filter::{Compiler, Flavor};
+use crate::sql::sink::SqlSink;
+use crate::sql::time::DbTime;
+use crate::sql::users::USER_COLUMNS;
+
+/// A page of users after `SELECT `: the user columns and the sort key values (`push_sort_columns`), the
+/// conditions, the order, and one row more than the limit (to learn whether more follow).
+pub fn push_page<'a, S: SqlSink<'a>>(
+    qb: &mut S,
+    project: &'a str,
+    filter: &'a UserFilter,
+    page: &'a PageRequest,
+    flavor: Flavor,
+) {
+    qb.push(USER_COLUMNS);
+    push_sort_columns(qb, &page.sort);
+    qb.push(" FROM users");
+    push_user_conditions(qb, project, filter, &page.sort, &page.position, flavor);
+    push_order(qb, &page.sort, page.position.is_backwards());
+    qb.push(" LIMIT ").push_bind(i64::from(page.limit) + 1);
+}
+
+/// The live users whose upsert key is one of `values`, after `SELECT `, in id order.
+pub fn push_users_by_key<'a, S: SqlSink<'a>>(qb: &mut S, project: &'a str, key: &'a UpsertKey, values: &'a [String]) {
+    qb.push(USER_COLUMNS).push(" FROM users WHERE deleted_at IS NULL AND project_id = ").push_bind(project);
+    match key {
+        UpsertKey::Id => {
+            qb.push(" AND public_id IN ");
+        }
+        UpsertKey::Email => {
+            qb.push(" AND email_normalized IN ");
+        }
+        UpsertKey::ExternalRef(source) => {
+            qb.push(" AND id IN (SELECT user_id FROM user_external_refs WHERE live AND project_id = ");
+            qb.push_bind(project).push(" AND source = ").push_bind(source.as_str());
+            qb.push(" AND source_id IN ");
+        }
+    }
+    qb.push_list(values.iter().map(String::as_str));
+    if matches!(key, UpsertKey::ExternalRef(_)) {
+        qb.push(")");
+    }
+    qb.push(" ORDER BY id");
+}
+
+/// Appends `WHERE ...` for the project, the filter and the position in the order given by `sort`.
+pub fn push_user_conditions<'a, S: SqlSink<'a>>(
+    qb: &mut S,
+    project: &'a str,
+    filter: &'a UserFilter,
+    sort: &[SortKey],
+    position: &'a Position,
+    flavor: Flavor,
+) {
+    qb.push(" WHERE project_id = ").push_bind(project);
+    if !filter.include_deleted {
+        qb.push(" AND deleted_at IS NULL");
+    }
+    if let Some(email) = &filter.email_normalized {
+        qb.push(" AND email_normalized = ").push_bind(email.as_str());
+    }
+    if let Some(expr) = &filter.expr {
+        qb.push(" AND ");
+        Compiler { flavor }.push(qb, expr);
+    }
+    match position {
+        Position::First => {}
+        Position::After(id) => {
+            qb.push(" AND id < ").push_bind(*id);
+        }
+        Position::Before(id) => {
+            qb.push(" AND id > ").push_bind(*id);
+        }
+        Position::AfterKey(key) => push_keyset(qb, sort, key, false),
+        Position::BeforeKey(key) => push_keyset(qb, sort, key, true),
+    }
+}
+
+/// The SQL a sort key orders by. Text is compared lowercased with no value first, so keys are never NULL.
+pub fn sort_expr(field: SortField) -> &'static str {
+    match field {
+        SortField::CreatedAt => "created_at",
+        SortField::UpdatedAt => "updated_at",
+        SortField::Email => "COALESCE(email_normalized, '')",
+        SortField::FirstName => "COALESCE(lower(first_name), '')",
+        SortField::LastName => "COALESCE(lower(last_name), '')",
+    }
+}
+
+/// The direction of the id tiebreak: that of the last sort key (newest first without keys).
+fn id_descending(sort: &[SortKey]) -> bool {
+    sort.last().is_none_or(|k| k.descending)
+}
+
+/// `AND (k0 > v0 OR (k0 = v0 AND k1 > v1) OR ... OR (... AND id > id0))`, with `<` for descending keys and
+/// every comparison flipped to read backwards.
+fn push_keyset<'a, S: SqlSink<'a>>(qb: &mut S, sort: &[SortKey], key: &'a Keyset, backwards: bool) {
+    let greater = |descending: bool| if descending != backwards { " < " } else { " > " };
+    let push_value = |qb: &mut S, v: &'a SortValue| match v {
+        SortValue::Text(t) => {
+            qb.push_bind(t.as_str());
+        }
+        SortValue::Time(t) => {
+            qb.push_bind(DbTime(*t));
+        }
+    };
+    qb.push(" AND (");
+    for i in 0..=sort.len() {
+        if i > 0 {
+            qb.push(" OR ");
+        }
+        qb.push("(");
+        for (j, k) in sort.iter().enumerate().take(i) {
+            if j > 0 {
+                qb.push(" AND ");
+            }
+            qb.push(sort_expr(k.field)).push(" = ");
+            if let Some(v) = key.values.get(j) {
+                push_value(qb, v);
+            }
+        }
+        if i > 0 {
+            qb.push(" AND ");
+        }
+        match sort.get(i) {
+            Some(k) => {
+                qb.push(sort_expr(k.field)).push(greater(k.descending));
+                if let Some(v) = key.values.get(i) {
+                    push_value(qb, v);
+                }
+            }
+            None => {
+                qb.push("id").push(greater(id_descending(sort))).push_bind(key.id);
+            }
+        }
+        qb.push(")");
+    }
+    qb.push(")");
+}
+
+/// `ORDER BY` for the sort keys and the id tiebreak, reversed to read backwards.
+pub fn push_order<'a, S: SqlSink<'a>>(qb: &mut S, sort: &[SortKey], backwards: bool) {
+    let dir = |descending: bool| if descending != backwards { " DESC" } else { " ASC" };
+    qb.push(" ORDER BY ");
+    for k in sort {
+        qb.push(sort_expr(k.field)).push(dir(k.descending)).push(", ");
+    }
+    qb.push("id").push(dir(id_descending(sort)));
+}
+
+/// `, <sort expr> AS k0, ...`: the sort key values selected with each row.
+pub fn push_sort_columns<'a, S: SqlSink<'a>>(qb: &mut S, sort: &[SortKey]) {
+    for (i, k) in sort.iter().enumerate() {
+        qb.push(format!(", {} AS k{i}", sort_expr(k.field)));
+    }
+}
