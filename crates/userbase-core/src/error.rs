@@ -65,6 +65,9 @@ pub enum DomainError {
     NotFound { resource: &'static str },
     #[error("invalid input: {0:?}")]
     Invalid(Vec<FieldError>),
+    /// A query parameter names nothing usable: a cursor of no item, a cursor of another sort.
+    #[error("invalid parameter: {0}")]
+    InvalidParameter(FieldError),
     #[error("conflict: {}", .0.code())]
     Conflict(Conflict),
     #[error("the resource changed since it was read")]

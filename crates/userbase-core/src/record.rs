@@ -145,12 +145,3 @@ pub struct RecordFilter {
     pub date_field: Option<RecordDateField>,
     pub include_deleted: bool,
 }
-
-/// Offset pagination (BuiltOn's `page`/`size`) with a sort on a timestamp.
-#[derive(Debug, Clone, Copy)]
-pub struct RecordWindow {
-    pub offset: u64,
-    pub limit: u32,
-    pub sort: RecordDateField,
-    pub descending: bool,
-}

@@ -7,10 +7,13 @@ use time::OffsetDateTime;
 use crate::address::{Address, AddressFields, AddressKey, AddressType};
 use crate::api_key::{ApiKey, KeyId, SecretHash};
 use crate::error::Conflict;
+use crate::filter::Filter;
 use crate::ids::{AddressId, HumanId, ObjectId, ProjectId, PublicUserId};
 use crate::page::{Page, PageRequest};
 use crate::project::Project;
+use crate::record::{RecordFilter, RecordKind, UserRecord};
 use crate::user::{BuiltonExtras, Profile, User, UserKey, UserStatus};
+use crate::values::email::normalize_email;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -105,15 +108,57 @@ pub struct NewOrganizationRecord {
     pub created_at: OffsetDateTime,
 }
 
-/// The canonical list filter.
+/// The canonical list filter, built by its constructors so that every surface normalises the same way.
 #[derive(Debug, Clone, Default)]
 pub struct UserFilter {
-    /// Exact email, compared in normalised (lowercase) form.
-    pub email_normalized: Option<String>,
-    /// Soft-deleted users are left out unless this is set.
-    pub include_deleted: bool,
-    /// A filter expression, parsed and type-checked.
-    pub expr: Option<crate::filter::Filter>,
+    email_normalized: Option<String>,
+    include_deleted: bool,
+    expr: Option<Filter>,
+}
+
+impl UserFilter {
+    /// Every live user.
+    pub fn live() -> Self {
+        Self::default()
+    }
+
+    /// Users with this email, compared case-insensitively (as the uniqueness rule does).
+    pub fn by_email(email: &str) -> Self {
+        Self::live().with_email(Some(email))
+    }
+
+    /// Narrows to users with this email (case-insensitively), when one is given.
+    pub fn with_email(mut self, email: Option<&str>) -> Self {
+        self.email_normalized = email.map(normalize_email);
+        self
+    }
+
+    /// Soft-deleted users too, when `yes`.
+    pub fn including_deleted(mut self, yes: bool) -> Self {
+        self.include_deleted = yes;
+        self
+    }
+
+    /// Narrows to users matching a parsed filter expression, when one is given.
+    pub fn matching(mut self, expr: Option<Filter>) -> Self {
+        self.expr = expr;
+        self
+    }
+
+    /// The exact email asked for, in normalised (lowercase) form.
+    pub fn email_normalized(&self) -> Option<&str> {
+        self.email_normalized.as_deref()
+    }
+
+    /// Whether soft-deleted users are listed too.
+    pub fn include_deleted(&self) -> bool {
+        self.include_deleted
+    }
+
+    /// The filter expression, parsed and type-checked.
+    pub fn expr(&self) -> Option<&Filter> {
+        self.expr.as_ref()
+    }
 }
 
 /// A key found by id, with the stored hash to compare and its project.
@@ -184,7 +229,8 @@ pub trait UserStore: Send + Sync {
     /// How many users match the filter.
     async fn count_users(&self, project: &ProjectId, filter: &UserFilter) -> Result<u64, StoreError>;
 
-    /// A page of users, newest first.
+    /// A page of users: newest first, or in `page.sort` order; from a place (keyset) or an offset. One query
+    /// (plus a `LIMIT 1` look at the other side of a keyset page).
     async fn list_users(
         &self,
         project: &ProjectId,
@@ -199,6 +245,18 @@ pub trait AddressStore: Send + Sync {
     /// Inserts an address; when it is the default of its type, the user's other addresses of that type stop
     /// being default, in the same transaction.
     async fn insert_address(&self, address: &NewAddressRecord) -> Result<Address, StoreError>;
+
+    /// A page of a user's addresses, newest first, from an address (`After`/`Before` its integer id) or an
+    /// offset. Sort keys do not apply.
+    async fn page_addresses(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        page: &PageRequest,
+    ) -> Result<Page<Address>, StoreError>;
+
+    /// How many addresses a user has.
+    async fn count_addresses(&self, project: &ProjectId, user_id: i64) -> Result<u64, StoreError>;
 
     /// A user's addresses, oldest first, optionally of one type.
     async fn list_addresses(
@@ -304,15 +362,25 @@ pub trait RecordStore: Send + Sync {
     /// Writes status, delivery status, details, timestamps if the version is unchanged.
     async fn update_record(&self, record: &crate::record::UserRecord) -> Result<crate::record::UserRecord, StoreError>;
 
-    /// A window of a user's records of a kind, and how many match the filter in all.
+    /// A page of a user's records of a kind matching the filter, from an offset (`First` or `Offset`), sorted
+    /// by the one timestamp key of `page.sort`.
     async fn list_records(
         &self,
         project: &ProjectId,
         user_id: i64,
-        kind: crate::record::RecordKind,
-        filter: &crate::record::RecordFilter,
-        window: crate::record::RecordWindow,
-    ) -> Result<(Vec<crate::record::UserRecord>, u64), StoreError>;
+        kind: RecordKind,
+        filter: &RecordFilter,
+        page: &PageRequest,
+    ) -> Result<Page<UserRecord>, StoreError>;
+
+    /// How many of a user's records of a kind match the filter.
+    async fn count_records(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        kind: RecordKind,
+        filter: &RecordFilter,
+    ) -> Result<u64, StoreError>;
 }
 
 /// Pricing of users.

@@ -16,12 +16,10 @@ use userbase_core::DomainError;
 
 use super::error::GigsError;
 use super::extract::{AddressPath, GigsJson, GigsQuery, ProjectAdmin, UserPath};
-use super::user_view::{gigs_time, GigsList};
+use super::pagination::{GigsList, PageQuery};
+use super::user_view::gigs_time;
 use crate::dialect::NoParams;
 use crate::AppState;
-
-const DEFAULT_LIMIT: usize = 10;
-const MAX_LIMIT: usize = 200;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -112,14 +110,6 @@ impl AddressBody {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AddressPageQuery {
-    after: Option<String>,
-    before: Option<String>,
-    limit: Option<String>,
-}
-
 /// The public id of the user in the path (the Gigs paths name users by public id only).
 fn user_id(user: &UserKey) -> &str {
     match user {
@@ -132,51 +122,15 @@ fn address_response(status: StatusCode, a: &Address, user: &UserKey) -> Response
     (status, axum::Json(GigsAddress::new(a, user_id(user)))).into_response()
 }
 
+/// Newest first, paged by address id.
 pub async fn list_addresses(
     State(state): State<AppState>,
     ProjectAdmin(principal): ProjectAdmin,
     UserPath(user): UserPath,
-    GigsQuery(q): GigsQuery<AddressPageQuery>,
+    GigsQuery(q): GigsQuery<PageQuery>,
 ) -> Result<Response, GigsError> {
-    let limit = match &q.limit {
-        None => DEFAULT_LIMIT,
-        Some(l) => l.parse::<usize>().ok().filter(|l| *l <= MAX_LIMIT).ok_or_else(|| {
-            GigsError::invalid_property("limit", "propertyInvalid", "limit must be an integer from 0 to 200.")
-        })?,
-    };
-    if q.after.is_some() && q.before.is_some() {
-        return Err(GigsError::invalid_property("after", "propertyInvalid", "after and before cannot be combined."));
-    }
-    // Newest first; a user has at most 100 addresses, so the page is cut in memory.
-    let mut all = state.addresses.list(&principal.project, &user, None).await?;
-    all.reverse();
-    let find = |name: &str, id: &str| {
-        all.iter().position(|a| a.public_id.as_str() == id).ok_or_else(|| {
-            GigsError::invalid_property(
-                name,
-                "propertyInvalid",
-                format!("{name} does not name an address of this user."),
-            )
-        })
-    };
-    let (start, end) = match (&q.after, &q.before) {
-        (Some(id), _) => {
-            let i = find("after", id)? + 1;
-            (i, (i + limit).min(all.len()))
-        }
-        (_, Some(id)) => {
-            let i = find("before", id)?;
-            (i.saturating_sub(limit), i)
-        }
-        _ => (0, limit.min(all.len())),
-    };
-    let page = &all[start..end];
-    let list = GigsList {
-        object: "list",
-        more_items_after: page.last().filter(|_| end < all.len()).map(|a| a.public_id.to_string()),
-        more_items_before: page.first().filter(|_| start > 0).map(|a| a.public_id.to_string()),
-        items: page.iter().map(|a| GigsAddress::new(a, user_id(&user))).collect(),
-    };
+    let page = state.addresses.page(&principal.project, &user, q.params()?).await?;
+    let list = GigsList::of(&page, |a| a.public_id.as_str(), |a| GigsAddress::new(a, user_id(&user)));
     Ok(axum::Json(list).into_response())
 }
 

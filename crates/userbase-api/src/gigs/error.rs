@@ -118,6 +118,7 @@ impl From<DomainError> for GigsError {
                 };
                 GigsError::invalid(message, errors)
             }
+            DomainError::InvalidParameter(e) => GigsError::invalid_property(&e.field, "propertyInvalid", e.message),
             DomainError::Conflict(Conflict::Email) => {
                 GigsError::new(StatusCode::CONFLICT, "conflict", "A user with this email already exists.")
                     .with_code("userAlreadyExists")

@@ -1,14 +1,11 @@
-//! Gigs cursor pagination (001.5): `after`/`before` name a user id, `limit` is 0 to 200 (default 10),
-//! the two cursors exclude each other, and an unknown cursor is an error.
+//! Gigs cursor pagination (001.5), as a codec: `after`/`before` name an item's id, `limit` is 0 to 200
+//! (default 10), the two cursors exclude each other; the list envelope names the ids to continue from.
+//! Core resolves the ids (an unknown one is an error).
 
-use serde::Deserialize;
-use userbase_core::ids::PublicUserId;
-use userbase_core::page::Position;
-use userbase_core::project::Project;
-use userbase_core::user::UserKey;
+use serde::{Deserialize, Serialize};
+use userbase_core::page::{Page, PageParams, PageStart};
 
 use super::error::GigsError;
-use crate::AppState;
 
 const DEFAULT_LIMIT: u32 = 10;
 const MAX_LIMIT: u32 = 200;
@@ -21,30 +18,20 @@ pub struct PageQuery {
     limit: Option<String>,
 }
 
-/// A checked page request: where it starts and how many items it holds.
-pub struct PageParams {
-    pub position: Position,
-    pub limit: u32,
-}
-
 impl PageQuery {
-    pub fn limit(&self) -> Result<u32, GigsError> {
-        match &self.limit {
-            None => Ok(DEFAULT_LIMIT),
+    /// The page this query asks for.
+    pub fn params(self) -> Result<PageParams, GigsError> {
+        let limit = match &self.limit {
+            None => DEFAULT_LIMIT,
             Some(text) => text.parse::<u32>().ok().filter(|l| *l <= MAX_LIMIT).ok_or_else(|| {
                 GigsError::invalid_property(
                     "limit",
                     "propertyInvalid",
                     format!("limit must be an integer from 0 to {MAX_LIMIT}."),
                 )
-            }),
-        }
-    }
-
-    /// Resolves the cursor (a user id) to a position; ids of no user of the project are refused.
-    pub async fn resolve(&self, state: &AppState, project: &Project) -> Result<PageParams, GigsError> {
-        let limit = self.limit()?;
-        let (name, id, make): (&str, &String, fn(i64) -> Position) = match (&self.after, &self.before) {
+            })?,
+        };
+        let start = match (self.after, self.before) {
             (Some(_), Some(_)) => {
                 return Err(GigsError::invalid_property(
                     "after",
@@ -52,19 +39,32 @@ impl PageQuery {
                     "after and before cannot be combined.",
                 ))
             }
-            (Some(id), None) => ("after", id, Position::After),
-            (None, Some(id)) => ("before", id, Position::Before),
-            (None, None) => return Ok(PageParams { position: Position::First, limit }),
+            (Some(id), None) => PageStart::AfterId { param: "after", id },
+            (None, Some(id)) => PageStart::BeforeId { param: "before", id },
+            (None, None) => PageStart::First,
         };
-        let unknown = || {
-            GigsError::invalid_property(
-                name,
-                "propertyInvalid",
-                format!("{name} does not name a user of this project."),
-            )
-        };
-        let key = PublicUserId::parse(id).map(UserKey::Public).ok_or_else(unknown)?;
-        let numeric = state.users.position_of(project, &key).await?.ok_or_else(unknown)?;
-        Ok(PageParams { position: make(numeric), limit })
+        Ok(PageParams::first(limit).starting(start))
+    }
+}
+
+/// `{"object":"list","items":[...],"moreItemsAfter":...,"moreItemsBefore":...}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GigsList<T> {
+    object: &'static str,
+    items: Vec<T>,
+    more_items_after: Option<String>,
+    more_items_before: Option<String>,
+}
+
+impl<T> GigsList<T> {
+    /// The envelope of a page: `render` turns an item into its Gigs object, `id` gives its id.
+    pub fn of<'a, I>(page: &'a Page<I>, id: impl Fn(&I) -> &str, render: impl FnMut(&'a I) -> T) -> Self {
+        Self {
+            object: "list",
+            more_items_after: page.items.last().filter(|_| page.more_after).map(|i| id(i).to_owned()),
+            more_items_before: page.items.first().filter(|_| page.more_before).map(|i| id(i).to_owned()),
+            items: page.items.iter().map(render).collect(),
+        }
     }
 }

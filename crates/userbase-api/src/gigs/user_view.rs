@@ -54,16 +54,6 @@ impl<'a> GigsUser<'a> {
     }
 }
 
-/// `{"object":"list","items":[...],"moreItemsAfter":...,"moreItemsBefore":...}`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GigsList<T> {
-    pub object: &'static str,
-    pub items: Vec<T>,
-    pub more_items_after: Option<String>,
-    pub more_items_before: Option<String>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,18 +3,16 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use userbase_core::page::PageRequest;
 use userbase_core::project::Project;
 use userbase_core::store::UserFilter;
 use userbase_core::user::User;
-use userbase_core::values::email::normalize_email;
 use userbase_core::DomainError;
 
 use super::error::GigsError;
 use super::extract::{GigsJson, GigsQuery, ProjectAdmin, UserPath};
-use super::pagination::PageQuery;
+use super::pagination::{GigsList, PageQuery};
 use super::user_input::{SearchBody, UserBody};
-use super::user_view::{GigsList, GigsUser};
+use super::user_view::GigsUser;
 use crate::dialect::NoParams;
 use crate::AppState;
 
@@ -22,21 +20,9 @@ fn user_response(status: StatusCode, user: &User, project: &Project) -> Response
     (status, axum::Json(GigsUser::new(user, project))).into_response()
 }
 
-async fn list(
-    state: &AppState,
-    project: &Project,
-    page: &PageQuery,
-    filter: UserFilter,
-) -> Result<Response, GigsError> {
-    let params = page.resolve(state, project).await?;
-    let request = PageRequest { position: params.position, limit: params.limit, sort: vec![] };
-    let page = state.users.list(project, &filter, request).await?;
-    let list = GigsList {
-        object: "list",
-        more_items_after: page.items.last().filter(|_| page.more_after).map(|u| u.public_id.to_string()),
-        more_items_before: page.items.first().filter(|_| page.more_before).map(|u| u.public_id.to_string()),
-        items: page.items.iter().map(|u| GigsUser::new(u, project)).collect(),
-    };
+async fn list(state: &AppState, project: &Project, page: PageQuery, filter: UserFilter) -> Result<Response, GigsError> {
+    let page = state.users.list(project, &filter, page.params()?).await?;
+    let list = GigsList::of(&page, |u| u.public_id.as_str(), |u| GigsUser::new(u, project));
     Ok(axum::Json(list).into_response())
 }
 
@@ -45,7 +31,7 @@ pub async fn list_users(
     ProjectAdmin(principal): ProjectAdmin,
     GigsQuery(page): GigsQuery<PageQuery>,
 ) -> Result<Response, GigsError> {
-    list(&state, &principal.project, &page, UserFilter::default()).await
+    list(&state, &principal.project, page, UserFilter::live()).await
 }
 
 pub async fn search_users(
@@ -57,8 +43,8 @@ pub async fn search_users(
     if search.email.as_deref() == Some("") {
         return Err(GigsError::invalid_property("email", "propertyInvalid", "email cannot be empty."));
     }
-    let filter = UserFilter { email_normalized: search.email.as_deref().map(normalize_email), ..UserFilter::default() };
-    list(&state, &principal.project, &page, filter).await
+    let filter = UserFilter::live().with_email(search.email.as_deref());
+    list(&state, &principal.project, page, filter).await
 }
 
 pub async fn create_user(

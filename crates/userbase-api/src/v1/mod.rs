@@ -4,7 +4,6 @@ mod address_input;
 mod address_view;
 mod addresses;
 mod bulk;
-mod cursor;
 mod extract;
 pub mod idempotency;
 mod keys;

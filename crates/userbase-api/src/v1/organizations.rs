@@ -21,7 +21,9 @@ use super::problem::ProblemWire;
 use super::user_input::ExternalRefInput;
 use super::user_view::UserView;
 use super::users::user_key;
-use super::{cursor, Problem};
+use userbase_core::page::cursor;
+
+use super::Problem;
 use crate::AppState;
 
 fn org_key(id: &str) -> Result<OrganizationKey, Problem> {

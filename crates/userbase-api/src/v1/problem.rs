@@ -135,6 +135,7 @@ impl From<DomainError> for Problem {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Validation failed", detail)
                     .with_errors(errors)
             }
+            DomainError::InvalidParameter(e) => Problem::invalid_param(&e.field, e.code, e.message),
             DomainError::Conflict(c) => {
                 let field = match c {
                     Conflict::Email => "email",

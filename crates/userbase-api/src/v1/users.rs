@@ -6,17 +6,18 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use userbase_core::filter::parse as parse_filter;
 use userbase_core::ids::PublicUserId;
-use userbase_core::page::{parse_sort, PageRequest, Position, SortKey};
+use userbase_core::page::{cursor, parse_sort, PageParams, PageStart};
 use userbase_core::store::UserFilter;
 use userbase_core::user::{User, UserKey};
-use userbase_core::values::{email::normalize_email, MetadataLimits};
+use userbase_core::values::MetadataLimits;
 use userbase_core::DomainError;
 
 use super::extract::{if_match, json_with_etag, Admin, V1Json, V1Query};
 use super::problem::ProblemWire;
 use super::user_input::UserInput;
 use super::user_view::{UserListView, UserView};
-use super::{cursor, Problem};
+use super::Problem;
+use crate::auth::Principal;
 use crate::AppState;
 
 const DEFAULT_LIMIT: u32 = 20;
@@ -139,13 +140,8 @@ pub struct ListQuery {
     include: Option<String>,
 }
 
-/// Resolves the one position parameter given (`starting_after`, `ending_before` or `cursor`).
-async fn position(
-    state: &AppState,
-    principal: &crate::auth::Principal,
-    q: &ListQuery,
-    sort: &[SortKey],
-) -> Result<Position, Problem> {
+/// Where the page starts: the one of `starting_after`, `ending_before` and `cursor` given, if any.
+fn start(q: &ListQuery) -> Result<PageStart, Problem> {
     let given = [q.starting_after.is_some(), q.ending_before.is_some(), q.cursor.is_some()];
     if given.iter().filter(|g| **g).count() > 1 {
         return Err(Problem::bad_request(
@@ -153,26 +149,12 @@ async fn position(
             "Use at most one of starting_after, ending_before and cursor.",
         ));
     }
-    if let Some(c) = &q.cursor {
-        return cursor::decode(c, sort).ok_or_else(|| {
-            Problem::invalid_param("cursor", "invalid_cursor", "Not a cursor this server issued for this sort.")
-        });
-    }
-    if !sort.is_empty() && (q.starting_after.is_some() || q.ending_before.is_some()) {
-        return Err(Problem::bad_request(
-            "conflicting_parameters",
-            "With sort, page with the cursors of the answer instead of starting_after or ending_before.",
-        ));
-    }
-    let (name, id, make): (&str, &String, fn(i64) -> Position) = match (&q.starting_after, &q.ending_before) {
-        (Some(id), _) => ("starting_after", id, Position::After),
-        (_, Some(id)) => ("ending_before", id, Position::Before),
-        _ => return Ok(Position::First),
-    };
-    let unknown = || Problem::invalid_param(name, "unknown_user", "No user of this project has this id.");
-    let key = PublicUserId::parse(id).map(UserKey::Public).ok_or_else(unknown)?;
-    let numeric = state.users.position_of(&principal.project, &key).await?.ok_or_else(unknown)?;
-    Ok(make(numeric))
+    Ok(match (&q.starting_after, &q.ending_before, &q.cursor) {
+        (Some(id), _, _) => PageStart::AfterId { param: "starting_after", id: id.clone() },
+        (_, Some(id), _) => PageStart::BeforeId { param: "ending_before", id: id.clone() },
+        (_, _, Some(cursor)) => PageStart::Cursor { param: "cursor", cursor: cursor.clone() },
+        _ => PageStart::First,
+    })
 }
 
 /// List and search users: filter, sort and page.
@@ -197,7 +179,7 @@ pub async fn search_users(
     list(&state, &principal, q).await
 }
 
-async fn list(state: &AppState, principal: &crate::auth::Principal, q: ListQuery) -> Result<Response, Problem> {
+async fn list(state: &AppState, principal: &Principal, q: ListQuery) -> Result<Response, Problem> {
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(Problem::invalid_param("limit", "out_of_range", format!("limit is 1 to {MAX_LIMIT}.")));
@@ -218,34 +200,21 @@ async fn list(state: &AppState, principal: &crate::auth::Principal, q: ListQuery
         None => Vec::new(),
         Some(spec) => parse_sort(spec).map_err(|e| Problem::invalid_param("sort", e.code, e.message))?,
     };
-    let position = position(state, principal, &q, &sort).await?;
-    let filter = UserFilter {
-        email_normalized: q.email.as_deref().map(normalize_email),
-        include_deleted: q.include_deleted.unwrap_or(false),
-        expr,
-    };
-    let backwards = position.is_backwards();
-    let request = PageRequest { position, limit, sort };
-    let page = state.users.list(&principal.project, &filter, request.clone()).await?;
-    let total = if include_total { Some(state.users.count(&principal.project, &filter).await?) } else { None };
-    let sort = &request.sort;
-    let next_cursor = match (page.items.last(), &page.last_key) {
-        (Some(_), Some(key)) if page.more_after => cursor::encode(&Position::AfterKey(key.clone()), sort),
-        (Some(last), None) if page.more_after => cursor::encode(&Position::After(last.numeric_id), sort),
-        _ => None,
-    };
-    let previous_cursor = match (page.items.first(), &page.first_key) {
-        (Some(_), Some(key)) if page.more_before => cursor::encode(&Position::BeforeKey(key.clone()), sort),
-        (Some(first), None) if page.more_before => cursor::encode(&Position::Before(first.numeric_id), sort),
-        _ => None,
-    };
+    let start = start(&q)?;
+    let backwards = start.reads_backwards(&sort);
+    let filter = UserFilter::live()
+        .with_email(q.email.as_deref())
+        .including_deleted(q.include_deleted.unwrap_or(false))
+        .matching(expr);
+    let params = PageParams::first(limit).starting(start).sorted(sort.clone()).with_total(include_total);
+    let page = state.users.list(&principal.project, &filter, params).await?;
     let view = UserListView {
         object: "list",
-        data: page.items.iter().map(UserView::from).collect(),
+        next_cursor: cursor::next(&page, &sort, |u| u.numeric_id),
+        previous_cursor: cursor::previous(&page, &sort, |u| u.numeric_id),
         has_more: if backwards { page.more_before } else { page.more_after },
-        next_cursor,
-        previous_cursor,
-        total,
+        total: page.total,
+        data: page.items.iter().map(UserView::from).collect(),
     };
     Ok(axum::Json(view).into_response())
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::address::{Address, AddressFields, AddressKey, AddressType};
 use crate::error::DomainError;
 use crate::ids::AddressId;
+use crate::page::{Item, Page, PageParams};
 use crate::project::Project;
 use crate::store::{NewAddressRecord, Store};
 use crate::time_util::now_utc;
@@ -42,7 +43,7 @@ impl AddressService {
             return Err(DomainError::invalid("type", "required", "An address needs a type."));
         };
         let user_id = self.users.live_id(project, user).await?;
-        if self.store.list_addresses(&project.id, user_id, None).await?.len() >= MAX_ADDRESSES_PER_USER {
+        if self.store.count_addresses(&project.id, user_id).await? >= MAX_ADDRESSES_PER_USER as u64 {
             return Err(DomainError::invalid(
                 "addresses",
                 "too_many_addresses",
@@ -71,6 +72,30 @@ impl AddressService {
     ) -> Result<Vec<Address>, DomainError> {
         let user_id = self.users.live_id(project, user).await?;
         Ok(self.store.list_addresses(&project.id, user_id, of_type).await?)
+    }
+
+    /// A page of the user's addresses, newest first, starting where the client asked (an address id or an
+    /// offset), with the total when it asked for one.
+    pub async fn page(
+        &self,
+        project: &Project,
+        user: &UserKey,
+        params: PageParams,
+    ) -> Result<Page<Address>, DomainError> {
+        let user_id = self.users.live_id(project, user).await?;
+        let total = params.total;
+        let request = params
+            .resolve(Item::Address, |id| async move {
+                let Some(id) = AddressId::parse(&id) else { return Ok(None) };
+                let found = self.store.find_address(&project.id, user_id, &AddressKey::Public(id)).await?;
+                Ok(found.map(|a| a.numeric_id))
+            })
+            .await?;
+        let mut page = self.store.page_addresses(&project.id, user_id, &request).await?;
+        if total {
+            page.total = Some(self.store.count_addresses(&project.id, user_id).await?);
+        }
+        Ok(page)
     }
 
     pub async fn get(&self, project: &Project, user: &UserKey, key: &AddressKey) -> Result<Address, DomainError> {

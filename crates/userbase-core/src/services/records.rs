@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
-use crate::error::{DomainError, FieldErrors};
+use crate::error::{DomainError, FieldError, FieldErrors};
+use crate::page::{Page, PageParams, PageRequest, PageStart, Position, SortField, SortKey};
 use crate::patch::Patch;
 use crate::project::Project;
-use crate::record::{RecordFilter, RecordKind, RecordWindow, UserRecord};
+use crate::record::{RecordFilter, RecordKind, UserRecord};
 use crate::store::Store;
 use crate::time_util::now_utc;
 use crate::user::UserKey;
@@ -152,15 +153,45 @@ impl RecordService {
         Ok(self.store.update_record(&record).await?)
     }
 
+    /// A page of a user's records of a kind matching `filter`. Records are paged by offset (page numbers),
+    /// sorted by one timestamp (`created_at` or `updated_at`, newest first by default), with the total when
+    /// the client asked for one.
     pub async fn list(
         &self,
         project: &Project,
         user: &UserKey,
         kind: RecordKind,
         filter: &RecordFilter,
-        window: RecordWindow,
-    ) -> Result<(Vec<UserRecord>, u64), DomainError> {
+        params: PageParams,
+    ) -> Result<Page<UserRecord>, DomainError> {
+        let position = match params.start {
+            PageStart::First => Position::First,
+            PageStart::Offset(n) => Position::Offset(n),
+            PageStart::AfterId { param, .. } | PageStart::BeforeId { param, .. } | PageStart::Cursor { param, .. } => {
+                return Err(DomainError::InvalidParameter(FieldError::new(
+                    param,
+                    "offset_only",
+                    "Records are paged by offset.",
+                )))
+            }
+        };
+        let sort = match params.sort.as_slice() {
+            [] => vec![SortKey { field: SortField::CreatedAt, descending: true }],
+            [one] if matches!(one.field, SortField::CreatedAt | SortField::UpdatedAt) => params.sort,
+            _ => {
+                return Err(DomainError::InvalidParameter(FieldError::new(
+                    "sort",
+                    "invalid_sort",
+                    "Records sort by created_at or updated_at.",
+                )))
+            }
+        };
         let user_id = self.users.live_id(project, user).await?;
-        Ok(self.store.list_records(&project.id, user_id, kind, filter, window).await?)
+        let request = PageRequest { position, limit: params.limit, sort };
+        let mut page = self.store.list_records(&project.id, user_id, kind, filter, &request).await?;
+        if params.total {
+            page.total = Some(self.store.count_records(&project.id, user_id, kind, filter).await?);
+        }
+        Ok(page)
     }
 }

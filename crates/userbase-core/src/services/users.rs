@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::error::DomainError;
 use crate::ids::{HumanId, ObjectId, PublicUserId};
-use crate::page::{Page, PageRequest};
+use crate::page::{Item, Page, PageParams};
 use crate::project::Project;
 use crate::store::{NewUserRecord, RefsChange, Store, StoreError, UniqueClaims, UserFilter};
 use crate::time_util::now_utc;
@@ -176,18 +176,21 @@ impl UserService {
         Err(DomainError::Internal("delete kept racing with other writers".into()))
     }
 
+    /// A page of the project's users matching `filter`, starting where the client asked, with the total
+    /// when it asked for one.
     pub async fn list(
         &self,
         project: &Project,
         filter: &UserFilter,
-        page: PageRequest,
+        params: PageParams,
     ) -> Result<Page<User>, DomainError> {
-        Ok(self.store.list_users(&project.id, filter, page).await?)
-    }
-
-    /// How many users of the project match the filter.
-    pub async fn count(&self, project: &Project, filter: &UserFilter) -> Result<u64, DomainError> {
-        Ok(self.store.count_users(&project.id, filter).await?)
+        let total = params.total;
+        let request = params.resolve(Item::User, |id| self.numeric_id_of(project, id)).await?;
+        let mut page = self.store.list_users(&project.id, filter, request).await?;
+        if total {
+            page.total = Some(self.store.count_users(&project.id, filter).await?);
+        }
+        Ok(page)
     }
 
     /// The integer id of a live user, for the records a user owns (addresses, orders, pricing...).
@@ -195,8 +198,10 @@ impl UserService {
         Ok(self.get(project, key).await?.numeric_id)
     }
 
-    /// The integer id of a user of the project, deleted or not; for turning an id cursor into a position.
-    pub async fn position_of(&self, project: &Project, key: &UserKey) -> Result<Option<i64>, DomainError> {
-        Ok(self.store.find_user(&project.id, key).await?.map(|u| u.numeric_id))
+    /// The integer id of the user of the project with this public id, deleted or not (a list may start at
+    /// a deleted user when deleted users are listed).
+    async fn numeric_id_of(&self, project: &Project, id: String) -> Result<Option<i64>, DomainError> {
+        let Some(id) = PublicUserId::parse(&id) else { return Ok(None) };
+        Ok(self.store.find_user(&project.id, &UserKey::Public(id)).await?.map(|u| u.numeric_id))
     }
 }

@@ -6,11 +6,14 @@ use rusqlite::types::ToSql;
 use rusqlite::{CachedStatement, Connection};
 use userbase_core::address::{Address, AddressFields, AddressKey, AddressType};
 use userbase_core::ids::ProjectId;
+use userbase_core::page::{Page, PageRequest};
 use userbase_core::store::{AddressStore, NewAddressRecord, StoreError};
 
 use super::rows;
 use super::{execute, numbered, query_all, query_opt, rows_of, store_error};
 use crate::sql::addresses::{self as sql, AddressRow, AddressWrite};
+use crate::sql::paging::Assembled;
+use crate::sql::sink::LiteQuery;
 use crate::sql::time::DbTime;
 use crate::SqliteStore;
 
@@ -22,6 +25,7 @@ static OF_USER_BY_TYPE: LazyLock<String> = LazyLock::new(|| numbered(&sql::ADDRE
 static BY_PUBLIC_ID: LazyLock<String> = LazyLock::new(|| numbered(&sql::ADDRESS_BY_PUBLIC_ID));
 static BY_NUMERIC_ID: LazyLock<String> = LazyLock::new(|| numbered(&sql::ADDRESS_BY_NUMERIC_ID));
 static DELETE: LazyLock<String> = LazyLock::new(|| numbered(sql::DELETE_ADDRESS));
+static COUNT: LazyLock<String> = LazyLock::new(|| numbered(sql::COUNT_ADDRESSES));
 
 /// Binds the write columns of `w` (in `sql::addresses::WRITE_COLUMNS` order) from parameter `first` on.
 fn bind_write(stmt: &mut CachedStatement<'_>, first: usize, w: &AddressWrite<'_>) -> rusqlite::Result<()> {
@@ -88,6 +92,46 @@ impl AddressStore for SqliteStore {
             })
             .await?;
         row.try_into()
+    }
+
+    async fn page_addresses(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        page: &PageRequest,
+    ) -> Result<Page<Address>, StoreError> {
+        if page.limit == 0 {
+            return Ok(Assembled::empty());
+        }
+        let mut query = LiteQuery::new("SELECT ");
+        sql::push_address_page(&mut query, project.as_str(), user_id, page);
+        self.lite.read(|conn| {
+            let rows = query_all(conn, &query.sql, rusqlite::params_from_iter(query.args.iter()), rows::address)?;
+            let more = rows.len() > page.limit as usize;
+            let addresses = rows
+                .into_iter()
+                .take(page.limit as usize)
+                .map(|row| Ok((Address::try_from(row)?, None)))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            let assembled = Assembled::new(page, addresses, more);
+            let more_opposite = match &assembled.opposite {
+                Some(position) => {
+                    let mut any = LiteQuery::new("SELECT ");
+                    sql::push_any_address(&mut any, project.as_str(), user_id, position);
+                    query_opt(conn, &any.sql, rusqlite::params_from_iter(any.args.iter()), |_| Ok(()))?.is_some()
+                }
+                None => false,
+            };
+            Ok(assembled.finish(more_opposite))
+        })
+    }
+
+    async fn count_addresses(&self, project: &ProjectId, user_id: i64) -> Result<u64, StoreError> {
+        let count: i64 = self.lite.read(|conn| {
+            query_opt(conn, &COUNT, rusqlite::params![project.as_str(), user_id], |row| row.get(0))
+                .map(Option::unwrap_or_default)
+        })?;
+        Ok(count.max(0) as u64)
     }
 
     async fn list_addresses(

@@ -3,13 +3,15 @@
 use std::sync::LazyLock;
 
 use userbase_core::ids::ProjectId;
-use userbase_core::record::{RecordFilter, RecordKind, RecordWindow, UserRecord};
+use userbase_core::page::{Page, PageRequest};
+use userbase_core::record::{RecordFilter, RecordKind, UserRecord};
 use userbase_core::store::{RecordStore, StoreError};
 
 use super::rows;
 use super::{numbered, query_opt, store_error};
 use crate::sql::records::{
-    self as sql, push_record_conditions, push_record_page, INSERT_RECORD, RECORD_BY_PUBLIC_ID, UPDATE_RECORD,
+    self as sql, push_record_conditions, push_record_page, record_page, INSERT_RECORD, RECORD_BY_PUBLIC_ID,
+    UPDATE_RECORD,
 };
 use crate::sql::sink::LiteQuery;
 use crate::SqliteStore;
@@ -63,25 +65,33 @@ impl RecordStore for SqliteStore {
         user_id: i64,
         kind: RecordKind,
         filter: &RecordFilter,
-        window: RecordWindow,
-    ) -> Result<(Vec<UserRecord>, u64), StoreError> {
+        page: &PageRequest,
+    ) -> Result<Page<UserRecord>, StoreError> {
+        let mut query = LiteQuery::new("SELECT ");
+        push_record_page(&mut query, project.as_str(), user_id, kind, filter, page);
+        let rows = self.lite.read(|conn| {
+            let mut stmt = conn.prepare_cached(&query.sql).map_err(store_error)?;
+            stmt.query_map(rusqlite::params_from_iter(query.args.iter()), rows::record)
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(store_error)
+        })?;
+        record_page(page, rows)
+    }
+
+    async fn count_records(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        kind: RecordKind,
+        filter: &RecordFilter,
+    ) -> Result<u64, StoreError> {
         let mut count = LiteQuery::new("SELECT COUNT(*) FROM user_records");
         push_record_conditions(&mut count, project.as_str(), user_id, kind, filter);
-        let mut page = LiteQuery::new("SELECT ");
-        push_record_page(&mut page, project.as_str(), user_id, kind, filter, window);
-        let (total, rows) = self.lite.read(|conn| {
-            let total: i64 = conn
-                .prepare_cached(&count.sql)
+        let total: i64 = self.lite.read(|conn| {
+            conn.prepare_cached(&count.sql)
                 .and_then(|mut s| s.query_row(rusqlite::params_from_iter(count.args.iter()), |r| r.get(0)))
-                .map_err(store_error)?;
-            let mut stmt = conn.prepare_cached(&page.sql).map_err(store_error)?;
-            let rows = stmt
-                .query_map(rusqlite::params_from_iter(page.args.iter()), rows::record)
-                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-                .map_err(store_error)?;
-            Ok((total, rows))
+                .map_err(store_error)
         })?;
-        let records = rows.into_iter().map(TryInto::try_into).collect::<Result<Vec<_>, _>>()?;
-        Ok((records, total.max(0) as u64))
+        Ok(total.max(0) as u64)
     }
 }

@@ -347,7 +347,7 @@ impl UserStore for SqliteStore {
             Ok(assembled.finish(more_opposite))
         };
         // A filter expression may have to look at every user of the project.
-        if filter.expr.is_some() {
+        if filter.expr().is_some() {
             self.lite.read_long(read)
         } else {
             self.lite.read(read)

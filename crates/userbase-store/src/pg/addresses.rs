@@ -3,11 +3,13 @@
 
 use userbase_core::address::{Address, AddressFields, AddressKey, AddressType};
 use userbase_core::ids::ProjectId;
+use userbase_core::page::{Page, PageRequest};
 use userbase_core::store::{AddressStore, NewAddressRecord, StoreError};
 
 use crate::pg::{store_error, PgStore};
 use crate::sql::addresses as sql;
 use crate::sql::addresses::{AddressRow, AddressWrite};
+use crate::sql::paging::Assembled;
 use crate::sql::time::DbTime;
 
 impl PgStore {
@@ -71,6 +73,46 @@ impl AddressStore for PgStore {
             .ok_or(StoreError::VersionMismatch)?;
         tx.commit().await.map_err(store_error)?;
         row.try_into()
+    }
+
+    async fn page_addresses(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        page: &PageRequest,
+    ) -> Result<Page<Address>, StoreError> {
+        if page.limit == 0 {
+            return Ok(Assembled::empty());
+        }
+        let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
+        sql::push_address_page(&mut qb, project.as_str(), user_id, page);
+        let rows = qb.build_query_as::<AddressRow>().fetch_all(&self.reader).await.map_err(store_error)?;
+        let more = rows.len() > page.limit as usize;
+        let addresses = rows
+            .into_iter()
+            .take(page.limit as usize)
+            .map(|row| Ok((Address::try_from(row)?, None)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let assembled = Assembled::new(page, addresses, more);
+        let more_opposite = match &assembled.opposite {
+            Some(position) => {
+                let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
+                sql::push_any_address(&mut qb, project.as_str(), user_id, position);
+                qb.build().fetch_optional(&self.reader).await.map_err(store_error)?.is_some()
+            }
+            None => false,
+        };
+        Ok(assembled.finish(more_opposite))
+    }
+
+    async fn count_addresses(&self, project: &ProjectId, user_id: i64) -> Result<u64, StoreError> {
+        let (count,): (i64,) = sqlx::query_as(sql::COUNT_ADDRESSES)
+            .bind(project.as_str())
+            .bind(user_id)
+            .fetch_one(&self.reader)
+            .await
+            .map_err(store_error)?;
+        Ok(count.max(0) as u64)
     }
 
     async fn list_addresses(

@@ -2,32 +2,13 @@
 //! `sql/records.rs`.
 
 use userbase_core::ids::ProjectId;
-use userbase_core::record::{RecordFilter, RecordKind, RecordWindow, UserRecord};
+use userbase_core::page::{Page, PageRequest};
+use userbase_core::record::{RecordFilter, RecordKind, UserRecord};
 use userbase_core::store::{RecordStore, StoreError};
 
 use crate::pg::{store_error, PgStore};
 use crate::sql::records as sql;
 use crate::sql::records::RecordRow;
-impl PgStore {
-    async fn record_list(
-        &self,
-        project: &ProjectId,
-        user_id: i64,
-        kind: RecordKind,
-        filter: &RecordFilter,
-        window: RecordWindow,
-    ) -> Result<(Vec<UserRecord>, u64), StoreError> {
-        let mut count = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT COUNT(*) FROM user_records");
-        sql::push_record_conditions(&mut count, project.as_str(), user_id, kind, filter);
-        let (total,): (i64,) = count.build_query_as().fetch_one(&self.reader).await.map_err(store_error)?;
-        let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
-        sql::push_record_page(&mut qb, project.as_str(), user_id, kind, filter, window);
-        let rows = qb.build_query_as::<RecordRow>().fetch_all(&self.reader).await.map_err(store_error)?;
-        let records = rows.into_iter().map(TryInto::try_into).collect::<Result<Vec<_>, _>>()?;
-        Ok((records, total.max(0) as u64))
-    }
-}
-
 #[async_trait::async_trait]
 impl RecordStore for PgStore {
     async fn insert_record(&self, r: &UserRecord) -> Result<UserRecord, StoreError> {
@@ -75,8 +56,24 @@ impl RecordStore for PgStore {
         user_id: i64,
         kind: RecordKind,
         filter: &RecordFilter,
-        window: RecordWindow,
-    ) -> Result<(Vec<UserRecord>, u64), StoreError> {
-        self.record_list(project, user_id, kind, filter, window).await
+        page: &PageRequest,
+    ) -> Result<Page<UserRecord>, StoreError> {
+        let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
+        sql::push_record_page(&mut qb, project.as_str(), user_id, kind, filter, page);
+        let rows = qb.build_query_as::<RecordRow>().fetch_all(&self.reader).await.map_err(store_error)?;
+        sql::record_page(page, rows)
+    }
+
+    async fn count_records(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        kind: RecordKind,
+        filter: &RecordFilter,
+    ) -> Result<u64, StoreError> {
+        let mut count = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT COUNT(*) FROM user_records");
+        sql::push_record_conditions(&mut count, project.as_str(), user_id, kind, filter);
+        let (total,): (i64,) = count.build_query_as().fetch_one(&self.reader).await.map_err(store_error)?;
+        Ok(total.max(0) as u64)
     }
 }

@@ -6,10 +6,12 @@ use sqlx::types::Json;
 use time::OffsetDateTime;
 use userbase_core::address::{Address, AddressFields, AddressKind, AddressType, Geo};
 use userbase_core::ids::{AddressId, ProjectId};
+use userbase_core::page::{Keyset, PageRequest, Position};
 use userbase_core::store::StoreError;
 use userbase_core::values::{CountryCode, Gender};
 
-use crate::sql::sink::Arg;
+use crate::sql::paging::push_offset;
+use crate::sql::sink::{Arg, SqlSink};
 use crate::sql::time::DbTime;
 
 pub const ADDRESS_COLUMNS: &str = "id, project_id, user_id, public_id, kind, type, position, code, alias, company, \
@@ -90,6 +92,40 @@ pub static ADDRESSES_OF_USER: LazyLock<String> = LazyLock::new(|| {
 pub static ADDRESSES_OF_USER_BY_TYPE: LazyLock<String> = LazyLock::new(|| {
     format!("SELECT {ADDRESS_COLUMNS} FROM addresses WHERE project_id = $1 AND user_id = $2 AND type = $3 ORDER BY id")
 });
+pub const COUNT_ADDRESSES: &str = "SELECT COUNT(*) FROM addresses WHERE project_id = $1 AND user_id = $2";
+
+/// A page of a user's addresses after `SELECT `: newest first from the page's position (read oldest first to
+/// go backwards), one row more than the limit.
+pub fn push_address_page<'a, S: SqlSink<'a>>(qb: &mut S, project: &'a str, user_id: i64, page: &PageRequest) {
+    qb.push(ADDRESS_COLUMNS).push(" FROM addresses");
+    push_address_conditions(qb, project, user_id, &page.position);
+    qb.push(if page.position.is_backwards() { " ORDER BY id ASC" } else { " ORDER BY id DESC" });
+    qb.push(" LIMIT ").push_bind(i64::from(page.limit) + 1);
+    push_offset(qb, &page.position);
+}
+
+/// After `SELECT `: one row when any address of the user lies at `position`.
+pub fn push_any_address<'a, S: SqlSink<'a>>(qb: &mut S, project: &'a str, user_id: i64, position: &Position) {
+    qb.push("1 FROM addresses");
+    push_address_conditions(qb, project, user_id, position);
+    qb.push(" LIMIT 1");
+}
+
+/// `WHERE` the user's addresses at `position` in the newest-first order (addresses have no sort keys, so a
+/// keyset position is its id).
+fn push_address_conditions<'a, S: SqlSink<'a>>(qb: &mut S, project: &'a str, user_id: i64, position: &Position) {
+    qb.push(" WHERE project_id = ").push_bind(project).push(" AND user_id = ").push_bind(user_id);
+    match position {
+        Position::First | Position::Offset(_) => {}
+        Position::After(id) | Position::AfterKey(Keyset { id, .. }) => {
+            qb.push(" AND id < ").push_bind(*id);
+        }
+        Position::Before(id) | Position::BeforeKey(Keyset { id, .. }) => {
+            qb.push(" AND id > ").push_bind(*id);
+        }
+    }
+}
+
 pub static ADDRESS_BY_PUBLIC_ID: LazyLock<String> = LazyLock::new(|| {
     format!("SELECT {ADDRESS_COLUMNS} FROM addresses WHERE project_id = $1 AND user_id = $2 AND public_id = $3")
 });

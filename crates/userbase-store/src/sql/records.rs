@@ -1,13 +1,15 @@
-//! User record rows (orders, payment methods, subscriptions) and SQL (shared with `lite/records.rs`), and the
-//! PostgreSQL store of them.
+//! User record rows (orders, payment methods, subscriptions), their SQL and their list query, shared by both
+//! stores.
 
 use std::sync::LazyLock;
 
 use sqlx::types::Json;
 use userbase_core::ids::ProjectId;
-use userbase_core::record::{RecordDateField, RecordFilter, RecordKind, RecordWindow, UserRecord};
+use userbase_core::page::{Page, PageRequest, Position, SortField, SortKey};
+use userbase_core::record::{RecordDateField, RecordFilter, RecordKind, UserRecord};
 use userbase_core::store::StoreError;
 
+use crate::sql::paging::push_offset;
 use crate::sql::sink::{Arg, SqlSink};
 use crate::sql::time::DbTime;
 
@@ -65,20 +67,39 @@ pub fn update_args(r: &UserRecord) -> [Arg<'_>; 8] {
 }
 
 /// `SELECT <columns> FROM user_records WHERE ... ORDER BY ... LIMIT ... OFFSET ...` after `SELECT `.
+/// A page of records after `SELECT `, in the order of the page's one timestamp sort key (newest first without
+/// one), from its offset, with one row more than the limit (to learn whether more follow).
 pub fn push_record_page<'a, S: SqlSink<'a>>(
     qb: &mut S,
     project: &'a str,
     user_id: i64,
     kind: RecordKind,
     filter: &'a RecordFilter,
-    window: RecordWindow,
+    page: &PageRequest,
 ) {
     qb.push(RECORD_COLUMNS).push(" FROM user_records");
     push_record_conditions(qb, project, user_id, kind, filter);
-    let dir = if window.descending { " DESC" } else { " ASC" };
-    qb.push(format!(" ORDER BY {}{dir}, id{dir}", date_column(window.sort)));
-    qb.push(" LIMIT ").push_bind(i64::from(window.limit));
-    qb.push(" OFFSET ").push_bind(i64::try_from(window.offset).unwrap_or(i64::MAX));
+    let (column, descending) = match page.sort.first() {
+        Some(SortKey { field: SortField::UpdatedAt, descending }) => ("updated_at", *descending),
+        Some(SortKey { descending, .. }) => ("created_at", *descending),
+        None => ("created_at", true),
+    };
+    let dir = if descending { " DESC" } else { " ASC" };
+    qb.push(format!(" ORDER BY {column}{dir}, id{dir}"));
+    qb.push(" LIMIT ").push_bind(i64::from(page.limit) + 1);
+    push_offset(qb, &page.position);
+}
+
+/// The page of `rows` (read by `push_record_page`, one more than the limit).
+pub fn record_page(page: &PageRequest, mut rows: Vec<RecordRow>) -> Result<Page<UserRecord>, StoreError> {
+    let more_after = rows.len() > page.limit as usize;
+    rows.truncate(page.limit as usize);
+    let records = rows.into_iter().map(TryInto::try_into).collect::<Result<Vec<_>, _>>()?;
+    let offset = match page.position {
+        Position::Offset(n) => n,
+        _ => 0,
+    };
+    Ok(Page::at_offset(records, offset, more_after))
 }
 
 #[derive(sqlx::FromRow)]

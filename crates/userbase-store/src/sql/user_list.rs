@@ -6,6 +6,7 @@ use userbase_core::page::{Keyset, Position, SortField, SortKey, SortValue};
 use userbase_core::store::{UpsertKey, UserFilter};
 
 use crate::sql::filter::{Compiler, Flavor};
+use crate::sql::paging::push_offset;
 use crate::sql::sink::SqlSink;
 use crate::sql::time::DbTime;
 use crate::sql::users::USER_COLUMNS;
@@ -25,6 +26,7 @@ pub fn push_page<'a, S: SqlSink<'a>>(
     push_user_conditions(qb, project, filter, &page.sort, &page.position, flavor);
     push_order(qb, &page.sort, page.position.is_backwards());
     qb.push(" LIMIT ").push_bind(i64::from(page.limit) + 1);
+    push_offset(qb, &page.position);
 }
 
 /// The live users whose upsert key is one of `values`, after `SELECT `, in id order.
@@ -60,18 +62,18 @@ pub fn push_user_conditions<'a, S: SqlSink<'a>>(
     flavor: Flavor,
 ) {
     qb.push(" WHERE project_id = ").push_bind(project);
-    if !filter.include_deleted {
+    if !filter.include_deleted() {
         qb.push(" AND deleted_at IS NULL");
     }
-    if let Some(email) = &filter.email_normalized {
-        qb.push(" AND email_normalized = ").push_bind(email.as_str());
+    if let Some(email) = filter.email_normalized() {
+        qb.push(" AND email_normalized = ").push_bind(email);
     }
-    if let Some(expr) = &filter.expr {
+    if let Some(expr) = filter.expr() {
         qb.push(" AND ");
         Compiler { flavor }.push(qb, expr);
     }
     match position {
-        Position::First => {}
+        Position::First | Position::Offset(_) => {}
         Position::After(id) => {
             qb.push(" AND id < ").push_bind(*id);
         }

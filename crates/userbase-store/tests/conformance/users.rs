@@ -187,7 +187,7 @@ async fn pages_are_newest_first_with_flags_on_both_sides(backend: Backend) {
     assert!(back.more_after && back.more_before);
     let zero = f.store.list_users(&p.id, &none, first(0)).await.unwrap();
     assert!(zero.items.is_empty() && !zero.more_after && !zero.more_before);
-    let by_email = UserFilter { email_normalized: Some("u3@example.com".into()), ..UserFilter::default() };
+    let by_email = UserFilter::by_email("U3@Example.com");
     let found = f.store.list_users(&p.id, &by_email, first(10)).await.unwrap();
     assert_eq!(found.items.len(), 1);
     assert_eq!(found.items[0].profile.email.as_ref().unwrap().as_str(), "u3@example.com");

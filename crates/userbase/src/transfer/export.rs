@@ -5,7 +5,7 @@ use std::io::Write;
 use anyhow::anyhow;
 use userbase_api::v1::UserView;
 use userbase_core::filter::parse as parse_filter;
-use userbase_core::page::{PageRequest, Position};
+use userbase_core::page::{cursor, PageParams, PageStart};
 use userbase_core::services::{ProjectService, UserService};
 use userbase_core::store::UserFilter;
 
@@ -28,7 +28,7 @@ pub async fn export(
         .await
         .map_err(|_| anyhow!("no such project: {project}"))?;
     let expr = filter.map(parse_filter).transpose().map_err(|e| anyhow!("bad filter: {e}"))?;
-    let filter = UserFilter { email_normalized: None, include_deleted, expr };
+    let filter = UserFilter::live().including_deleted(include_deleted).matching(expr);
     let users = UserService::new(store);
     let mut csv = match format {
         Format::Csv => {
@@ -38,11 +38,11 @@ pub async fn export(
         }
         Format::Ndjson => None,
     };
-    let mut position = Position::First;
+    let mut start = PageStart::First;
     let mut count = 0usize;
     loop {
         let page = users
-            .list(&project, &filter, PageRequest { position: position.clone(), limit: PAGE, sort: vec![] })
+            .list(&project, &filter, PageParams::first(PAGE).starting(start))
             .await
             .map_err(|e| anyhow!("export stopped: {e}"))?;
         for user in &page.items {
@@ -61,9 +61,9 @@ pub async fn export(
             out.write_all(&buffered)?;
         }
         count += page.items.len();
-        match (page.more_after, page.items.last()) {
-            (true, Some(last)) => position = Position::After(last.numeric_id),
-            _ => break,
+        match cursor::next(&page, &[], |u| u.numeric_id) {
+            Some(next) => start = PageStart::Cursor { param: "cursor", cursor: next },
+            None => break,
         }
     }
     out.flush()?;

@@ -11,8 +11,9 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
+use userbase_core::page::{PageParams, PageStart, SortField, SortKey};
 use userbase_core::patch::Patch;
-use userbase_core::record::{RecordDateField, RecordFilter, RecordKind, RecordWindow, UserRecord};
+use userbase_core::record::{RecordDateField, RecordFilter, RecordKind, UserRecord};
 use userbase_core::services::RecordPatch;
 
 use super::extract::{if_match, json_with_etag, Admin};
@@ -116,6 +117,15 @@ fn time_param(name: &str, value: &Option<String>) -> Result<Option<OffsetDateTim
         .map_err(|_| Problem::invalid_param(name, "invalid_time", "An RFC 3339 timestamp."))
 }
 
+/// A sort on `created_at` or `updated_at`.
+fn sort_key(value: &str, descending: bool) -> Result<SortKey, Problem> {
+    let field = match date_field("sort", value)? {
+        RecordDateField::Created => SortField::CreatedAt,
+        RecordDateField::Updated => SortField::UpdatedAt,
+    };
+    Ok(SortKey { field, descending })
+}
+
 fn date_field(name: &str, value: &str) -> Result<RecordDateField, Problem> {
     match value {
         "created_at" => Ok(RecordDateField::Created),
@@ -148,9 +158,9 @@ async fn list(
     if !(1..=200).contains(&limit) {
         return Err(Problem::invalid_param("limit", "out_of_range", "limit is 1 to 200."));
     }
-    let (sort, descending) = match q.sort.as_deref().unwrap_or("-created_at") {
-        s if s.starts_with('-') => (date_field("sort", &s[1..])?, true),
-        s => (date_field("sort", s)?, false),
+    let sort = match q.sort.as_deref().unwrap_or("-created_at") {
+        s if s.starts_with('-') => sort_key(&s[1..], true)?,
+        s => sort_key(s, false)?,
     };
     let filter = RecordFilter {
         statuses: statuses(kind, "status", &q.status, false)?,
@@ -160,11 +170,11 @@ async fn list(
         date_field: q.date_field.as_deref().map(|f| date_field("date_field", f)).transpose()?,
         include_deleted: q.include_deleted.unwrap_or(false),
     };
-    let offset = q.offset.unwrap_or(0);
-    let window = RecordWindow { offset, limit, sort, descending };
-    let (records, total) = state.records.list(&p.project, &user, kind, &filter, window).await?;
-    let data: Vec<RecordView> = records.iter().map(|r| view(r, &user_id)).collect();
-    let has_more = offset + (data.len() as u64) < total;
+    let start = q.offset.map_or(PageStart::First, PageStart::Offset);
+    let params = PageParams::first(limit).starting(start).sorted(vec![sort]).with_total(true);
+    let page = state.records.list(&p.project, &user, kind, &filter, params).await?;
+    let data: Vec<RecordView> = page.items.iter().map(|r| view(r, &user_id)).collect();
+    let (total, has_more) = (page.total.unwrap_or_default(), page.more_after);
     Ok(axum::Json(RecordListView { object: "list", data, total, has_more }).into_response())
 }
 

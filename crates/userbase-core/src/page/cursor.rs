@@ -5,7 +5,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use userbase_core::page::{Keyset, Position, SortField, SortKey, SortValue};
+
+use super::{Keyset, Page, Position, SortField, SortKey, SortValue};
 
 #[derive(Serialize, Deserialize)]
 struct Wire {
@@ -27,9 +28,10 @@ pub fn sort_spec(sort: &[SortKey]) -> String {
         .join(",")
 }
 
+/// The cursor of a place; `None` for places that are no cursor (the start, an offset).
 pub fn encode(position: &Position, sort: &[SortKey]) -> Option<String> {
     let (d, id, values) = match position {
-        Position::First => return None,
+        Position::First | Position::Offset(_) => return None,
         Position::After(id) => ('a', *id, &[][..]),
         Position::Before(id) => ('b', *id, &[][..]),
         Position::AfterKey(k) => ('a', k.id, &k.values[..]),
@@ -76,4 +78,30 @@ pub fn decode(cursor: &str, sort: &[SortKey]) -> Option<Position> {
         'b' => Some(Position::BeforeKey(keyset)),
         _ => None,
     }
+}
+
+/// The cursor of the page after `page` (read with `sort`), if items follow; `id` gives an item's integer id.
+pub fn next<T>(page: &Page<T>, sort: &[SortKey], id: impl Fn(&T) -> i64) -> Option<String> {
+    if !page.more_after {
+        return None;
+    }
+    let position = match (&page.last_key, page.items.last()) {
+        (Some(key), _) => Position::AfterKey(key.clone()),
+        (None, Some(last)) => Position::After(id(last)),
+        (None, None) => return None,
+    };
+    encode(&position, sort)
+}
+
+/// The cursor of the page before `page`, if items precede it.
+pub fn previous<T>(page: &Page<T>, sort: &[SortKey], id: impl Fn(&T) -> i64) -> Option<String> {
+    if !page.more_before {
+        return None;
+    }
+    let position = match (&page.first_key, page.items.first()) {
+        (Some(key), _) => Position::BeforeKey(key.clone()),
+        (None, Some(first)) => Position::Before(id(first)),
+        (None, None) => return None,
+    };
+    encode(&position, sort)
 }

@@ -1,10 +1,22 @@
-//! Keyset pagination. The default order is newest first, by the user's integer id (assigned in creation
-//! order by the store); a sorted order ends with that id as tiebreak. Pages start after or before a row's
-//! place, so they stay free of gaps and duplicates while users are inserted.
+//! Paging, for every list of users, addresses and records, whatever the dialect. The default order is newest
+//! first, by the item's integer id (assigned in creation order by the store); a sorted order ends with that
+//! id as tiebreak. A page starts either at a place (keyset: after or before an item, free of gaps and
+//! duplicates while items are inserted; Gigs and v1 page this way) or at an offset (BuiltOn, Propeller and
+//! BoltonSea page by number), and may ask for the exact total. The store runs each page as one query.
+//!
+//! Dialects hand core a [`PageStart`] as their client named it (an item's public id, an opaque cursor, an
+//! offset); the services resolve it into a [`Position`] (`start.rs`), and [`cursor`] encodes the opaque
+//! cursors of an answer.
+
+pub mod cursor;
+mod start;
 
 use time::OffsetDateTime;
 
 use crate::error::FieldError;
+
+pub(crate) use start::Item;
+pub use start::{PageParams, PageStart};
 
 /// A field users can be sorted by. Text fields sort case-insensitively, with no value first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +108,8 @@ pub enum Position {
     AfterKey(Keyset),
     /// Rows before this place in a sorted order; the page just before it, still in sort order.
     BeforeKey(Keyset),
+    /// Skip this many rows of the order (page numbers).
+    Offset(u64),
 }
 
 impl Position {
@@ -105,12 +119,30 @@ impl Position {
     }
 }
 
-/// A page request. With no sort keys the order is newest first.
+/// A page request as the store runs it: where it starts, how many items, in which order. With no sort
+/// keys the order is newest first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageRequest {
     pub position: Position,
     pub limit: u32,
     pub sort: Vec<SortKey>,
+}
+
+impl PageRequest {
+    /// The first `limit` items, newest first.
+    pub fn first(limit: u32) -> Self {
+        Self::at(Position::First, limit)
+    }
+
+    /// `limit` items from `position`, newest first.
+    pub fn at(position: Position, limit: u32) -> Self {
+        Self { position, limit, sort: Vec::new() }
+    }
+
+    pub fn sorted(mut self, sort: Vec<SortKey>) -> Self {
+        self.sort = sort;
+        self
+    }
 }
 
 /// One page of results, with whether more items lie on either side.
@@ -124,4 +156,13 @@ pub struct Page<T> {
     /// With sort keys: the places of the first and last items, to continue from.
     pub first_key: Option<Keyset>,
     pub last_key: Option<Keyset>,
+    /// How many items match in all, when the client asked (`PageParams::total`).
+    pub total: Option<u64>,
+}
+
+impl<T> Page<T> {
+    /// A page of `items` read from `offset` with one more item looked for (`more_after`).
+    pub fn at_offset(items: Vec<T>, offset: u64, more_after: bool) -> Self {
+        Page { items, more_after, more_before: offset > 0, first_key: None, last_key: None, total: None }
+    }
 }
