@@ -1,5 +1,6 @@
-use userbase_core::address::{AddressFields, AddressKey, AddressType};
+use userbase_core::address::{Address, AddressFields, AddressKey, AddressType};
 use userbase_core::ids::AddressId;
+use userbase_core::page::{Page, PageRequest, Position};
 use userbase_core::store::{NewAddressRecord, StoreError};
 use userbase_core::time_util::now_utc;
 use userbase_core::values::{CountryCode, Gender};
@@ -74,4 +75,48 @@ async fn addresses_belong_to_one_user_of_one_project(backend: Backend) {
     assert!(f.store.list_addresses(&p.id, owner.numeric_id, None).await.unwrap().is_empty());
 }
 
-backend_tests!(addresses_round_trip_and_keep_one_default_per_type, addresses_belong_to_one_user_of_one_project);
+async fn address_pages_are_newest_first_by_place_or_offset(backend: Backend) {
+    let Some(f) = fixture(backend).await else { return };
+    let p = project("acme");
+    f.store.insert_project(&p).await.unwrap();
+    let owner = f.store.insert_user(&new_user(&p, None)).await.unwrap();
+    let other = f.store.insert_user(&new_user(&p, None)).await.unwrap();
+    let mut all = Vec::new();
+    for _ in 0..5 {
+        all.push(
+            f.store.insert_address(&record(&p, owner.numeric_id, AddressType::Home, false)).await.unwrap().numeric_id,
+        );
+        f.store.insert_address(&record(&p, other.numeric_id, AddressType::Home, false)).await.unwrap();
+    }
+    all.reverse(); // newest first
+    let ids = |page: &Page<Address>| page.items.iter().map(|a| a.numeric_id).collect::<Vec<_>>();
+    let page = |position| PageRequest::at(position, 2);
+    let user = owner.numeric_id;
+    let first = f.store.page_addresses(&p.id, user, &page(Position::First)).await.unwrap();
+    assert_eq!(ids(&first), all[0..2]);
+    assert!(first.more_after && !first.more_before);
+    let after = f.store.page_addresses(&p.id, user, &page(Position::After(all[1]))).await.unwrap();
+    assert_eq!(ids(&after), all[2..4]);
+    assert!(after.more_after && after.more_before);
+    let before = f.store.page_addresses(&p.id, user, &page(Position::Before(all[3]))).await.unwrap();
+    assert_eq!(ids(&before), all[1..3]);
+    assert!(before.more_after && before.more_before);
+    let start = f.store.page_addresses(&p.id, user, &page(Position::Before(all[1]))).await.unwrap();
+    assert_eq!(ids(&start), all[0..1]);
+    assert!(start.more_after && !start.more_before);
+    let offset = f.store.page_addresses(&p.id, user, &page(Position::Offset(4))).await.unwrap();
+    assert_eq!(ids(&offset), all[4..5]);
+    assert!(!offset.more_after && offset.more_before);
+    assert_eq!(f.store.count_addresses(&p.id, user).await.unwrap(), 5);
+    // Another project sees none of them.
+    let q = project("beta");
+    f.store.insert_project(&q).await.unwrap();
+    assert!(f.store.page_addresses(&q.id, user, &page(Position::First)).await.unwrap().items.is_empty());
+    assert_eq!(f.store.count_addresses(&q.id, user).await.unwrap(), 0);
+}
+
+backend_tests!(
+    addresses_round_trip_and_keep_one_default_per_type,
+    addresses_belong_to_one_user_of_one_project,
+    address_pages_are_newest_first_by_place_or_offset,
+);

@@ -8,6 +8,7 @@ mod concurrency;
 mod keys;
 mod organizations;
 mod projects;
+mod records;
 mod users;
 
 use std::sync::Arc;

@@ -193,6 +193,54 @@ async fn pages_are_newest_first_with_flags_on_both_sides(backend: Backend) {
     assert_eq!(found.items[0].profile.email.as_ref().unwrap().as_str(), "u3@example.com");
 }
 
+async fn offset_pages_skip_rows_in_one_query_in_any_order(backend: Backend) {
+    let Some(f) = fixture(backend).await else { return };
+    let p = project("acme");
+    f.store.insert_project(&p).await.unwrap();
+    let mut all = Vec::new();
+    for name in ["delta", "Alpha", "charlie", "Bravo", "echo"] {
+        let mut rec = new_user(&p, None);
+        rec.profile.last_name = Some(name.into());
+        all.push(f.store.insert_user(&rec).await.unwrap().numeric_id);
+    }
+    all.reverse(); // newest first
+    let none = UserFilter::default();
+    let at = |n| PageRequest::at(Position::Offset(n), 2);
+    let p0 = f.store.list_users(&p.id, &none, at(0)).await.unwrap();
+    assert_eq!(ids(&p0.items), all[0..2]);
+    assert!(p0.more_after && !p0.more_before);
+    let p1 = f.store.list_users(&p.id, &none, at(2)).await.unwrap();
+    assert_eq!(ids(&p1.items), all[2..4]);
+    assert!(p1.more_after && p1.more_before);
+    let p2 = f.store.list_users(&p.id, &none, at(4)).await.unwrap();
+    assert_eq!(ids(&p2.items), all[4..5]);
+    assert!(!p2.more_after && p2.more_before);
+    let past = f.store.list_users(&p.id, &none, at(9)).await.unwrap();
+    assert!(past.items.is_empty() && !past.more_after && past.more_before);
+    // Sorted: the offset counts in the sort order.
+    let by_name =
+        PageRequest::at(Position::Offset(1), 2).sorted(vec![SortKey { field: SortField::LastName, descending: false }]);
+    let names: Vec<String> = f
+        .store
+        .list_users(&p.id, &none, by_name)
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(|u| u.profile.last_name.clone().unwrap())
+        .collect();
+    assert_eq!(names, ["Bravo", "charlie"]);
+    // Deleted users are skipped unless asked for, before the offset applies.
+    let mut gone = f.store.find_user(&p.id, &UserKey::Numeric(all[0])).await.unwrap().unwrap();
+    gone.status = UserStatus::Deleted;
+    gone.deleted_at = Some(now_utc());
+    f.store.update_user(&gone, UniqueClaims { email: false, live: false }, RefsChange::Rewrite).await.unwrap();
+    let live = f.store.list_users(&p.id, &none, at(0)).await.unwrap();
+    assert_eq!(ids(&live.items), all[1..3]);
+    let with_deleted = UserFilter::live().including_deleted(true);
+    assert_eq!(ids(&f.store.list_users(&p.id, &with_deleted, at(0)).await.unwrap().items), all[0..2]);
+}
+
 async fn sorted_pages_continue_from_their_keys(backend: Backend) {
     let Some(f) = fixture(backend).await else { return };
     let p = project("acme");
@@ -228,4 +276,5 @@ backend_tests!(
     a_colliding_human_id_is_replaced,
     updates_are_versioned_and_release_claims_when_deleted,
     pages_are_newest_first_with_flags_on_both_sides,
+    offset_pages_skip_rows_in_one_query_in_any_order,
 );

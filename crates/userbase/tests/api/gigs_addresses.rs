@@ -68,6 +68,12 @@ async fn bad_addresses_are_422_and_foreign_ones_404(backend: Backend) {
     assert_eq!(gigs(&app, Method::DELETE, &foreign, None).await.status, 404);
     assert_eq!(gigs(&app, Method::GET, "/users/usr_0000000000000000000000000000/addresses", None).await.status, 404);
     assert_eq!(gigs(&app, Method::GET, &format!("{base}?after=adr_nope"), None).await.status, 422);
+    // A cursor names an address of this user, not of another one.
+    let theirs = format!("/users/{}/addresses", other["id"].as_str().unwrap());
+    let reply = gigs(&app, Method::GET, &format!("{theirs}?before={id}"), None).await;
+    assert_eq!(reply.status, 422, "{:?}", reply.body);
+    assert_eq!(reply.body["details"][0]["property"], "before");
+    assert_eq!(reply.body["message"], "before does not name an address of this user.");
 }
 
 backend_tests!(addresses_are_created_listed_retrieved_and_deleted, bad_addresses_are_422_and_foreign_ones_404);
