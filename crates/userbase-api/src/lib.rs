@@ -19,7 +19,7 @@ use axum::Router;
 use userbase_core::idempotency::IdempotencyService;
 use userbase_core::services::{
     AddressService, BulkService, KeyService, OrganizationService, PricingService, ProjectService, RecordService,
-    UserService,
+    UserService, DEFAULT_KEY_CACHE_TTL,
 };
 use userbase_core::store::Store;
 
@@ -56,7 +56,7 @@ pub struct Services {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self::with_key_cache_ttl(store, userbase_core::services::DEFAULT_KEY_CACHE_TTL)
+        Self::with_key_cache_ttl(store, DEFAULT_KEY_CACHE_TTL)
     }
 
     /// How long verified keys are reused (see `KeyService::with_cache_ttl`).

@@ -7,6 +7,7 @@ use axum::Router;
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
+use userbase_core::ids::random_base62;
 
 use crate::MAX_BODY_BYTES;
 
@@ -17,7 +18,7 @@ struct RandomRequestId;
 
 impl MakeRequestId for RandomRequestId {
     fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
-        let id = userbase_core::ids::random_base62(20);
+        let id = random_base62(20);
         id.parse().ok().map(RequestId::new)
     }
 }

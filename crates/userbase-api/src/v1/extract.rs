@@ -6,6 +6,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use userbase_core::DomainError;
+use userbase_core::FieldError;
 
 use super::Problem;
 use crate::auth::Principal;
@@ -40,7 +41,7 @@ impl From<QueryError> for Problem {
     fn from(e: QueryError) -> Self {
         match &e {
             QueryError::Invalid { param: Some(param), .. } => Problem::bad_request("invalid_parameter", e.message())
-                .with_errors(vec![userbase_core::FieldError::new(param.clone(), "invalid", e.message())]),
+                .with_errors(vec![FieldError::new(param.clone(), "invalid", e.message())]),
             _ => Problem::bad_request("invalid_parameter", e.message()),
         }
     }

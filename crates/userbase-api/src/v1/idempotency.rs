@@ -10,6 +10,8 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use userbase_core::idempotency::{request_hash, valid_key, Admission, StoredResponse};
+use userbase_core::ids::ProjectId;
+use userbase_core::DomainError;
 
 use super::Problem;
 use crate::{auth, AppState, MAX_BODY_BYTES};
@@ -55,7 +57,7 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
             if let Err(e) = state.idempotency.release(&project, &key).await {
                 tracing::warn!(error = %e, "could not release an idempotency key");
             }
-            Problem::from(userbase_core::DomainError::Internal("the request failed".into())).into_response()
+            Problem::from(DomainError::Internal("the request failed".into())).into_response()
         }
     }
 }
@@ -63,7 +65,7 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
 /// Claims the key, then runs the request once and stores its response, or answers from the stored one.
 async fn run_once(
     state: AppState,
-    project: userbase_core::ids::ProjectId,
+    project: ProjectId,
     key: String,
     hash: [u8; 32],
     parts: axum::http::request::Parts,
@@ -99,8 +101,7 @@ async fn run_once(
             let (parts, body) = response.into_parts();
             let Ok(bytes) = to_bytes(body, MAX_STORED_RESPONSE).await else {
                 let _ = state.idempotency.release(project, &key).await;
-                return Problem::from(userbase_core::DomainError::Internal("response too large to keep".into()))
-                    .into_response();
+                return Problem::from(DomainError::Internal("response too large to keep".into())).into_response();
             };
             let headers: BTreeMap<String, String> = KEPT_HEADERS
                 .iter()

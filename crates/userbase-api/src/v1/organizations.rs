@@ -21,7 +21,8 @@ use super::problem::ProblemWire;
 use super::user_input::ExternalRefInput;
 use super::user_view::UserView;
 use super::users::user_key;
-use userbase_core::page::cursor;
+use userbase_core::page::{cursor, Position};
+use userbase_core::FieldError;
 
 use super::Problem;
 use crate::AppState;
@@ -156,11 +157,7 @@ impl OrganizationInput {
             Patch::Set(id) => match OrganizationId::parse(&id) {
                 Some(id) => Patch::Set(OrganizationKey::Public(id)),
                 None => {
-                    e.push(userbase_core::FieldError::new(
-                        "parent_id",
-                        "unknown_organization",
-                        "Not an organization id.",
-                    ));
+                    e.push(FieldError::new("parent_id", "unknown_organization", "Not an organization id."));
                     Patch::Keep
                 }
             },
@@ -266,15 +263,12 @@ pub async fn list_organizations(
     let after = match &q.cursor {
         None => None,
         Some(c) => match cursor::decode(c, &[]) {
-            Some(userbase_core::page::Position::After(id)) => Some(id),
+            Some(Position::After(id)) => Some(id),
             _ => return Err(Problem::invalid_param("cursor", "invalid_cursor", "Not a cursor this server issued.")),
         },
     };
     let (orgs, more) = state.organizations.list(&p.project, after, limit).await?;
-    let next = orgs
-        .last()
-        .filter(|_| more)
-        .and_then(|o| cursor::encode(&userbase_core::page::Position::After(o.numeric_id), &[]));
+    let next = orgs.last().filter(|_| more).and_then(|o| cursor::encode(&Position::After(o.numeric_id), &[]));
     let list = OrganizationListView {
         object: "list",
         data: orgs.iter().map(OrganizationView::from).collect(),

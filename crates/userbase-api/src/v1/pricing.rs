@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use userbase_core::error::FieldErrors;
 use userbase_core::pricing::{PricingItem, PricingRule, PricingTarget, PricingTargetKind};
+use userbase_core::time_util::now_utc;
 use userbase_core::DomainError;
+use userbase_core::FieldError;
 
 use super::extract::{Admin, V1Json};
 use super::users::user_key;
@@ -101,9 +103,9 @@ fn list(items: &[PricingItem]) -> Response {
 }
 
 impl PricingInput {
-    fn into_items(self) -> Result<Vec<PricingItem>, Vec<userbase_core::FieldError>> {
+    fn into_items(self) -> Result<Vec<PricingItem>, Vec<FieldError>> {
         let mut e = FieldErrors::new();
-        let now = userbase_core::time_util::now_utc();
+        let now = now_utc();
         let mut items = Vec::new();
         for (kind, name, inputs) in [
             (PricingTargetKind::Category, "categories", self.categories),
@@ -117,7 +119,7 @@ impl PricingInput {
                         Some(PricingTarget::External { source, source_id })
                     }
                     _ => {
-                        e.push(userbase_core::FieldError::new(
+                        e.push(FieldError::new(
                             field.clone(),
                             "invalid_target",
                             "Name the target by id, or by source and source_id.",

@@ -4,6 +4,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use userbase_core::error::{Conflict, FieldError};
+use userbase_core::filter::FilterError;
 use userbase_core::DomainError;
 
 use crate::auth::AuthError;
@@ -95,7 +96,7 @@ impl Problem {
         Self::new(StatusCode::BAD_REQUEST, code, "Bad request", detail)
     }
 
-    pub fn invalid_filter(e: userbase_core::filter::FilterError) -> Self {
+    pub fn invalid_filter(e: FilterError) -> Self {
         let mut p = Self::bad_request("invalid_filter", format!("The filter is invalid: {e}."))
             .with_errors(vec![FieldError::new("filter", "invalid_filter", e.message.clone())]);
         p.position = Some(u32::try_from(e.position).unwrap_or(u32::MAX));

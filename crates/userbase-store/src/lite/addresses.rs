@@ -107,13 +107,7 @@ impl AddressStore for SqliteStore {
         sql::push_address_page(&mut query, project.as_str(), user_id, page);
         self.lite.read(|conn| {
             let rows = query_all(conn, &query.sql, rusqlite::params_from_iter(query.args.iter()), rows::address)?;
-            let more = rows.len() > page.limit as usize;
-            let addresses = rows
-                .into_iter()
-                .take(page.limit as usize)
-                .map(|row| Ok((Address::try_from(row)?, None)))
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            let assembled = Assembled::new(page, addresses, more);
+            let assembled = sql::assemble_address_page(page, rows)?;
             let more_opposite = match &assembled.opposite {
                 Some(position) => {
                     let mut any = LiteQuery::new("SELECT ");

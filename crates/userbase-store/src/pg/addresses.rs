@@ -87,13 +87,7 @@ impl AddressStore for PgStore {
         let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
         sql::push_address_page(&mut qb, project.as_str(), user_id, page);
         let rows = qb.build_query_as::<AddressRow>().fetch_all(&self.reader).await.map_err(store_error)?;
-        let more = rows.len() > page.limit as usize;
-        let addresses = rows
-            .into_iter()
-            .take(page.limit as usize)
-            .map(|row| Ok((Address::try_from(row)?, None)))
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let assembled = Assembled::new(page, addresses, more);
+        let assembled = sql::assemble_address_page(page, rows)?;
         let more_opposite = match &assembled.opposite {
             Some(position) => {
                 let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");

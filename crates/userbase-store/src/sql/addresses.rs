@@ -10,7 +10,7 @@ use userbase_core::page::{Keyset, PageRequest, Position};
 use userbase_core::store::StoreError;
 use userbase_core::values::{CountryCode, Gender};
 
-use crate::sql::paging::push_offset;
+use crate::sql::paging::{push_offset, Assembled};
 use crate::sql::sink::{Arg, SqlSink};
 use crate::sql::time::DbTime;
 
@@ -102,6 +102,18 @@ pub fn push_address_page<'a, S: SqlSink<'a>>(qb: &mut S, project: &'a str, user_
     qb.push(if page.position.is_backwards() { " ORDER BY id ASC" } else { " ORDER BY id DESC" });
     qb.push(" LIMIT ").push_bind(i64::from(page.limit) + 1);
     push_offset(qb, &page.position);
+}
+
+/// The rows of `push_address_page` (one more than the limit), assembled into a page that still needs the
+/// `push_any_address` answer for its `opposite` side.
+pub fn assemble_address_page(page: &PageRequest, rows: Vec<AddressRow>) -> Result<Assembled<Address>, StoreError> {
+    let more = rows.len() > page.limit as usize;
+    let addresses = rows
+        .into_iter()
+        .take(page.limit as usize)
+        .map(|row| Ok((Address::try_from(row)?, None)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(Assembled::new(page, addresses, more))
 }
 
 /// After `SELECT `: one row when any address of the user lies at `position`.

@@ -8,7 +8,9 @@ use std::time::Instant;
 use anyhow::{anyhow, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 use userbase_api::v1::{bulk_mode, parse_item, Problem};
+use userbase_core::project::Project;
 use userbase_core::services::{BulkCounts, BulkItem, BulkMode, BulkService, ProjectService, BULK_BATCH};
+use userbase_core::store::UpsertKey;
 use userbase_core::values::MetadataLimits;
 use userbase_core::DomainError;
 
@@ -20,7 +22,7 @@ const ERRORS_SHOWN: usize = 20;
 
 struct Importer {
     bulk: BulkService,
-    project: userbase_core::project::Project,
+    project: Project,
     mode: BulkMode,
     with_id: bool,
     /// Items read and not yet applied: (line number, parsed item).
@@ -129,7 +131,7 @@ pub async fn import(database: &str, args: ImportArgs<'_>) -> anyhow::Result<()> 
     let file = File::open(args.file).with_context(|| format!("cannot open {}", args.file.display()))?;
     let bar = progress(file.metadata().map(|m| m.len()).unwrap_or(0));
     let reader = BufReader::new(Counting { inner: file, bar: bar.clone() });
-    let with_id = matches!(&mode, BulkMode::Upsert(userbase_core::store::UpsertKey::Id));
+    let with_id = matches!(&mode, BulkMode::Upsert(UpsertKey::Id));
     let mut importer = Importer {
         bulk: BulkService::new(store),
         project,
