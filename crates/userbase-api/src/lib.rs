@@ -59,9 +59,10 @@ impl AppState {
         Self::with_key_cache_ttl(store, DEFAULT_KEY_CACHE_TTL)
     }
 
-    /// How long verified keys are reused (see `KeyService::with_cache_ttl`).
+    /// How long verified keys are reused (see `KeyService::with_cache_ttl`); revocations and project changes
+    /// made by other processes reach the cache as the store reports them (`KeyService::follow_changes`).
     pub fn with_key_cache_ttl(store: Arc<dyn Store>, key_cache_ttl: std::time::Duration) -> Self {
-        let keys = KeyService::with_cache_ttl(store.clone(), key_cache_ttl);
+        let keys = KeyService::with_cache_ttl(store.clone(), key_cache_ttl).follow_changes();
         Self(Arc::new(Services {
             users: UserService::new(store.clone()),
             addresses: AddressService::new(store.clone()),

@@ -179,7 +179,7 @@ pub trait ProjectStore: Send + Sync {
 
     async fn list_projects(&self) -> Result<Vec<Project>, StoreError>;
 
-    /// Writes a project's name and settings.
+    /// Writes a project's name and settings. Processes following `KeyStore::key_changes` learn of it.
     async fn update_project(&self, project: &Project) -> Result<(), StoreError>;
 }
 
@@ -195,9 +195,30 @@ pub trait KeyStore: Send + Sync {
     /// Sets `last_used_at` to `at` unless it is already newer than `stale_before`.
     async fn touch_key(&self, id: &KeyId, at: OffsetDateTime, stale_before: OffsetDateTime) -> Result<(), StoreError>;
 
-    /// Sets `revoked_at` unless already set; `None` when there is no such key.
+    /// Sets `revoked_at` unless already set; `None` when there is no such key. Processes following
+    /// `key_changes` learn of it.
     async fn revoke_key(&self, id: &KeyId, at: OffsetDateTime) -> Result<Option<ApiKey>, StoreError>;
+
+    /// Starts following revocations and project changes committed by any process on this database (so that a
+    /// process caching verified keys can drop stale ones); the changes arrive on the receiver until it is
+    /// dropped. Must be called inside a Tokio runtime. A store that cannot say what changed, or may have missed
+    /// changes, sends `KeyChange::All`.
+    fn key_changes(&self) -> KeyChanges;
 }
+
+/// Something that makes cached verified keys stale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyChange {
+    /// This key was revoked.
+    Key(KeyId),
+    /// This project's name or settings changed (every verified key carries its project).
+    Project(ProjectId),
+    /// Something changed, or changes may have been missed: nothing cached can be trusted.
+    All,
+}
+
+/// Where a store sends the `KeyChange`s it learns of.
+pub type KeyChanges = tokio::sync::mpsc::Receiver<KeyChange>;
 
 /// Users, their external refs and the uniqueness rules on them.
 #[async_trait]

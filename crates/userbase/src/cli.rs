@@ -97,7 +97,8 @@ pub struct ServeArgs {
     #[arg(long, env = "USERBASE_MAX_CONNECTIONS")]
     pub max_connections: Option<u32>,
     /// Seconds a verified API key is reused without reading it again. Revoking a key or changing a project
-    /// through this server applies at once; through another server or the CLI, within this time. 0: no cache.
+    /// through this server applies at once; through another server or the CLI, within half a second (the
+    /// database tells every server), or within this time if that news is lost. 0: no cache.
     #[arg(long, env = "USERBASE_KEY_CACHE_SECONDS", default_value_t = 2)]
     pub key_cache_seconds: u64,
 }

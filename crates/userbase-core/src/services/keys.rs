@@ -1,5 +1,6 @@
 //! API keys: issue, list, revoke, and verify a presented key.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -9,7 +10,7 @@ use crate::api_key::{
 };
 use crate::error::DomainError;
 use crate::ids::ProjectId;
-use crate::store::{Store, StoredKey};
+use crate::store::{KeyChange, KeyChanges, Store, StoredKey};
 use crate::time_util::now_utc;
 
 /// How long a verified key is reused without asking the database again, unless set otherwise.
@@ -17,13 +18,32 @@ pub const DEFAULT_KEY_CACHE_TTL: Duration = Duration::from_secs(2);
 
 /// Keys this process verified lately (by id), so that a request costs no key lookup. Revoking a key or
 /// changing a project through this process takes effect here at once; changes made by another process
-/// (another replica, the CLI) take effect within the time to live.
+/// (another replica, the CLI) take effect as soon as the store reports them (`KeyService::follow_changes`,
+/// well under a second), or else within the time to live.
 struct KeyCache {
     entries: quick_cache::sync::Cache<KeyId, (Instant, Arc<StoredKey>)>,
     ttl: Duration,
     /// When this process last recorded each key's use: cached keys show an old `last_used_at`, and this
     /// keeps their use to one write a minute all the same.
     touched: quick_cache::sync::Cache<KeyId, Instant>,
+    /// Bumped by every change applied; a key read from the database before a change is not cached after it
+    /// (it may be the revoked key, read a moment before the revocation).
+    generation: AtomicU64,
+    /// Dropped with the cache, which ends the task following changes.
+    stop: tokio::sync::watch::Sender<()>,
+}
+
+impl KeyCache {
+    fn apply(&self, change: KeyChange) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        match change {
+            KeyChange::Key(id) => {
+                self.entries.remove(&id);
+            }
+            KeyChange::Project(project) => self.entries.retain(|_, (_, stored)| stored.key.project_id != project),
+            KeyChange::All => self.entries.clear(),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -43,8 +63,24 @@ impl KeyService {
             entries: quick_cache::sync::Cache::new(10_000),
             ttl,
             touched: quick_cache::sync::Cache::new(10_000),
+            generation: AtomicU64::new(0),
+            stop: tokio::sync::watch::channel(()).0,
         };
         Self { store, cache: Arc::new(cache) }
+    }
+
+    /// Keeps the cache in step with revocations and project changes made by any process on the database
+    /// (another server, the CLI), as the store reports them (`KeyStore::key_changes`): a server that caches
+    /// keys for minutes still stops honouring a revoked key within moments. The following task ends with the
+    /// last clone of this service. Without a cache, or outside a Tokio runtime, there is nothing to follow.
+    pub fn follow_changes(self) -> Self {
+        if self.cache.ttl.is_zero() || tokio::runtime::Handle::try_current().is_err() {
+            return self;
+        }
+        let changes = self.store.key_changes();
+        let stopped = self.cache.stop.subscribe();
+        tokio::spawn(apply_changes(Arc::downgrade(&self.cache), changes, stopped));
+        self
     }
 
     /// The key with this id: from the cache while fresh, else from the database.
@@ -58,18 +94,21 @@ impl KeyService {
             }
         }
         let fetched_at = Instant::now();
+        let generation = self.cache.generation.load(Ordering::SeqCst);
         let Some(stored) = self.store.find_key(id).await? else {
             self.cache.entries.remove(id);
             return Ok(None);
         };
         let stored = Arc::new(stored);
-        self.cache.entries.insert(id.clone(), (fetched_at, stored.clone()));
+        if self.cache.generation.load(Ordering::SeqCst) == generation {
+            self.cache.entries.insert(id.clone(), (fetched_at, stored.clone()));
+        }
         Ok(Some(stored))
     }
 
     /// Drops every cached key of a project (after its settings changed).
     pub fn forget_project(&self, project: &ProjectId) {
-        self.cache.entries.retain(|_, (_, stored)| &stored.key.project_id != project);
+        self.cache.apply(KeyChange::Project(project.clone()));
     }
 
     /// Issues a key for an existing project; the plaintext in the result is never stored. A user key
@@ -126,7 +165,7 @@ impl KeyService {
     /// Revokes a key; revoking twice keeps the first revocation time.
     pub async fn revoke(&self, id: &KeyId) -> Result<ApiKey, DomainError> {
         let revoked = self.store.revoke_key(id, now_utc()).await;
-        self.cache.entries.remove(id);
+        self.cache.apply(KeyChange::Key(id.clone()));
         revoked?.ok_or(DomainError::NotFound { resource: "key" })
     }
 
@@ -193,5 +232,23 @@ impl KeyService {
         };
         let genuine = presented.hash.matches(&stored.hash) && presented.kind == stored.key.kind;
         Ok((genuine && stored.key.is_usable(now_utc())).then_some(stored))
+    }
+}
+
+/// Applies the store's key changes to the cache until the cache is dropped (or the store stops reporting).
+async fn apply_changes(
+    cache: std::sync::Weak<KeyCache>,
+    mut changes: KeyChanges,
+    mut stopped: tokio::sync::watch::Receiver<()>,
+) {
+    loop {
+        let change = tokio::select! {
+            _ = stopped.changed() => return,
+            change = changes.recv() => change,
+        };
+        match (change, cache.upgrade()) {
+            (Some(change), Some(cache)) => cache.apply(change),
+            _ => return,
+        }
     }
 }

@@ -6,7 +6,7 @@ use rusqlite::OptionalExtension;
 use time::OffsetDateTime;
 use userbase_core::api_key::{ApiKey, KeyId, SecretHash};
 use userbase_core::ids::ProjectId;
-use userbase_core::store::{KeyStore, StoreError, StoredKey};
+use userbase_core::store::{KeyChanges, KeyStore, StoreError, StoredKey};
 
 use super::rows;
 use super::{numbered, store_error};
@@ -77,5 +77,9 @@ impl KeyStore for SqliteStore {
             })
             .await?;
         row.map(TryInto::try_into).transpose()
+    }
+
+    fn key_changes(&self) -> KeyChanges {
+        super::changes::follow(self.lite.path().to_owned())
     }
 }

@@ -11,6 +11,7 @@
 //! values of `sql/` with the PostgreSQL store.
 
 mod addresses;
+mod changes;
 mod idempotency;
 mod keys;
 mod organizations;
@@ -107,6 +108,11 @@ impl Lite {
             commits,
             _stop_checkpoints: stop,
         })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     fn open_reader(&self) -> rusqlite::Result<Connection> {

@@ -2,7 +2,7 @@
 
 use userbase_core::api_key::{ApiKey, KeyId, SecretHash};
 use userbase_core::ids::ProjectId;
-use userbase_core::store::{KeyStore, StoreError, StoredKey};
+use userbase_core::store::{KeyChanges, KeyStore, StoreError, StoredKey};
 
 use crate::pg::{store_error, PgStore};
 use crate::sql::keys as sql;
@@ -64,5 +64,9 @@ impl KeyStore for PgStore {
             .await
             .map_err(store_error)?;
         row.map(TryInto::try_into).transpose()
+    }
+
+    fn key_changes(&self) -> KeyChanges {
+        super::changes::follow(&self.reader)
     }
 }

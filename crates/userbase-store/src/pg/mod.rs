@@ -5,6 +5,7 @@
 
 mod addresses;
 mod bulk;
+mod changes;
 mod coalesce;
 mod idempotency;
 mod keys;

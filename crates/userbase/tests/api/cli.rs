@@ -9,7 +9,7 @@ use userbase_testing::{backend_tests, Backend, TestDatabase};
 
 const BIN: &str = env!("CARGO_BIN_EXE_userbase");
 
-fn userbase(db: &TestDatabase, args: &[&str]) -> Output {
+pub(crate) fn userbase(db: &TestDatabase, args: &[&str]) -> Output {
     Command::new(BIN)
         .args(args)
         .env("USERBASE_DATABASE_URL", &db.url)
@@ -18,7 +18,7 @@ fn userbase(db: &TestDatabase, args: &[&str]) -> Output {
         .expect("run userbase")
 }
 
-fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
@@ -27,14 +27,14 @@ fn stderr(o: &Output) -> String {
 }
 
 /// A running `userbase serve`, stopped with SIGTERM on drop if still running.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     lines: Arc<Mutex<Vec<String>>>,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Server {
-    fn start(db: &TestDatabase, extra: &[&str]) -> Self {
+    pub(crate) fn start(db: &TestDatabase, extra: &[&str]) -> Self {
         let mut child = Command::new(BIN)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(extra)
@@ -75,7 +75,7 @@ impl Server {
     }
 
     /// Sends SIGTERM and returns whether the process exited successfully.
-    fn terminate(&mut self) -> bool {
+    pub(crate) fn terminate(&mut self) -> bool {
         let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
@@ -97,7 +97,7 @@ impl Drop for Server {
     }
 }
 
-async fn status_with_key(base: &str, key: &str) -> u16 {
+pub(crate) async fn status_with_key(base: &str, key: &str) -> u16 {
     reqwest::Client::new().get(format!("{base}/v1/users")).bearer_auth(key).send().await.unwrap().status().as_u16()
 }
 

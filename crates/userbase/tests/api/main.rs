@@ -22,6 +22,7 @@ mod gigs_support;
 mod gigs_users;
 mod health;
 mod if_match;
+mod key_changes;
 mod keys_api;
 mod openapi;
 mod organizations;
