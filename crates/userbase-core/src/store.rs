@@ -161,6 +161,13 @@ impl UserFilter {
     }
 }
 
+/// A key as listed: the key and the public id of the user it is bound to, if any.
+#[derive(Debug, Clone)]
+pub struct ListedKey {
+    pub key: ApiKey,
+    pub user: Option<PublicUserId>,
+}
+
 /// A key found by id, with the stored hash to compare and its project.
 #[derive(Debug, Clone)]
 pub struct StoredKey {
@@ -190,7 +197,8 @@ pub trait KeyStore: Send + Sync {
 
     async fn find_key(&self, id: &KeyId) -> Result<Option<StoredKey>, StoreError>;
 
-    async fn list_keys(&self, project: &ProjectId) -> Result<Vec<ApiKey>, StoreError>;
+    /// The project's keys, oldest first, each with the public id of the user it is bound to (one query).
+    async fn list_keys(&self, project: &ProjectId) -> Result<Vec<ListedKey>, StoreError>;
 
     /// Sets `last_used_at` to `at` unless it is already newer than `stale_before`.
     async fn touch_key(&self, id: &KeyId, at: OffsetDateTime, stale_before: OffsetDateTime) -> Result<(), StoreError>;

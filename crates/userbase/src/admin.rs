@@ -184,7 +184,7 @@ pub async fn list_keys(database: &str, project: &str) -> anyhow::Result<()> {
     let keys = KeyService::new(open(database).await?).list(&project_id(project)?).await.map_err(describe)?;
     let now = time::OffsetDateTime::now_utc();
     println!("{:<22} {:<12} {:<16} {:<8} {:<26} LAST USED", "ID", "KIND", "PREFIX", "STATE", "CREATED");
-    for k in keys {
+    for k in keys.into_iter().map(|listed| listed.key) {
         let state = if k.revoked_at.is_some() {
             "revoked"
         } else if !k.is_usable(now) {

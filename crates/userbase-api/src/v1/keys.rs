@@ -13,7 +13,6 @@ use userbase_core::DomainError;
 
 use super::extract::{Admin, V1Json};
 use super::Problem;
-use crate::auth::Principal;
 use crate::AppState;
 
 /// The project's keys.
@@ -36,7 +35,7 @@ struct KeyView<'a> {
     kind: &'static str,
     name: Option<&'a str>,
     prefix: &'a str,
-    user_id: Option<String>,
+    user_id: Option<&'a str>,
     scopes: &'a [String],
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
@@ -51,14 +50,7 @@ struct KeyView<'a> {
     secret: Option<&'a str>,
 }
 
-/// The public id of a user key's user (keys store the integer id).
-async fn user_public_id(state: &AppState, principal: &Principal, key: &ApiKey) -> Option<String> {
-    let id = key.user_id?;
-    let user = state.store.find_user(&principal.project.id, &UserKey::Numeric(id)).await.ok()??;
-    Some(user.public_id.to_string())
-}
-
-fn view<'a>(key: &'a ApiKey, user_id: Option<String>, secret: Option<&'a str>) -> KeyView<'a> {
+fn view<'a>(key: &'a ApiKey, user_id: Option<&'a str>, secret: Option<&'a str>) -> KeyView<'a> {
     KeyView {
         object: "key",
         id: key.id.as_str(),
@@ -126,7 +118,7 @@ pub async fn create_key(
         expires_at: input.expires_at,
     };
     let created = state.keys.create(new).await?;
-    let body = view(&created.record, input.user_id.clone(), Some(&created.plaintext));
+    let body = view(&created.record, input.user_id.as_deref(), Some(&created.plaintext));
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
 
@@ -135,14 +127,12 @@ pub async fn create_key(
     responses((status = 200, description = "The keys", body = KeyListView)))]
 pub async fn list_keys(State(state): State<AppState>, Admin(principal): Admin) -> Result<Response, Problem> {
     let keys = state.keys.list(&principal.project.id).await?;
-    let mut data = Vec::with_capacity(keys.len());
-    for key in &keys {
-        data.push(view(key, user_public_id(&state, &principal, key).await, None));
-    }
+    let data = keys.iter().map(|k| view(&k.key, k.user.as_ref().map(|u| u.as_str()), None)).collect();
     Ok(axum::Json(KeyListView { object: "list", data, has_more: false }).into_response())
 }
 
-/// Revoke a key: it stops working at once on this server, and on other servers within their key cache time.
+/// Revoke a key: it stops working at once on this server, and on every other server on the same database
+/// within half a second.
 #[utoipa::path(delete, path = "/keys/{id}", tag = "keys", params(("id" = String, Path, description = "The key's id")),
     responses((status = 200, description = "The revoked key", body = KeyView)))]
 pub async fn revoke_key(
@@ -152,6 +142,6 @@ pub async fn revoke_key(
 ) -> Result<Response, Problem> {
     let id = KeyId::parse(&id).ok_or_else(|| Problem::not_found("key"))?;
     let key = state.keys.revoke_in_project(&principal.project.id, &id).await?;
-    let user_id = user_public_id(&state, &principal, &key).await;
-    Ok(axum::Json(view(&key, user_id, None)).into_response())
+    let user_id = state.keys.user_of(&key).await?;
+    Ok(axum::Json(view(&key, user_id.as_ref().map(|u| u.as_str()), None)).into_response())
 }

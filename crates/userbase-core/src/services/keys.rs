@@ -9,9 +9,10 @@ use crate::api_key::{
     ACCESS_TOKEN_SECONDS, LAST_USED_RESOLUTION,
 };
 use crate::error::DomainError;
-use crate::ids::ProjectId;
-use crate::store::{KeyChange, KeyChanges, Store, StoredKey};
+use crate::ids::{ProjectId, PublicUserId};
+use crate::store::{KeyChange, KeyChanges, ListedKey, Store, StoredKey};
 use crate::time_util::now_utc;
+use crate::user::UserKey;
 
 /// How long a verified key is reused without asking the database again, unless set otherwise.
 pub const DEFAULT_KEY_CACHE_TTL: Duration = Duration::from_secs(2);
@@ -122,7 +123,7 @@ impl KeyService {
                 return Err(DomainError::invalid("user", "required", "A user key names its user."))
             }
             (KeyKind::User, Some(id)) => {
-                let user = self.store.find_user(&new.project_id, &crate::user::UserKey::Numeric(id)).await?;
+                let user = self.store.find_user(&new.project_id, &UserKey::Numeric(id)).await?;
                 if user.is_none_or(|u| u.is_deleted()) {
                     return Err(DomainError::user_not_found());
                 }
@@ -147,11 +148,18 @@ impl KeyService {
         Ok(key)
     }
 
-    pub async fn list(&self, project: &ProjectId) -> Result<Vec<ApiKey>, DomainError> {
+    /// The project's keys, each with the public id of the user it is bound to.
+    pub async fn list(&self, project: &ProjectId) -> Result<Vec<ListedKey>, DomainError> {
         if self.store.get_project(project).await?.is_none() {
             return Err(DomainError::NotFound { resource: "project" });
         }
         Ok(self.store.list_keys(project).await?)
+    }
+
+    /// The public id of the user a key is bound to, if it is bound to one.
+    pub async fn user_of(&self, key: &ApiKey) -> Result<Option<PublicUserId>, DomainError> {
+        let Some(id) = key.user_id else { return Ok(None) };
+        Ok(self.store.find_user(&key.project_id, &UserKey::Numeric(id)).await?.map(|u| u.public_id))
     }
 
     /// Revokes a key of `project`; another project's key is not found.

@@ -6,7 +6,7 @@ use rusqlite::OptionalExtension;
 use time::OffsetDateTime;
 use userbase_core::api_key::{ApiKey, KeyId, SecretHash};
 use userbase_core::ids::ProjectId;
-use userbase_core::store::{KeyChanges, KeyStore, StoreError, StoredKey};
+use userbase_core::store::{KeyChanges, KeyStore, ListedKey, StoreError, StoredKey};
 
 use super::rows;
 use super::{numbered, store_error};
@@ -16,7 +16,7 @@ use crate::SqliteStore;
 
 static INSERT_KEY: LazyLock<String> = LazyLock::new(|| numbered(sql::INSERT_KEY));
 static KEY_WITH_PROJECT: LazyLock<String> = LazyLock::new(|| numbered(sql::KEY_WITH_PROJECT));
-static KEYS_OF_PROJECT: LazyLock<String> = LazyLock::new(|| numbered(&sql::KEYS_OF_PROJECT));
+static KEYS_OF_PROJECT: LazyLock<String> = LazyLock::new(|| numbered(sql::KEYS_OF_PROJECT));
 static TOUCH_KEY: LazyLock<String> = LazyLock::new(|| numbered(sql::TOUCH_KEY));
 static REVOKE_KEY: LazyLock<String> = LazyLock::new(|| numbered(&sql::REVOKE_KEY));
 
@@ -43,13 +43,16 @@ impl KeyStore for SqliteStore {
         row.map(TryInto::try_into).transpose()
     }
 
-    async fn list_keys(&self, project: &ProjectId) -> Result<Vec<ApiKey>, StoreError> {
+    async fn list_keys(&self, project: &ProjectId) -> Result<Vec<ListedKey>, StoreError> {
         let rows = self.lite.read(|conn| {
             conn.prepare_cached(&KEYS_OF_PROJECT)
-                .and_then(|mut stmt| stmt.query_map([project.as_str()], rows::key)?.collect::<Result<Vec<_>, _>>())
+                .and_then(|mut stmt| {
+                    stmt.query_map([project.as_str()], |row| Ok((rows::key(row)?, row.get::<_, Option<String>>(11)?)))?
+                        .collect::<Result<Vec<_>, _>>()
+                })
                 .map_err(store_error)
         })?;
-        rows.into_iter().map(TryInto::try_into).collect()
+        rows.into_iter().map(|(key, user)| sql::listed_key(key, user)).collect()
     }
 
     async fn touch_key(&self, id: &KeyId, at: OffsetDateTime, stale_before: OffsetDateTime) -> Result<(), StoreError> {

@@ -2,7 +2,7 @@
 
 use userbase_core::api_key::{ApiKey, KeyId, SecretHash};
 use userbase_core::ids::ProjectId;
-use userbase_core::store::{KeyChanges, KeyStore, StoreError, StoredKey};
+use userbase_core::store::{KeyChanges, KeyStore, ListedKey, StoreError, StoredKey};
 
 use crate::pg::{store_error, PgStore};
 use crate::sql::keys as sql;
@@ -31,13 +31,19 @@ impl KeyStore for PgStore {
         row.map(TryInto::try_into).transpose()
     }
 
-    async fn list_keys(&self, project: &ProjectId) -> Result<Vec<ApiKey>, StoreError> {
-        let rows = sqlx::query_as::<_, KeyRow>(&sql::KEYS_OF_PROJECT)
+    async fn list_keys(&self, project: &ProjectId) -> Result<Vec<ListedKey>, StoreError> {
+        use sqlx::{FromRow, Row};
+        let rows = sqlx::query(sql::KEYS_OF_PROJECT)
             .bind(project.as_str())
             .fetch_all(&self.reader)
             .await
             .map_err(store_error)?;
-        rows.into_iter().map(TryInto::try_into).collect()
+        rows.iter()
+            .map(|row| {
+                let key = KeyRow::from_row(row).map_err(store_error)?;
+                sql::listed_key(key, row.try_get("user_public_id").map_err(store_error)?)
+            })
+            .collect()
     }
 
     async fn touch_key(

@@ -3,6 +3,10 @@
 use std::sync::LazyLock;
 
 use userbase_core::api_key::{ApiKey, SecretHash};
+use userbase_core::ids::PublicUserId;
+use userbase_core::store::{ListedKey, StoreError};
+
+use crate::sql::rows::KeyRow;
 
 use crate::sql::sink::Arg;
 use crate::sql::time::DbTime;
@@ -17,8 +21,20 @@ pub const KEY_WITH_PROJECT: &str = "SELECT k.id, k.project_id, k.kind, k.name, k
     k.created_at, k.expires_at, k.revoked_at, k.last_used_at, k.secret_hash, p.name AS p_name, \
     p.settings AS p_settings, p.created_at AS p_created_at, p.updated_at AS p_updated_at \
     FROM api_keys k JOIN projects p ON p.id = k.project_id WHERE k.id = $1";
-pub static KEYS_OF_PROJECT: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE project_id = $1 ORDER BY created_at, id"));
+/// The project's keys with the public id of each key's user, after the key columns.
+pub const KEYS_OF_PROJECT: &str = "SELECT k.id, k.project_id, k.kind, k.name, k.prefix, k.user_id, k.scopes, \
+    k.created_at, k.expires_at, k.revoked_at, k.last_used_at, u.public_id AS user_public_id \
+    FROM api_keys k LEFT JOIN users u ON u.id = k.user_id AND u.project_id = k.project_id \
+    WHERE k.project_id = $1 ORDER BY k.created_at, k.id";
+
+/// A listed key from its row and its user's public id.
+pub fn listed_key(row: KeyRow, user_public_id: Option<String>) -> Result<ListedKey, StoreError> {
+    let user = match user_public_id {
+        Some(id) => Some(PublicUserId::parse(&id).ok_or_else(|| StoreError::Backend("stored users.public_id".into()))?),
+        None => None,
+    };
+    Ok(ListedKey { key: row.try_into()?, user })
+}
 pub static REVOKE_KEY: LazyLock<String> = LazyLock::new(|| {
     format!("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 RETURNING {KEY_COLUMNS}")
 });

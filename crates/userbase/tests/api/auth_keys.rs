@@ -109,7 +109,7 @@ async fn key_use_is_recorded(backend: Backend) {
     // The write happens off the request path; wait for it, boundedly.
     for _ in 0..100 {
         let keys = app.state.keys.list(&project).await.unwrap();
-        used = keys.iter().find_map(|k| k.last_used_at);
+        used = keys.iter().find_map(|k| k.key.last_used_at);
         if used.is_some() {
             break;
         }
@@ -119,7 +119,7 @@ async fn key_use_is_recorded(backend: Backend) {
     assert_eq!(app.get("/v1/users").await.status, 200);
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let keys = app.state.keys.list(&project).await.unwrap();
-    assert_eq!(keys.iter().find_map(|k| k.last_used_at), Some(first), "at most one write a minute");
+    assert_eq!(keys.iter().find_map(|k| k.key.last_used_at), Some(first), "at most one write a minute");
 }
 
 backend_tests!(
