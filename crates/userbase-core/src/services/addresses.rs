@@ -12,6 +12,7 @@ use crate::store::{NewAddressRecord, Store};
 use crate::time_util::now_utc;
 use crate::user::UserKey;
 
+use super::race::until_not_overtaken;
 use super::{AddressPatch, UserService};
 
 /// Addresses one user may have; enough for any real use, small enough to list in one page.
@@ -113,13 +114,16 @@ impl AddressService {
         expected_version: Option<i64>,
     ) -> Result<Address, DomainError> {
         let user_id = self.users.live_id(project, user).await?;
-        let mut address = self.store.find_address(&project.id, user_id, key).await?.ok_or_else(not_found)?;
-        if expected_version.is_some_and(|v| v != address.version) {
-            return Err(DomainError::PreconditionFailed);
-        }
-        patch.apply(&mut address.fields);
-        address.updated_at = now_utc();
-        Ok(self.store.update_address(&address).await?)
+        until_not_overtaken(expected_version, || async {
+            let mut address = self.store.find_address(&project.id, user_id, key).await?.ok_or_else(not_found)?;
+            if expected_version.is_some_and(|v| v != address.version) {
+                return Err(DomainError::PreconditionFailed);
+            }
+            patch.clone().apply(&mut address.fields);
+            address.updated_at = now_utc();
+            Ok(self.store.update_address(&address).await?)
+        })
+        .await
     }
 
     /// Deletes an address for good and returns it as it was. With `expected_version`, only that version

@@ -7,6 +7,7 @@ mod keys;
 mod organizations;
 mod pricing;
 mod projects;
+mod race;
 mod records;
 mod user_patch;
 mod users;

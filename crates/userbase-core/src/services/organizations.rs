@@ -13,6 +13,7 @@ use crate::time_util::now_utc;
 use crate::user::{User, UserKey};
 use crate::values::{ExternalRef, MetadataLimits, MetadataPatch};
 
+use super::race::until_not_overtaken;
 use super::users::claims_of;
 use super::UserService;
 
@@ -153,14 +154,17 @@ impl OrganizationService {
         patch: OrganizationPatch,
         expected_version: Option<i64>,
     ) -> Result<Organization, DomainError> {
-        let mut org = self.get(project, key).await?;
-        if expected_version.is_some_and(|v| v != org.version) {
-            return Err(DomainError::PreconditionFailed);
-        }
-        let me = org.numeric_id;
-        self.apply(project, &mut org.fields, patch, Some(me)).await?;
-        org.updated_at = now_utc();
-        Ok(self.store.update_organization(&org).await?)
+        until_not_overtaken(expected_version, || async {
+            let mut org = self.get(project, key).await?;
+            if expected_version.is_some_and(|v| v != org.version) {
+                return Err(DomainError::PreconditionFailed);
+            }
+            let me = org.numeric_id;
+            self.apply(project, &mut org.fields, patch.clone(), Some(me)).await?;
+            org.updated_at = now_utc();
+            Ok(self.store.update_organization(&org).await?)
+        })
+        .await
     }
 
     /// Deletes an organization and its memberships; children lose their parent, users their default.

@@ -11,6 +11,7 @@ use crate::store::Store;
 use crate::time_util::now_utc;
 use crate::user::UserKey;
 
+use super::race::until_not_overtaken;
 use super::UserService;
 
 /// Fields of a record to create or change. `details` merges key by key; `null` deletes a key.
@@ -125,13 +126,16 @@ impl RecordService {
         patch: RecordPatch,
         expected_version: Option<i64>,
     ) -> Result<UserRecord, DomainError> {
-        let mut record = self.get(project, user, kind, id).await?;
-        if expected_version.is_some_and(|v| v != record.version) {
-            return Err(DomainError::PreconditionFailed);
-        }
-        patch.apply(kind, &mut record)?;
-        record.updated_at = now_utc();
-        Ok(self.store.update_record(&record).await?)
+        until_not_overtaken(expected_version, || async {
+            let mut record = self.get(project, user, kind, id).await?;
+            if expected_version.is_some_and(|v| v != record.version) {
+                return Err(DomainError::PreconditionFailed);
+            }
+            patch.clone().apply(kind, &mut record)?;
+            record.updated_at = now_utc();
+            Ok(self.store.update_record(&record).await?)
+        })
+        .await
     }
 
     /// Soft delete: the record stays, listed only with `include_deleted`.
@@ -143,14 +147,17 @@ impl RecordService {
         id: &str,
         expected_version: Option<i64>,
     ) -> Result<UserRecord, DomainError> {
-        let mut record = self.get(project, user, kind, id).await?;
-        if expected_version.is_some_and(|v| v != record.version) {
-            return Err(DomainError::PreconditionFailed);
-        }
-        let now = now_utc();
-        record.deleted_at = Some(now);
-        record.updated_at = now;
-        Ok(self.store.update_record(&record).await?)
+        until_not_overtaken(expected_version, || async {
+            let mut record = self.get(project, user, kind, id).await?;
+            if expected_version.is_some_and(|v| v != record.version) {
+                return Err(DomainError::PreconditionFailed);
+            }
+            let now = now_utc();
+            record.deleted_at = Some(now);
+            record.updated_at = now;
+            Ok(self.store.update_record(&record).await?)
+        })
+        .await
     }
 
     /// A page of a user's records of a kind matching `filter`. Records are paged by offset (page numbers),

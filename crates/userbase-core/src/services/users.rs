@@ -6,20 +6,18 @@ use crate::error::DomainError;
 use crate::ids::{HumanId, ObjectId, PublicUserId};
 use crate::page::{Item, Page, PageParams};
 use crate::project::Project;
-use crate::store::{NewUserRecord, RefsChange, Store, StoreError, UniqueClaims, UserFilter};
+use crate::store::{NewUserRecord, RefsChange, Store, UniqueClaims, UserFilter};
 use crate::time_util::now_utc;
 use crate::user::{BuiltonExtras, Profile, User, UserKey, UserStatus};
 use crate::values::{ExternalRef, MetadataLimits};
 
+use super::race::until_not_overtaken;
 use super::UserPatch;
 
 #[derive(Clone)]
 pub struct UserService {
     store: Arc<dyn Store>,
 }
-
-/// How often an update is retried when another writer changed the user between read and write.
-const UPDATE_ATTEMPTS: usize = 8;
 
 fn claims(project: &Project, user_status: UserStatus, has_email: bool) -> UniqueClaims {
     let live = user_status != UserStatus::Deleted;
@@ -110,7 +108,7 @@ impl UserService {
         limits: MetadataLimits,
         expected_version: Option<i64>,
     ) -> Result<User, DomainError> {
-        for _ in 0..UPDATE_ATTEMPTS {
+        until_not_overtaken(expected_version, || async {
             let mut user = self.get(project, key).await?;
             if expected_version.is_some_and(|v| v != user.version) {
                 return Err(DomainError::PreconditionFailed);
@@ -119,12 +117,9 @@ impl UserService {
             patch.clone().apply(&mut user.profile, &mut user.status, limits)?;
             user.updated_at = now_utc();
             let refs = before.change_to(project, &user);
-            match self.store.update_user(&user, claims_of(project, &user), refs).await {
-                Err(StoreError::VersionMismatch) if expected_version.is_none() => continue,
-                other => return Ok(other?),
-            }
-        }
-        Err(DomainError::Internal("update kept racing with other writers".into()))
+            Ok(self.store.update_user(&user, claims_of(project, &user), refs).await?)
+        })
+        .await
     }
 
     /// Soft delete: status `deleted`, `deleted_at` set, email and external refs freed. Gives the user as
@@ -150,7 +145,7 @@ impl UserService {
         deleted: bool,
         expected_version: Option<i64>,
     ) -> Result<User, DomainError> {
-        for _ in 0..UPDATE_ATTEMPTS {
+        until_not_overtaken(expected_version, || async {
             let Some(mut user) = self.store.find_user(&project.id, key).await? else {
                 return Err(DomainError::user_not_found());
             };
@@ -168,12 +163,9 @@ impl UserService {
             user.status = if deleted { UserStatus::Deleted } else { UserStatus::Active };
             user.deleted_at = deleted.then_some(now);
             user.updated_at = now;
-            match self.store.update_user(&user, claims_of(project, &user), RefsChange::Rewrite).await {
-                Err(StoreError::VersionMismatch) if expected_version.is_none() => continue,
-                other => return Ok(other?),
-            }
-        }
-        Err(DomainError::Internal("delete kept racing with other writers".into()))
+            Ok(self.store.update_user(&user, claims_of(project, &user), RefsChange::Rewrite).await?)
+        })
+        .await
     }
 
     /// A page of the project's users matching `filter`, starting where the client asked, with the total
