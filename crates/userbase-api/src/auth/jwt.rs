@@ -7,7 +7,6 @@ use std::collections::HashSet;
 
 use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet};
 use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
-use serde::Deserialize;
 use userbase_core::error::FieldError;
 use userbase_core::project::JwtSettings;
 
@@ -91,9 +90,21 @@ impl JwtError {
     }
 }
 
-#[derive(Deserialize)]
-struct Claims {
-    sub: String,
+/// The claims of a verified token, as sent: `exp` and `nbf` are checked for their type here, because the
+/// JWT library skips a time claim it cannot read as a number instead of refusing the token.
+type Claims = serde_json::Map<String, serde_json::Value>;
+
+/// The subject of verified claims, if they are well-typed: a non-empty string `sub`, and `exp`/`nbf` numbers
+/// when present (RFC 7519 4.1.4-5: NumericDate).
+fn subject(mut claims: Claims) -> Option<String> {
+    let time_claim_ok = |name: &str| claims.get(name).is_none_or(serde_json::Value::is_number);
+    if !time_claim_ok("exp") || !time_claim_ok("nbf") {
+        return None;
+    }
+    match claims.remove("sub") {
+        Some(serde_json::Value::String(sub)) if !sub.is_empty() => Some(sub),
+        _ => None,
+    }
 }
 
 /// Verifies tokens; holds the per-process JWKS cache.
@@ -151,23 +162,26 @@ fn validation(settings: &JwtSettings, alg: Algorithm) -> Validation {
     let mut validation = Validation::new(alg);
     validation.leeway = LEEWAY_SECONDS;
     validation.validate_nbf = true;
-    validation.required_spec_claims = HashSet::from(["sub".to_owned()]);
+    // A configured issuer or audience must be present and equal, not only equal when present.
+    let mut required = HashSet::from(["sub".to_owned()]);
     match &settings.audience {
-        Some(aud) => validation.set_audience(&[aud]),
+        Some(aud) => {
+            validation.set_audience(&[aud]);
+            required.insert("aud".to_owned());
+        }
         None => validation.validate_aud = false,
     }
     if let Some(iss) = &settings.issuer {
         validation.set_issuer(&[iss]);
+        required.insert("iss".to_owned());
     }
+    validation.required_spec_claims = required;
     validation
 }
 
-/// The non-empty `sub` of the token, if one of `keys` verifies it under `validation`.
+/// The subject of the token, if one of `keys` verifies it under `validation` and its claims are well-typed.
 fn first_subject(keys: &[DecodingKey], token: &str, validation: &Validation) -> Option<String> {
-    keys.iter()
-        .find_map(|key| decode::<Claims>(token, key, validation).ok())
-        .map(|data| data.claims.sub)
-        .filter(|sub| !sub.is_empty())
+    keys.iter().find_map(|key| decode::<Claims>(token, key, validation).ok()).and_then(|data| subject(data.claims))
 }
 
 /// Checks what only cryptography can: every PEM is a public key of a supported kind and the JWKS parses.

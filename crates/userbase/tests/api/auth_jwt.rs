@@ -48,6 +48,11 @@ async fn bad_tokens_are_401(backend: Backend) {
         }
         c
     };
+    let without = |claim: &str| {
+        let mut c = good.clone();
+        c.as_object_mut().unwrap().remove(claim);
+        c
+    };
     let b64 = |v: &Value| {
         use base64::Engine;
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
@@ -59,6 +64,17 @@ async fn bad_tokens_are_401(backend: Backend) {
         ("not yet valid", hs256(&with(json!({"nbf": now() + 300})))),
         ("wrong issuer", hs256(&with(json!({"iss": "https://evil.test"})))),
         ("wrong audience", hs256(&with(json!({"aud": "other"})))),
+        // Configured claims must be present, not merely equal when present.
+        ("no issuer", hs256(&without("iss"))),
+        ("no audience", hs256(&without("aud"))),
+        // exp and nbf, when present, must be numbers.
+        ("exp as a string", hs256(&with(json!({"exp": "1"})))),
+        ("exp null", hs256(&with(json!({"exp": null})))),
+        ("exp true", hs256(&with(json!({"exp": true})))),
+        ("nbf as a string", hs256(&with(json!({"nbf": "1"})))),
+        ("nbf null", hs256(&with(json!({"nbf": null})))),
+        ("nbf true", hs256(&with(json!({"nbf": true})))),
+        ("sub a number", hs256(&with(json!({"sub": 1})))),
         ("no subject", hs256(&json!({"exp": now() + 600, "iss": "https://issuer.test", "aud": "app"}))),
         ("bad signature", sign(Algorithm::HS256, None, &other_secret, &good)),
         ("HS256 keyed with the RSA public key", sign(Algorithm::HS256, None, &rs_as_hmac, &good)),
