@@ -111,6 +111,10 @@ impl RecordService {
         id: &str,
     ) -> Result<UserRecord, DomainError> {
         let user_id = self.users.live_id(project, user).await?;
+        // An id of another shape names no record; it never reaches the database (NUL bytes, huge strings).
+        if !kind.owns_id(id) {
+            return Err(not_found());
+        }
         match self.store.find_record(&project.id, user_id, kind, id).await? {
             Some(r) if r.deleted_at.is_none() => Ok(r),
             _ => Err(not_found()),

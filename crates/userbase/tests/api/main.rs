@@ -27,6 +27,7 @@ mod key_changes;
 mod keys_api;
 mod openapi;
 mod organizations;
+mod path_ids;
 mod pricing;
 mod records;
 mod tenancy;
