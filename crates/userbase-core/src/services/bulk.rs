@@ -97,9 +97,10 @@ impl BulkService {
         limits: MetadataLimits,
     ) -> Result<Vec<BulkOutcome>, DomainError> {
         let mut outcomes: Vec<Option<BulkOutcome>> = (0..items.len()).map(|_| None).collect();
-        let mut to_create: Vec<(usize, UserPatch)> = Vec::new();
+        // Items to insert: position, the upsert key's value, the fields.
+        let mut to_create: Vec<(usize, Option<String>, UserPatch)> = Vec::new();
         match mode {
-            BulkMode::Create => to_create = items.into_iter().map(|i| i.fields).enumerate().collect(),
+            BulkMode::Create => to_create = items.into_iter().enumerate().map(|(n, i)| (n, None, i.fields)).collect(),
             BulkMode::Upsert(key) => {
                 let keys: Vec<Result<String, DomainError>> = items.iter().map(|i| key_of(key, i)).collect();
                 let values: Vec<String> = keys.iter().filter_map(|k| k.as_ref().ok().cloned()).collect();
@@ -118,28 +119,53 @@ impl BulkService {
                             outcomes[n] = Some(self.upsert_existing(project, user, item.fields, limits).await)
                         }
                         None if *key == UpsertKey::Id => outcomes[n] = Some(Err(DomainError::user_not_found())),
-                        None => to_create.push((n, item.fields)),
+                        None => to_create.push((n, Some(k), item.fields)),
                     }
                 }
             }
         }
         let mut records = Vec::with_capacity(to_create.len());
         let mut record_items = Vec::with_capacity(to_create.len());
-        for (n, fields) in to_create {
+        for (n, key_value, fields) in to_create {
+            // An upsert keeps the fields, in case the insert loses a race and becomes an update.
+            let kept = key_value.map(|v| (v, fields.clone()));
             match UserService::new_record(project, fields, limits) {
                 Ok(r) => {
                     records.push(r);
-                    record_items.push(n);
+                    record_items.push((n, kept));
                 }
                 Err(e) => outcomes[n] = Some(Err(e)),
             }
         }
         let inserted = self.store.insert_users(&records).await?;
-        for ((n, record), outcome) in record_items.into_iter().zip(records).zip(inserted) {
-            outcomes[n] = Some(match outcome {
-                InsertOutcome::Inserted => Ok((BulkAction::Created, record.public_id)),
-                InsertOutcome::Conflict(c) => Err(DomainError::Conflict(c)),
+        // Items whose insert lost a race on the upsert key itself: another request created that user since
+        // it was looked up. An upsert then updates the winner instead.
+        let mut lost: Vec<(usize, String, UserPatch)> = Vec::new();
+        for (((n, kept), record), outcome) in record_items.into_iter().zip(records).zip(inserted) {
+            outcomes[n] = Some(match (outcome, kept) {
+                (InsertOutcome::Inserted, _) => Ok((BulkAction::Created, record.public_id)),
+                (InsertOutcome::Conflict(c), Some((value, fields))) if lost_on_key(mode, c) => {
+                    lost.push((n, value, fields));
+                    continue;
+                }
+                (InsertOutcome::Conflict(c), _) => Err(DomainError::Conflict(c)),
             });
+        }
+        if let (BulkMode::Upsert(key), false) = (mode, lost.is_empty()) {
+            let values: Vec<String> = lost.iter().map(|(_, v, _)| v.clone()).collect();
+            let winners = self.store.find_users_by(&project.id, key, &values).await?;
+            let found = index_by_key(key, &winners);
+            for (n, value, fields) in lost {
+                outcomes[n] = Some(match found.get(&value) {
+                    Some(user) => self.upsert_existing(project, user, fields, limits).await,
+                    // The winner is gone again (deleted meanwhile): the conflict stands.
+                    None => Err(DomainError::Conflict(if *key == UpsertKey::Email {
+                        Conflict::Email
+                    } else {
+                        Conflict::ExternalRef
+                    })),
+                });
+            }
         }
         Ok(outcomes
             .into_iter()
@@ -175,6 +201,15 @@ impl BulkService {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// Whether an insert's conflict is on the upsert key itself (another writer created that user first).
+fn lost_on_key(mode: &BulkMode, conflict: Conflict) -> bool {
+    matches!(
+        (mode, conflict),
+        (BulkMode::Upsert(UpsertKey::Email), Conflict::Email)
+            | (BulkMode::Upsert(UpsertKey::ExternalRef(_)), Conflict::ExternalRef)
+    )
 }
 
 /// The value an item is matched on.

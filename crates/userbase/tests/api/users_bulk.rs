@@ -224,7 +224,46 @@ async fn bulk_upserts_stay_in_their_project(backend: Backend) {
     assert_eq!(untouched.body["first_name"], "Acme");
 }
 
+/// Three bulk upserts of the same new users at once: whichever inserts a user first creates it, and the others
+/// update it instead of failing with a conflict on the key they upsert by.
+async fn concurrent_bulk_upserts_of_the_same_new_users_all_succeed(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let app = std::sync::Arc::new(app);
+    for (query, item) in [
+        (
+            "?mode=upsert&key=email",
+            (|i: usize| json!({"email": format!("u{i}@example.com"), "first_name": "Race"})) as fn(usize) -> Value,
+        ),
+        (
+            "?mode=upsert&key=external_ref&source=erp",
+            |i: usize| json!({"external_refs": [{"source": "erp", "source_id": format!("e{i}")}], "last_name": "Race"}),
+        ),
+    ] {
+        let items: Vec<Value> = (0..1_000).map(item).collect();
+        let body = ndjson(&items);
+        let tasks: Vec<_> = (0..3)
+            .map(|_| {
+                let (app, body) = (app.clone(), body.clone());
+                tokio::spawn(async move { bulk(&app, query, "application/x-ndjson", body).await })
+            })
+            .collect();
+        let mut created = 0;
+        for task in tasks {
+            let reply = task.await.unwrap();
+            assert_eq!(reply.status, 200, "{:?}", reply.body["error"]);
+            let failed: Vec<&Value> =
+                reply.body["results"].as_array().unwrap().iter().filter(|r| r["action"] == "failed").collect();
+            assert!(failed.is_empty(), "{query}: {} items failed, e.g. {:?}", failed.len(), failed.first());
+            created += reply.body["created"].as_u64().unwrap();
+        }
+        assert_eq!(created, 1_000, "{query}: each user is created once");
+    }
+    let listed = app.get("/v1/users?limit=1&include=total").await.body;
+    assert_eq!(listed["total"], 2_000);
+}
+
 backend_tests!(
+    concurrent_bulk_upserts_of_the_same_new_users_all_succeed,
     bulk_create_stores_every_field_like_a_single_create,
     bulk_create_reports_every_item_in_order_and_keeps_the_valid_ones,
     a_json_array_of_many_items_spans_batches,
