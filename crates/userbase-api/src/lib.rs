@@ -69,7 +69,7 @@ impl AppState {
             bulk: BulkService::new(store.clone()),
             idempotency: IdempotencyService::new(store.clone()),
             jwt: auth::JwtVerifier::default(),
-            metrics: metrics::Metrics::new(),
+            metrics: metrics::Metrics::new(keys.clone()),
             projects: ProjectService::new(store.clone()).with_key_cache(keys.clone()),
             keys,
             organizations: OrganizationService::new(store.clone()),

@@ -14,6 +14,9 @@ use crate::store::{KeyChange, KeyChanges, ListedKey, Store, StoredKey};
 use crate::time_util::now_utc;
 use crate::user::UserKey;
 
+/// What an unknown id's secret is compared with.
+const UNKNOWN_KEY_HASH: [u8; 32] = [0; 32];
+
 /// How long a verified key is reused without asking the database again, unless set otherwise.
 pub const DEFAULT_KEY_CACHE_TTL: Duration = Duration::from_secs(2);
 
@@ -30,6 +33,11 @@ struct KeyCache {
     /// Bumped by every change applied; a key read from the database before a change is not cached after it
     /// (it may be the revoked key, read a moment before the revocation).
     generation: AtomicU64,
+    /// Ids recently looked up and found to be no key, so that a client repeating a bogus key costs no
+    /// query and is answered as fast as a wrong secret for a known id (no timing hint that an id exists).
+    unknown: quick_cache::sync::Cache<KeyId, Instant>,
+    /// Lookups that reached the store, for `/metrics`.
+    store_lookups: AtomicU64,
     /// Dropped with the cache, which ends the task following changes.
     stop: tokio::sync::watch::Sender<()>,
 }
@@ -65,6 +73,8 @@ impl KeyService {
             ttl,
             touched: quick_cache::sync::Cache::new(10_000),
             generation: AtomicU64::new(0),
+            unknown: quick_cache::sync::Cache::new(10_000),
+            store_lookups: AtomicU64::new(0),
             stop: tokio::sync::watch::channel(()).0,
         };
         Self { store, cache: Arc::new(cache) }
@@ -87,6 +97,7 @@ impl KeyService {
     /// The key with this id: from the cache while fresh, else from the database.
     async fn find(&self, id: &KeyId) -> Result<Option<Arc<StoredKey>>, DomainError> {
         if self.cache.ttl.is_zero() {
+            self.cache.store_lookups.fetch_add(1, Ordering::Relaxed);
             return Ok(self.store.find_key(id).await?.map(Arc::new));
         }
         if let Some((at, stored)) = self.cache.entries.get(id) {
@@ -94,10 +105,15 @@ impl KeyService {
                 return Ok(Some(stored));
             }
         }
+        if self.cache.unknown.get(id).is_some_and(|at| at.elapsed() < self.cache.ttl) {
+            return Ok(None);
+        }
         let fetched_at = Instant::now();
         let generation = self.cache.generation.load(Ordering::SeqCst);
+        self.cache.store_lookups.fetch_add(1, Ordering::Relaxed);
         let Some(stored) = self.store.find_key(id).await? else {
             self.cache.entries.remove(id);
+            self.cache.unknown.insert(id.clone(), fetched_at);
             return Ok(None);
         };
         let stored = Arc::new(stored);
@@ -105,6 +121,11 @@ impl KeyService {
             self.cache.entries.insert(id.clone(), (fetched_at, stored.clone()));
         }
         Ok(Some(stored))
+    }
+
+    /// How many key lookups reached the store (the rest were answered from the cache).
+    pub fn store_lookups(&self) -> u64 {
+        self.cache.store_lookups.load(Ordering::Relaxed)
     }
 
     /// Drops every cached key of a project (after its settings changed).
@@ -145,6 +166,7 @@ impl KeyService {
         }
         let key = new.generate(now_utc());
         self.store.insert_key(&key.record, &key.hash).await?;
+        self.cache.unknown.remove(&key.record.id);
         Ok(key)
     }
 
@@ -236,6 +258,8 @@ impl KeyService {
             return Ok(None);
         };
         let Some(stored) = self.find(&presented.id).await? else {
+            // The same comparison a known id costs, so that time does not tell ids apart.
+            let _ = presented.hash.matches(&UNKNOWN_KEY_HASH);
             return Ok(None);
         };
         let genuine = presented.hash.matches(&stored.hash) && presented.kind == stored.key.kind;

@@ -122,7 +122,37 @@ async fn key_use_is_recorded(backend: Backend) {
     assert_eq!(keys.iter().find_map(|k| k.key.last_used_at), Some(first), "at most one write a minute");
 }
 
+/// The `userbase_key_store_lookups_total` counter of `/metrics`.
+async fn store_lookups(app: &TestApp) -> u64 {
+    let raw = app.http.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    let line =
+        raw.lines().find(|l| l.starts_with("userbase_key_store_lookups_total ")).unwrap_or_else(|| panic!("{raw}"));
+    line.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+/// A bogus key costs one database lookup, not one per request: unknown ids are answered from a short
+/// negative cache, as fast as a wrong secret for a known (cached) id.
+async fn unknown_key_ids_are_answered_without_a_lookup_per_request(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let bogus = format!("ub_sk_{}_{}", "A".repeat(16), "b".repeat(43));
+    let wrong_secret = {
+        let (head, _) = app.key.rsplit_once('_').unwrap();
+        format!("{head}_{}", "c".repeat(43))
+    };
+    assert_eq!(app.send(Method::GET, "/v1/users", Some(&app.key), None).await.status, 200);
+    let before = store_lookups(&app).await;
+    for _ in 0..20 {
+        assert_eq!(app.send(Method::GET, "/v1/users", Some(&bogus), None).await.status, 401);
+        assert_eq!(app.send(Method::GET, "/v1/users", Some(&wrong_secret), None).await.status, 401);
+    }
+    assert_eq!(store_lookups(&app).await - before, 1, "one lookup for the unknown id, none for the cached one");
+    // A key created afterwards works at once (creating it clears its id from the negative cache).
+    let fresh = app.new_key("acme", KeyKind::Secret).await;
+    assert_eq!(app.send(Method::GET, "/v1/users", Some(&fresh), None).await.status, 200);
+}
+
 backend_tests!(
+    unknown_key_ids_are_answered_without_a_lookup_per_request,
     each_scope_allows_its_methods,
     secret_only_fields_are_read_only_on_me,
     keys_of_other_projects_expired_or_revoked_keys_do_not_work,
