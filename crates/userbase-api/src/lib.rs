@@ -84,6 +84,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let (v1, _) = v1::routes().split_for_parts();
     let v1 = v1
+        .route_layer(axum::middleware::from_fn(v1::query_guard::refuse_unknown_parameters))
         .method_not_allowed_fallback(|| async { v1::method_not_allowed() })
         .layer(axum::middleware::from_fn_with_state(state.clone(), v1::idempotency::idempotency));
     let app = Router::new()

@@ -35,12 +35,28 @@ impl From<BytesRejection> for BodyError {
     }
 }
 
-/// Whether the request declares a JSON body (or declares nothing, as some clients do).
+/// The media type a request declares for its body, lowercased and without parameters. A body must say what
+/// it is, and be UTF-8 (no `charset`, or `charset=utf-8`: RFC 8259 JSON is UTF-8); anything else is refused
+/// rather than misread.
+pub fn declared_media_type(headers: &HeaderMap) -> Result<String, BodyError> {
+    let value = headers.get(header::CONTENT_TYPE).ok_or(BodyError::UnsupportedMediaType)?;
+    let value = value.to_str().map_err(|_| BodyError::UnsupportedMediaType)?;
+    let mut parts = value.split(';');
+    let mime = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+    for parameter in parts {
+        let (name, v) = parameter.split_once('=').unwrap_or((parameter, ""));
+        let v = v.trim().trim_matches('"');
+        if name.trim().eq_ignore_ascii_case("charset") && !v.eq_ignore_ascii_case("utf-8") {
+            return Err(BodyError::UnsupportedMediaType);
+        }
+    }
+    Ok(mime)
+}
+
+/// Whether the request declares a JSON body in UTF-8.
 fn declares_json(headers: &HeaderMap) -> bool {
-    let Some(value) = headers.get(header::CONTENT_TYPE) else { return true };
-    let Ok(value) = value.to_str() else { return false };
-    let mime = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+    declared_media_type(headers)
+        .is_ok_and(|mime| mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json")))
 }
 
 /// A JSON object body decoded into `T` (which should deny unknown fields). Fails with a `BodyError`, which a

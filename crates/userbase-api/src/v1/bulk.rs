@@ -18,7 +18,7 @@ use super::user_input::UserInput;
 use super::Problem;
 use crate::auth::Principal;
 use crate::bulk_stream::{Framing, ItemSplitter};
-use crate::dialect::parse_json_slice;
+use crate::dialect::{declared_media_type, parse_json_slice};
 use crate::AppState;
 
 /// Most items one request may carry.
@@ -106,18 +106,21 @@ fn mode(q: &BulkQuery) -> Result<BulkMode, Problem> {
 }
 
 fn framing(headers: &HeaderMap) -> Result<Framing, Problem> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/json");
-    match content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase().as_str() {
+    let unsupported = || {
+        Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Unsupported media type",
+            "Send a JSON array as application/json, or NDJSON as application/x-ndjson, in UTF-8.",
+        )
+    };
+    let mime = declared_media_type(headers).map_err(|_| unsupported())?;
+    match mime.as_str() {
         "application/x-ndjson" | "application/ndjson" | "application/jsonl" | "application/jsonlines" => {
             Ok(Framing::Ndjson)
         }
         "application/json" => Ok(Framing::JsonArray),
-        _ => Err(Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Unsupported media type",
-            "Send a JSON array as application/json, or NDJSON as application/x-ndjson.",
-        )),
+        _ => Err(unsupported()),
     }
 }
 
@@ -310,5 +313,11 @@ pub async fn bulk_users(
         }
     }
     run.flush().await?;
+    // A body of which not one item could be read is a bad request, not a bulk result.
+    if count == 0 {
+        if let Some(problem) = stop.take_if(|p| p.status == StatusCode::BAD_REQUEST.as_u16()) {
+            return Err(problem);
+        }
+    }
     Ok(run.tally.into_response(stop))
 }

@@ -13,6 +13,7 @@ mod organizations;
 mod pricing;
 mod problem;
 mod project;
+pub mod query_guard;
 mod records;
 mod user_input;
 mod user_view;

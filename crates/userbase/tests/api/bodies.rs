@@ -112,7 +112,73 @@ async fn gigs_write_routes_refuse_bodies_that_are_not_objects(backend: Backend) 
     assert_eq!(addresses["items"], json!([]));
 }
 
+/// Sends `body` to `path` with the acme key and the given `Content-Type` (none when `None`).
+async fn post_raw(app: &TestApp, path: &str, content_type: Option<&str>, body: &'static str) -> crate::support::Reply {
+    let mut req = app.http.post(format!("{}{path}", app.base)).bearer_auth(&app.key).body(body);
+    if let Some(ct) = content_type {
+        req = req.header("content-type", ct);
+    }
+    TestApp::read(req).await
+}
+
+/// JSON is UTF-8 and says so: a body without a `Content-Type`, or in another charset, is refused with 415
+/// instead of being read as UTF-8 JSON; `charset=utf-8` (any case, quoted or not) is fine.
+async fn bodies_must_declare_json_in_utf8(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let user = r#"{"email": "a@example.com"}"#;
+    for (path, code) in [("/v1/users", "unsupported_media_type"), ("/v1/users/bulk", "unsupported_media_type")] {
+        for ct in [
+            None,
+            Some("application/json; charset=utf-16"),
+            Some("text/plain"),
+            Some("application/json;charset=latin1"),
+        ] {
+            let body = if path.ends_with("bulk") { "[{\"email\": \"b@example.com\"}]" } else { user };
+            let reply = post_raw(&app, path, ct, body).await;
+            assert_eq!((reply.status, reply.code()), (415, code), "{path} with {ct:?}: {:?}", reply.body);
+        }
+    }
+    let gigs_reply = {
+        let req = app.http.post(format!("{}/gigs/projects/acme/users", app.base)).bearer_auth(&app.key).body(user);
+        TestApp::read(req.header("content-type", "application/json; charset=utf-16")).await
+    };
+    assert_eq!(gigs_reply.status, 415, "{:?}", gigs_reply.body);
+    assert!(app.get("/v1/users").await.body["data"].as_array().unwrap().is_empty(), "nothing was created");
+    for ct in ["application/json; charset=utf-8", "application/json; charset=\"UTF-8\"", "application/merge-patch+json"]
+    {
+        assert_eq!(
+            post_raw(&app, "/v1/users", Some(ct), user).await.status,
+            if ct.contains("merge") { 201 } else { 201 },
+            "{ct}"
+        );
+        app.delete(&format!("/v1/users/{}", ids(&app.get("/v1/users").await.body)[0])).await;
+    }
+}
+
+/// A bulk body of which not one item could be read is a 400, not a 200 with an error inside.
+async fn a_bulk_body_that_is_not_json_is_400(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    for (ct, body) in [
+        ("application/json", "this is not json"),
+        ("application/json", "{\"email\": 1}"),
+        ("application/json", "[oops"),
+    ] {
+        let reply = post_raw(&app, "/v1/users/bulk", Some(ct), body).await;
+        assert_eq!(reply.status, 400, "{ct} {body}: {:?}", reply.body);
+        assert_eq!(reply.body["type"].as_str().map(|t| t.starts_with("/problems/")), Some(true), "{:?}", reply.body);
+    }
+    // Once items were read, a later fault stops the run and the answer reports what was done. (An NDJSON line
+    // that is not JSON is an item that fails on its own.)
+    let reply =
+        post_raw(&app, "/v1/users/bulk", Some("application/json"), "[{\"email\": \"a@example.com\"}, oops").await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.body["created"], 1);
+    assert!(reply.body["error"].is_object(), "{:?}", reply.body);
+}
+
 backend_tests!(
+    bodies_must_declare_json_in_utf8,
+    a_bulk_body_that_is_not_json_is_400,
     v1_write_routes_refuse_bodies_that_are_not_objects,
     bulk_items_that_are_not_objects_fail_alone,
     gigs_write_routes_refuse_bodies_that_are_not_objects,

@@ -29,6 +29,7 @@ mod openapi;
 mod organizations;
 mod path_ids;
 mod pricing;
+mod query_params;
 mod records;
 mod tenancy;
 mod users_addresses;

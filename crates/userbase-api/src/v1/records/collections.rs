@@ -105,7 +105,7 @@ macro_rules! record_collection {
 record_collection!(
     orders,
     RecordKind::Order,
-    tag = "orders",
+    tag = "records",
     collection = "/users/{id}/orders",
     item = "/users/{id}/orders/{record_id}",
     list = list_orders,
@@ -128,7 +128,7 @@ record_collection!(
 record_collection!(
     payment_methods,
     RecordKind::PaymentMethod,
-    tag = "payment_methods",
+    tag = "records",
     collection = "/users/{id}/payment_methods",
     item = "/users/{id}/payment_methods/{record_id}",
     list = list_payment_methods,
@@ -151,7 +151,7 @@ record_collection!(
 record_collection!(
     subscriptions,
     RecordKind::Subscription,
-    tag = "subscriptions",
+    tag = "records",
     collection = "/users/{id}/subscriptions",
     item = "/users/{id}/subscriptions/{record_id}",
     list = list_subscriptions,
