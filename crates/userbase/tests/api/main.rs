@@ -13,6 +13,7 @@ mod auth_oauth;
 mod auth_support;
 mod bodies;
 mod cli;
+mod edge;
 mod fuzz;
 mod gigs_addresses;
 mod gigs_auth;
