@@ -135,6 +135,23 @@ async fn a_request_body_that_stops_half_way_is_answered_408() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_import_cut_short_by_the_body_timeout_still_reports_what_it_applied() {
+    let (_db, server) = serve(&["--body-timeout-seconds", "1"]).await;
+    let key = server.wait_for_line(|l| l.trim_start().starts_with("ub_sk_")).trim().to_owned();
+    let mut stream = connect(&server).await;
+    let head = format!(
+        "POST /v1/users/bulk HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\n\
+         Content-Type: application/x-ndjson\r\nContent-Length: 1000\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(b"{\"email\":\"a@example.com\"}\n{\"email\":\"b@example.com\"}\n").await.unwrap();
+
+    let answer = read_until_closed(&mut stream, Duration::from_secs(5)).await.expect("an answer, then the close");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(r#""created":2"#) && answer.contains("unreadable_body"), "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn past_the_connection_cap_a_new_connection_waits_until_one_closes() {
     let (_db, server) = serve(&["--max-connections-open", "2"]).await;
     let mut first = connect(&server).await;
