@@ -23,6 +23,8 @@ use userbase_core::services::{
 };
 use userbase_core::store::Store;
 
+pub use middleware::REQUEST_ID;
+
 /// Largest accepted request body, except on bulk endpoints (decisions.md, "Limits").
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 

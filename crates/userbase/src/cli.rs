@@ -101,6 +101,28 @@ pub struct ServeArgs {
     /// database tells every server), or within this time if that news is lost. 0: no cache.
     #[arg(long, env = "USERBASE_KEY_CACHE_SECONDS", default_value_t = 2)]
     pub key_cache_seconds: u64,
+    /// Seconds a client has to send a whole request head: counted from when the connection opened for its
+    /// first request, and from the first byte of the head for later ones. Past it the connection is closed
+    /// without an answer.
+    #[arg(long, env = "USERBASE_HEADER_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout_seconds: u64,
+    /// Seconds a request body has to arrive whole, counted from the end of its head. Past it the request is
+    /// answered 408 and the connection closed.
+    #[arg(long, env = "USERBASE_BODY_TIMEOUT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout_seconds: u64,
+    /// Seconds a kept-alive connection may wait for its next request before it is closed.
+    #[arg(long, env = "USERBASE_IDLE_TIMEOUT_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout_seconds: u64,
+    /// Client connections open at once. Past it, new connections wait in the kernel's listen backlog until
+    /// one closes. (Not `--max-connections`, which sizes the database pool.)
+    // Each open connection costs about 65 KiB, so 512 hold at most ~32 MiB; that is more connections than two
+    // cores keep busy, and it leaves room for the database and files under the usual 1,024 open-files limit.
+    #[arg(long, env = "USERBASE_MAX_CONNECTIONS_OPEN", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections_open: u32,
+    /// Seconds in-flight requests may take to finish after SIGTERM or SIGINT; connections still open then
+    /// are closed and the server exits. Connections between requests are closed at once.
+    #[arg(long, env = "USERBASE_SHUTDOWN_GRACE_SECONDS", default_value_t = 10)]
+    pub shutdown_grace_seconds: u64,
 }
 
 #[derive(Debug, Subcommand)]

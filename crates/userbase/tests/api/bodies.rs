@@ -146,11 +146,7 @@ async fn bodies_must_declare_json_in_utf8(backend: Backend) {
     assert!(app.get("/v1/users").await.body["data"].as_array().unwrap().is_empty(), "nothing was created");
     for ct in ["application/json; charset=utf-8", "application/json; charset=\"UTF-8\"", "application/merge-patch+json"]
     {
-        assert_eq!(
-            post_raw(&app, "/v1/users", Some(ct), user).await.status,
-            if ct.contains("merge") { 201 } else { 201 },
-            "{ct}"
-        );
+        assert_eq!(post_raw(&app, "/v1/users", Some(ct), user).await.status, 201, "{ct}");
         app.delete(&format!("/v1/users/{}", ids(&app.get("/v1/users").await.body)[0])).await;
     }
 }

@@ -59,7 +59,7 @@ impl Server {
         server
     }
 
-    fn wait_for_line(&self, pred: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait_for_line(&self, pred: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             if let Some(l) = self.lines.lock().unwrap().iter().find(|l| pred(l)) {
@@ -76,8 +76,17 @@ impl Server {
 
     /// Sends SIGTERM and returns whether the process exited successfully.
     pub(crate) fn terminate(&mut self) -> bool {
+        self.signal_terminate();
+        self.wait_for_exit(Duration::from_secs(20))
+    }
+
+    pub(crate) fn signal_terminate(&self) {
         let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
-        let deadline = Instant::now() + Duration::from_secs(20);
+    }
+
+    /// Whether the process exits, successfully, within `within`.
+    pub(crate) fn wait_for_exit(&mut self, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return status.success();

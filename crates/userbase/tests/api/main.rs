@@ -14,6 +14,7 @@ mod auth_support;
 mod bodies;
 mod cli;
 mod concurrent_patches;
+mod edge;
 mod fuzz;
 mod gigs_addresses;
 mod gigs_auth;

@@ -1,5 +1,10 @@
 //! `userbase serve`: migrate, bootstrap an empty database, listen, shut down gracefully.
 
+mod bodies;
+mod clock;
+mod connection;
+mod edge;
+
 use tokio::net::TcpListener;
 use userbase_api::AppState;
 use userbase_core::services::{KeyService, ProjectService};
@@ -7,6 +12,19 @@ use userbase_store::OpenOptions;
 
 use crate::admin::{open_with, redact};
 use crate::cli::ServeArgs;
+
+impl ServeArgs {
+    fn limits(&self) -> edge::Limits {
+        let seconds = std::time::Duration::from_secs;
+        edge::Limits {
+            header_timeout: seconds(self.header_timeout_seconds),
+            body_timeout: seconds(self.body_timeout_seconds),
+            idle_timeout: seconds(self.idle_timeout_seconds),
+            max_connections_open: self.max_connections_open,
+            shutdown_grace: seconds(self.shutdown_grace_seconds),
+        }
+    }
+}
 
 pub async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
     let store = open_with(database, &OpenOptions { max_connections: args.max_connections }).await?;
@@ -41,12 +59,12 @@ pub async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
     }
     let state = AppState::with_key_cache_ttl(store, std::time::Duration::from_secs(args.key_cache_seconds));
     let app = userbase_api::router(state);
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    edge::serve(listener, app, args.limits(), shutdown_signal()).await;
     tracing::info!("userbase stopped");
     Ok(())
 }
 
-/// Resolves on SIGINT or SIGTERM; in-flight requests then finish before the server exits.
+/// Resolves on SIGINT or SIGTERM; in-flight requests then have the shutdown grace period to finish.
 async fn shutdown_signal() {
     let interrupt = async {
         if tokio::signal::ctrl_c().await.is_err() {
