@@ -101,6 +101,10 @@ pub struct ServeArgs {
     /// database tells every server), or within this time if that news is lost. 0: no cache.
     #[arg(long, env = "USERBASE_KEY_CACHE_SECONDS", default_value_t = 2)]
     pub key_cache_seconds: u64,
+    /// Milliseconds one database query may run (and a filtered list or count wait for its turn) before the
+    /// request fails with 422 `query_too_expensive`. 0: no bound.
+    #[arg(long, env = "USERBASE_QUERY_TIMEOUT_MS", default_value_t = 5000)]
+    pub query_timeout_ms: u64,
 }
 
 #[derive(Debug, Subcommand)]

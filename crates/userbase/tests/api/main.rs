@@ -30,6 +30,7 @@ mod pricing;
 mod records;
 mod tenancy;
 mod users_addresses;
+mod users_bounds;
 mod users_bulk;
 mod users_concurrency;
 mod users_crud;
