@@ -74,6 +74,10 @@ pub enum DomainError {
     PreconditionFailed,
     #[error("forbidden")]
     Forbidden,
+    /// A read (a filter, a count) did not finish within the server's time bound: a client error, since the same
+    /// request would fail again; a narrower filter or fewer such requests at once succeed.
+    #[error("the query took longer than the server allows")]
+    QueryTooExpensive,
     /// A failure of the storage layer or another dependency; details are logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),

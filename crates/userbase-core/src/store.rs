@@ -23,6 +23,9 @@ pub enum StoreError {
     /// The row changed since it was read (optimistic concurrency), or is gone.
     #[error("version mismatch")]
     VersionMismatch,
+    /// The query ran out of its time bound (or waited that long for a turn to run); nothing was changed.
+    #[error("the query took longer than the time bound")]
+    Timeout,
     /// Any other failure of the database; the message is for logs only.
     #[error("database: {0}")]
     Backend(String),

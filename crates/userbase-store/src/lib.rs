@@ -4,11 +4,13 @@
 //! `sql/` holds what both stores share (SQL text, rows, write values, filters, paging, constraints, time);
 //! `pg/` is the PostgreSQL store and `lite/` the SQLite store. Both build on `sql/`, never on each other.
 
+mod gate;
 mod lite;
 mod pg;
 mod sql;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use userbase_core::store::Store;
 
@@ -22,10 +24,39 @@ pub struct OpenOptions {
     /// writer);
     /// `None` picks the backend's default.
     pub max_connections: Option<u32>,
+    /// How long one query may run (and an expensive read wait for its turn, see `gate.rs`) before it fails with
+    /// `StoreError::Timeout`; `None`: `DEFAULT_QUERY_TIMEOUT`; zero: no bound.
+    pub query_timeout: Option<Duration>,
 }
+
+impl OpenOptions {
+    /// The query time bound these options give, `None` for none.
+    pub fn query_bound(&self) -> Option<Duration> {
+        Some(self.query_timeout.unwrap_or(DEFAULT_QUERY_TIMEOUT)).filter(|d| !d.is_zero())
+    }
+}
+
+/// The default query time bound: far above any list or lookup the indexes serve (milliseconds), short enough that
+/// a client's pathological filter cannot hold a connection or a core for long.
+pub const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// PostgreSQL's default pool size.
 pub const DEFAULT_PG_CONNECTIONS: u32 = 16;
+
+/// How many expensive reads (`gate.rs`) run at once on PostgreSQL, in total and for one project: half the pool
+/// and a quarter of it, so at least half the connections always serve cheap requests and one project can never
+/// hold every expensive turn.
+pub fn pg_read_turns(pool: u32) -> (usize, usize) {
+    let total = (pool as usize / 2).max(1);
+    (total, total.div_ceil(2))
+}
+
+/// The same on SQLite, where an expensive read occupies a core rather than a connection: as many as there are
+/// cores, half of them for one project, so the other cores stay free for cheap requests and other projects.
+pub fn sqlite_read_turns() -> (usize, usize) {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    (cores, cores.div_ceil(2))
+}
 
 /// How many idle SQLite readers stay open by default: twice the CPU count. Reads run on the calling thread,
 /// so more than one per thread is never busy at once; each idle one keeps a page cache.

@@ -18,7 +18,7 @@ use userbase_store::OpenOptions;
 use crate::cli::KeyKindArg;
 
 pub async fn open(database: &str) -> anyhow::Result<Arc<dyn Store>> {
-    open_with(database, &OpenOptions { max_connections: Some(2) }).await
+    open_with(database, &OpenOptions { max_connections: Some(2), ..OpenOptions::default() }).await
 }
 
 pub async fn open_with(database: &str, options: &OpenOptions) -> anyhow::Result<Arc<dyn Store>> {

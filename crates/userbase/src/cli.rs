@@ -123,6 +123,10 @@ pub struct ServeArgs {
     /// are closed and the server exits. Connections between requests are closed at once.
     #[arg(long, env = "USERBASE_SHUTDOWN_GRACE_SECONDS", default_value_t = 10)]
     pub shutdown_grace_seconds: u64,
+    /// Milliseconds one database query may run (and a filtered list or count wait for its turn) before the
+    /// request fails with 422 `query_too_expensive`. 0: no bound.
+    #[arg(long, env = "USERBASE_QUERY_TIMEOUT_MS", default_value_t = 5000)]
+    pub query_timeout_ms: u64,
 }
 
 #[derive(Debug, Subcommand)]

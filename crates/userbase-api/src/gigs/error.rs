@@ -128,6 +128,12 @@ impl From<DomainError> for GigsError {
                 GigsError::new(StatusCode::CONFLICT, "conflict", "The user changed while it was being updated.")
             }
             DomainError::Forbidden => GigsError::permission_denied(),
+            DomainError::QueryTooExpensive => GigsError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "The query did not finish within the server's time limit; narrow it or run fewer at once.",
+            )
+            .with_code("queryTooExpensive"),
             DomainError::Internal(message) => {
                 tracing::error!(error = %message, "internal error");
                 GigsError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "An internal error occurred.")

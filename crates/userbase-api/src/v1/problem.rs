@@ -154,6 +154,15 @@ impl From<DomainError> for Problem {
                 "The resource changed since the version named in If-Match.",
             ),
             DomainError::Forbidden => Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", "Not allowed."),
+            // 422, not 503: the server is healthy and the same request would time out again, so retrying it
+            // as is does not help; the client narrows the filter (or runs fewer at once).
+            DomainError::QueryTooExpensive => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "query_too_expensive",
+                "Query too expensive",
+                "The query did not finish within the server's time limit; narrow the filter, leave out \
+                 include=total, or run fewer such requests at once.",
+            ),
             DomainError::Internal(message) => {
                 tracing::error!(error = %message, "internal error");
                 Problem::new(

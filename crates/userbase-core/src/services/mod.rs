@@ -31,6 +31,7 @@ impl From<StoreError> for DomainError {
         match e {
             StoreError::Conflict(c) => DomainError::Conflict(c),
             StoreError::VersionMismatch => DomainError::PreconditionFailed,
+            StoreError::Timeout => DomainError::QueryTooExpensive,
             StoreError::Backend(msg) => DomainError::Internal(msg),
         }
     }

@@ -25,7 +25,7 @@ mod users;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
@@ -39,7 +39,11 @@ const STATEMENT_CACHE: usize = 64;
 
 pub struct Lite {
     path: PathBuf,
-    readers: Mutex<Vec<Connection>>,
+    readers: Mutex<Vec<Reader>>,
+    /// How long one read may run (`None`: without bound); see `Reader`.
+    read_bound: Option<Duration>,
+    /// The zero of the readers' deadlines.
+    epoch: Instant,
     idle_readers: usize,
     writer: tokio::sync::Mutex<Connection>,
     /// Writes waiting for the writer; whoever gets it runs them all in one transaction (see `write`).
@@ -48,6 +52,24 @@ pub struct Lite {
     commits: Arc<AtomicU64>,
     /// Dropped with the store, which ends the checkpoint thread.
     _stop_checkpoints: std::sync::mpsc::Sender<()>,
+}
+
+/// Virtual-machine steps between two looks at a read's deadline: a few tens of microseconds of work, so a look
+/// (a clock read) costs nothing measurable and a read stops within a fraction of a millisecond of its deadline.
+const STEPS_PER_DEADLINE_CHECK: i32 = 4_000;
+
+/// A reader connection and the deadline of the read it runs (microseconds after `Lite::epoch`, 0 for none).
+/// SQLite calls the connection's progress handler every `STEPS_PER_DEADLINE_CHECK` steps; once the deadline
+/// has passed it answers true, which interrupts the statement (`SQLITE_INTERRUPT`, mapped to
+/// `StoreError::Timeout`). The writer has no such bound: its jobs are single-row writes and imports whose
+/// time grows with their size, not with a client's filter, and cutting one would fail the whole group commit.
+struct Reader {
+    conn: Connection,
+    deadline: Arc<AtomicU64>,
+}
+
+fn micros_since(epoch: Instant) -> u64 {
+    u64::try_from(epoch.elapsed().as_micros()).unwrap_or(u64::MAX)
 }
 
 /// How often the checkpoint thread copies committed pages from the WAL back into the database file.
@@ -76,7 +98,7 @@ fn checkpoint_until(conn: Connection, commits: &AtomicU64, stop: std::sync::mpsc
 impl Lite {
     /// Opens the writer on an existing, migrated database file; readers open on first use, and up to
     /// `idle_readers` stay open between reads (a read never waits for one: it opens another).
-    pub fn open(path: &Path, idle_readers: usize) -> rusqlite::Result<Self> {
+    pub fn open(path: &Path, idle_readers: usize, read_bound: Option<Duration>) -> rusqlite::Result<Self> {
         let writer = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
@@ -102,6 +124,8 @@ impl Lite {
         Ok(Self {
             path: path.to_owned(),
             readers: Mutex::new(Vec::new()),
+            read_bound,
+            epoch: Instant::now(),
             idle_readers,
             writer: tokio::sync::Mutex::new(writer),
             queued: Mutex::new(Vec::new()),
@@ -115,26 +139,43 @@ impl Lite {
         &self.path
     }
 
-    fn open_reader(&self) -> rusqlite::Result<Connection> {
+    fn open_reader(&self) -> rusqlite::Result<Reader> {
         let conn = Connection::open_with_flags(
             &self.path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
         )?;
         configure(&conn)?;
-        Ok(conn)
+        let deadline = Arc::new(AtomicU64::new(0));
+        if self.read_bound.is_some() {
+            let (epoch, due) = (self.epoch, Arc::clone(&deadline));
+            conn.progress_handler(
+                STEPS_PER_DEADLINE_CHECK,
+                Some(move || {
+                    let due = due.load(Ordering::Relaxed);
+                    due != 0 && micros_since(epoch) > due
+                }),
+            );
+        }
+        Ok(Reader { conn, deadline })
     }
 
-    /// Runs `job` on an idle reader (WAL: readers never wait for the writer or each other).
+    /// Runs `job` on an idle reader (WAL: readers never wait for the writer or each other), within the read
+    /// time bound.
     pub fn read<T>(&self, job: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let idle = lock(&self.readers).pop();
-        let conn = match idle {
-            Some(conn) => conn,
+        let reader = match idle {
+            Some(reader) => reader,
             None => self.open_reader().map_err(store_error)?,
         };
-        let result = job(&conn);
+        if let Some(bound) = self.read_bound {
+            let bound = u64::try_from(bound.as_micros()).unwrap_or(u64::MAX);
+            reader.deadline.store(micros_since(self.epoch).saturating_add(bound).max(1), Ordering::Relaxed);
+        }
+        let result = job(&reader.conn);
+        reader.deadline.store(0, Ordering::Relaxed);
         let mut readers = lock(&self.readers);
         if readers.len() < self.idle_readers {
-            readers.push(conn);
+            readers.push(reader);
         }
         result
     }
@@ -342,6 +383,10 @@ pub fn violation(e: &rusqlite::Error) -> Option<Violation> {
 
 /// Maps a database error to the store's error: known uniqueness violations become conflicts.
 pub fn store_error(e: rusqlite::Error) -> StoreError {
+    // Only a reader's progress handler interrupts statements (`Reader`).
+    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) {
+        return StoreError::Timeout;
+    }
     match violation(&e) {
         Some(Violation::Conflict(c)) => StoreError::Conflict(c),
         _ => StoreError::Backend(e.to_string()),

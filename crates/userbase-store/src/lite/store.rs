@@ -10,14 +10,17 @@ use sqlx::{ConnectOptions, Connection};
 use userbase_core::store::{Store, StoreError};
 
 use super::{query_opt, Lite};
+use crate::gate::ReadGate;
 use crate::sql::ANALYZE_EVERY_SECONDS;
-use crate::{default_sqlite_readers, OpenError, OpenOptions};
+use crate::{default_sqlite_readers, sqlite_read_turns, OpenError, OpenOptions};
 
 /// The SQLite store.
 pub struct SqliteStore {
     /// When bulk inserts last refreshed planner statistics (unix seconds); see `sql::ANALYZE_EVERY_SECONDS`.
     analyzed_at: AtomicI64,
     pub(crate) lite: Lite,
+    /// Turns for reads that may scan a project (filtered lists, counts).
+    pub(crate) gate: ReadGate,
 }
 
 impl SqliteStore {
@@ -38,7 +41,8 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&mut migrator).await.map_err(OpenError::Migrate)?;
         migrator.close().await.map_err(OpenError::Connect)?;
         let idle_readers = options.max_connections.unwrap_or_else(default_sqlite_readers).clamp(1, 64);
-        let lite = Lite::open(connect.get_filename(), idle_readers as usize).map_err(OpenError::Lite)?;
+        let lite = Lite::open(connect.get_filename(), idle_readers as usize, options.query_bound())
+            .map_err(OpenError::Lite)?;
         // A connection that does not see the schema just migrated is not on the same database (in-memory).
         let migrated = lite
             .read(|conn| query_opt(conn, "SELECT 1 FROM sqlite_master WHERE name = 'users'", [], |_| Ok(())))
@@ -46,7 +50,9 @@ impl SqliteStore {
         if migrated.is_none() {
             return Err(OpenError::InMemory);
         }
-        Ok(Self { analyzed_at: Default::default(), lite })
+        let (total, per_project) = sqlite_read_turns();
+        let gate = ReadGate::new(total, per_project, options.query_bound());
+        Ok(Self { analyzed_at: Default::default(), lite, gate })
     }
 
     /// Whether a bulk import should refresh planner statistics now (at most once per

@@ -313,6 +313,7 @@ impl UserStore for SqliteStore {
     }
 
     async fn count_users(&self, project: &ProjectId, filter: &UserFilter) -> Result<u64, StoreError> {
+        let _turn = self.gate.enter(project.as_str()).await?;
         let mut query = LiteQuery::new("SELECT COUNT(*) FROM users");
         conditions(&mut query, project, filter, &[], &Position::First);
         let count: i64 = self.lite.read_long(|conn| {
@@ -332,6 +333,12 @@ impl UserStore for SqliteStore {
         if page.limit == 0 {
             return Ok(Assembled::empty());
         }
+        // A filter expression or a deep offset may have to look at every user of the project.
+        let scans = user_list::may_scan(filter, &page.position);
+        let _turn = match scans {
+            true => Some(self.gate.enter(project.as_str()).await?),
+            false => None,
+        };
         let mut query = LiteQuery::new("SELECT ");
         user_list::push_page(&mut query, project.as_str(), filter, &page, Flavor::Sqlite);
         let read = |conn: &Connection| {
@@ -346,8 +353,7 @@ impl UserStore for SqliteStore {
             };
             Ok(assembled.finish(more_opposite))
         };
-        // A filter expression may have to look at every user of the project.
-        if filter.expr().is_some() {
+        if scans {
             self.lite.read_long(read)
         } else {
             self.lite.read(read)

@@ -13,8 +13,8 @@ use crate::pg::{store_error, PgStore};
 use crate::sql::rows::UserRow;
 use crate::sql::time::DbTime;
 use crate::sql::user_list;
+use crate::sql::users as sql;
 use crate::sql::users::UserWrite;
-use crate::sql::{users as sql, ANALYZE_EVERY_SECONDS, ANALYZE_MIN_ROWS};
 
 /// Rows per `INSERT` statement: 45 bound columns each stays well under PostgreSQL's 65,535-parameter limit.
 pub const ROWS_PER_STATEMENT: usize = 500;
@@ -173,20 +173,7 @@ impl PgStore {
             }
         }
         tx.commit().await?;
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let last = self.analyzed_at.load(std::sync::atomic::Ordering::Relaxed);
-        // Only imports move the statistics; coalesced single creates (a few each) do not.
-        if records.len() >= ANALYZE_MIN_ROWS
-            && now - last >= ANALYZE_EVERY_SECONDS
-            && self
-                .analyzed_at
-                .compare_exchange(last, now, std::sync::atomic::Ordering::Relaxed, std::sync::atomic::Ordering::Relaxed)
-                .is_ok()
-        {
-            if let Err(e) = sqlx::query("ANALYZE users").execute(&self.writer).await {
-                tracing::warn!(error = %e, "could not refresh planner statistics");
-            }
-        }
+        self.note_inserted(outcomes.iter().filter(|o| matches!(o, InsertOutcome::Inserted)).count());
         Ok(outcomes)
     }
 

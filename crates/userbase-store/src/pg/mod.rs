@@ -13,23 +13,28 @@ mod organizations;
 mod pricing;
 mod projects;
 mod records;
+mod stats;
 mod users;
 
-use std::sync::atomic::AtomicI64;
+use std::sync::atomic::{AtomicI64, AtomicU64};
+use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::{Postgres, Transaction, TransactionManager};
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, Postgres, Transaction, TransactionManager};
 use userbase_core::store::{Store, StoreError};
 
+use crate::gate::ReadGate;
 use crate::sql::violation::{classify, Violation};
-use crate::{OpenError, OpenOptions, DEFAULT_PG_CONNECTIONS};
+use crate::{pg_read_turns, OpenError, OpenOptions, DEFAULT_PG_CONNECTIONS};
 use coalesce::InsertQueue;
 
 /// The PostgreSQL store.
 pub struct PgStore {
-    /// When bulk inserts last refreshed planner statistics (unix seconds); see `bulk.rs`.
-    pub(crate) analyzed_at: AtomicI64,
+    /// When planner statistics were last refreshed (unix seconds); see `stats.rs`.
+    pub(crate) analyzed_at: Arc<AtomicI64>,
     pub(crate) reader: PgPool,
     pub(crate) writer: PgPool,
     /// Where `insert_user` hands its record to the coalescing writer task (see `coalesce.rs`); `None` in
@@ -39,10 +44,26 @@ pub struct PgStore {
     /// writes through one connection of its own, so each size is kept once, not once per pooled connection
     /// (each holds its SQL text and parameter list; kept on all 16 connections they added 13–17 MiB).
     pub(crate) prepare_every_size: bool,
+    /// Turns for reads that may scan a project (filtered lists, counts).
+    pub(crate) gate: Arc<ReadGate>,
+    /// Rows inserted since planner statistics were last refreshed (see `stats.rs`).
+    pub(crate) inserted_since_analyze: Arc<AtomicU64>,
 }
 
 impl PgStore {
     pub async fn open(url: &str, options: &OpenOptions) -> Result<Self, OpenError> {
+        let connect = PgConnectOptions::from_str(url).map_err(OpenError::Connect)?;
+        // Migrations (index builds on a large table) must not be cut by the query time bound: they run first, on
+        // a connection without it. sqlx takes an advisory lock, so several servers starting at once migrate once.
+        let mut migrator = connect.connect().await.map_err(OpenError::Connect)?;
+        sqlx::migrate!("./migrations/postgres").run(&mut migrator).await.map_err(OpenError::Migrate)?;
+        migrator.close().await.map_err(OpenError::Connect)?;
+        // Every statement of the pool is bounded; set in the startup packet, it costs no round trip. A write cut
+        // by it rolls back whole (a statement, or the transaction it is in), so nothing is half written.
+        let connect = match options.query_bound() {
+            Some(bound) => connect.options([("statement_timeout", bound.as_millis().to_string())]),
+            None => connect,
+        };
         let pool_options = || {
             PgPoolOptions::new()
                 .after_release(|conn, _| Box::pin(async move { Ok(outside_transaction::<Postgres>(conn)) }))
@@ -51,30 +72,36 @@ impl PgStore {
                 .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(10))
         };
-        let pool = pool_options()
-            .max_connections(options.max_connections.unwrap_or(DEFAULT_PG_CONNECTIONS).max(1))
-            .connect(url)
-            .await
-            .map_err(OpenError::Connect)?;
-        // sqlx takes an advisory lock, so several servers starting at once migrate once.
-        sqlx::migrate!("./migrations/postgres").run(&pool).await.map_err(OpenError::Migrate)?;
+        let size = options.max_connections.unwrap_or(DEFAULT_PG_CONNECTIONS).max(1);
+        let pool =
+            pool_options().max_connections(size).connect_with(connect.clone()).await.map_err(OpenError::Connect)?;
         // The writer task writes one batch at a time: one connection of its own serves it.
-        let batch_writer = pool_options().max_connections(1).connect(url).await.map_err(OpenError::Connect)?;
+        let batch_writer = pool_options().max_connections(1).connect_with(connect).await.map_err(OpenError::Connect)?;
+        let (total, per_project) = pg_read_turns(size);
+        let gate = Arc::new(ReadGate::new(total, per_project, options.query_bound()));
+        let inserted_since_analyze = Arc::new(AtomicU64::new(0));
+        let analyzed_at = Arc::new(AtomicI64::new(0));
         let worker = Self {
-            analyzed_at: Default::default(),
+            analyzed_at: Arc::clone(&analyzed_at),
             reader: pool.clone(),
             writer: batch_writer,
             inserts: None,
             prepare_every_size: true,
+            gate: Arc::clone(&gate),
+            inserted_since_analyze: Arc::clone(&inserted_since_analyze),
         };
         let inserts = Some(coalesce::spawn(worker));
-        Ok(Self {
-            analyzed_at: Default::default(),
+        let store = Self {
+            analyzed_at,
             reader: pool.clone(),
             writer: pool,
             inserts,
             prepare_every_size: false,
-        })
+            gate,
+            inserted_since_analyze,
+        };
+        store.analyze_if_never_analyzed().await;
+        Ok(store)
     }
 
     pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
@@ -99,6 +126,12 @@ pub fn outside_transaction<DB: sqlx::Database>(conn: &DB::Connection) -> bool {
 
 /// Maps a database error to the store's error: known uniqueness violations become conflicts.
 pub fn store_error(e: sqlx::Error) -> StoreError {
+    // 57014 query_canceled: `statement_timeout` ran out (nothing else here cancels statements).
+    if let Some(db) = e.as_database_error() {
+        if db.code().as_deref() == Some("57014") {
+            return StoreError::Timeout;
+        }
+    }
     match classify(&e) {
         Some(Violation::Conflict(c)) => StoreError::Conflict(c),
         _ => StoreError::Backend(e.to_string()),

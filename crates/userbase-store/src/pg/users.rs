@@ -56,7 +56,10 @@ impl PgStore {
         let mut human_id = rec.human_id.clone();
         for _ in 0..sql::HUMAN_ID_ATTEMPTS {
             match self.try_insert_user(rec, human_id.as_str()).await {
-                Ok(row) => return row.try_into(),
+                Ok(row) => {
+                    self.note_inserted(1);
+                    return row.try_into();
+                }
                 Err(e) if classify(&e) == Some(Violation::HumanId) => {
                     human_id = HumanId::generate();
                 }
@@ -202,6 +205,7 @@ impl UserStore for PgStore {
     }
 
     async fn count_users(&self, project: &ProjectId, filter: &UserFilter) -> Result<u64, StoreError> {
+        let _turn = self.gate.enter(project.as_str()).await?;
         let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT COUNT(*) FROM users");
         user_list::push_user_conditions(&mut qb, project.as_str(), filter, &[], &Position::First, Flavor::Postgres);
         let (count,): (i64,) = qb.build_query_as().fetch_one(&self.reader).await.map_err(store_error)?;
@@ -218,6 +222,10 @@ impl UserStore for PgStore {
         if page.limit == 0 {
             return Ok(Assembled::empty());
         }
+        let _turn = match user_list::may_scan(filter, &page.position) {
+            true => Some(self.gate.enter(project.as_str()).await?),
+            false => None,
+        };
         let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
         user_list::push_page(&mut qb, project.as_str(), filter, &page, Flavor::Postgres);
         let rows = qb.build().fetch_all(&self.reader).await.map_err(store_error)?;

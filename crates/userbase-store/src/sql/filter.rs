@@ -1,6 +1,9 @@
 //! Compiles a domain `Filter` into a SQL condition over `users`, for either backend. Every literal is a
-//! bound parameter; only fixed column names and operators become SQL text. Each comparison is wrapped
-//! in `COALESCE(..., FALSE)` so that a missing value makes it false, never NULL, and `not` stays two-valued.
+//! bound parameter; only fixed column names and operators become SQL text. Under a `not`, each comparison is
+//! wrapped in `COALESCE(..., FALSE)` so that a missing value makes it false, never NULL, and `not` stays
+//! two-valued. Elsewhere a comparison stands bare: in a WHERE clause NULL already filters like false, through
+//! any AND and OR, and only a bare `lower(col) LIKE ...` can be served by an index (PostgreSQL's trigram index,
+//! migration 0006).
 
 use userbase_core::filter::{
     AddressField, Collection, ElementField, ElementFilter, Filter, Op, Scalar, TextField, TimeField, Value,
@@ -93,17 +96,29 @@ pub struct Compiler {
     pub flavor: Flavor,
 }
 
+/// Where a condition stands: directly in a WHERE clause (under ANDs, ORs and EXISTS only), where NULL filters
+/// like false, or under a NOT, where it must be two-valued.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Context {
+    Where,
+    Negated,
+}
+
 impl Compiler {
-    /// Appends the condition for `filter` (parenthesised).
+    /// Appends the condition for `filter` (parenthesised), for a WHERE clause.
     pub fn push<'a, S: SqlSink<'a>>(&self, qb: &mut S, filter: &'a Filter) {
+        self.push_in(qb, filter, Context::Where);
+    }
+
+    fn push_in<'a, S: SqlSink<'a>>(&self, qb: &mut S, filter: &'a Filter, cx: Context) {
         match filter {
             Filter::And(parts) | Filter::Or(parts) => {
                 let joiner = if matches!(filter, Filter::And(_)) { " AND " } else { " OR " };
-                push_joined(qb, parts, joiner, |qb, part| self.push(qb, part));
+                push_joined(qb, parts, joiner, |qb, part| self.push_in(qb, part, cx));
             }
             Filter::Not(inner) => {
                 qb.push("(NOT ");
-                self.push(qb, inner);
+                self.push_in(qb, inner, Context::Negated);
                 qb.push(")");
             }
             Filter::Present(attr) => self.push_present(qb, attr),
@@ -112,6 +127,9 @@ impl Compiler {
                 qb.push("(NOT COALESCE(");
                 self.push_scalar_compare(qb, attr, Op::Eq, value);
                 qb.push(", FALSE))");
+            }
+            Filter::Compare { attr, op, value } if cx == Context::Where => {
+                self.push_scalar_compare(qb, attr, *op, value);
             }
             Filter::Compare { attr, op, value } => {
                 qb.push("COALESCE(");
@@ -127,7 +145,8 @@ impl Compiler {
                 qb.push("EXISTS (SELECT 1 FROM ");
                 self.push_elements_from(qb, *collection);
                 qb.push(" AND ");
-                self.push_element(qb, filter);
+                // The subquery's own WHERE: EXISTS is two-valued whatever its conditions give.
+                self.push_element(qb, filter, Context::Where);
                 qb.push(")");
             }
         }
@@ -153,15 +172,15 @@ impl Compiler {
         };
     }
 
-    fn push_element<'a, S: SqlSink<'a>>(&self, qb: &mut S, filter: &'a ElementFilter) {
+    fn push_element<'a, S: SqlSink<'a>>(&self, qb: &mut S, filter: &'a ElementFilter, cx: Context) {
         match filter {
             ElementFilter::And(parts) | ElementFilter::Or(parts) => {
                 let joiner = if matches!(filter, ElementFilter::And(_)) { " AND " } else { " OR " };
-                push_joined(qb, parts, joiner, |qb, part| self.push_element(qb, part));
+                push_joined(qb, parts, joiner, |qb, part| self.push_element(qb, part, cx));
             }
             ElementFilter::Not(inner) => {
                 qb.push("(NOT ");
-                self.push_element(qb, inner);
+                self.push_element(qb, inner, Context::Negated);
                 qb.push(")");
             }
             ElementFilter::Present(field) => {
@@ -171,13 +190,22 @@ impl Compiler {
             ElementFilter::Compare { field, op, value } => {
                 let (column, case) = element_column(*field);
                 let (negate, op) = if *op == Op::Ne { (true, Op::Eq) } else { (false, *op) };
-                qb.push(if negate { "(NOT COALESCE(" } else { "COALESCE(" });
+                let wrap = negate || cx == Context::Negated;
+                qb.push(match (negate, wrap) {
+                    (true, _) => "(NOT COALESCE(",
+                    (false, true) => "COALESCE(",
+                    (false, false) => "",
+                });
                 if let Value::Text(v) = value {
                     push_text_compare(qb, column, case, op, v);
                 } else {
                     qb.push("FALSE");
                 }
-                qb.push(if negate { ", FALSE))" } else { ", FALSE)" });
+                qb.push(match (negate, wrap) {
+                    (true, _) => ", FALSE))",
+                    (false, true) => ", FALSE)",
+                    (false, false) => "",
+                });
             }
         }
     }

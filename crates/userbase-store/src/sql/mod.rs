@@ -20,10 +20,11 @@ pub mod user_list;
 pub mod users;
 pub mod violation;
 
-/// How often bulk inserts refresh planner statistics. A table filled by a bulk import has none until the
-/// autovacuum daemon (PostgreSQL) or anyone (SQLite) gets to it, and meanwhile the planner can plan a page of 20
-/// as a sort of the whole table; one `ANALYZE` a minute during imports keeps the estimates in line.
+/// How often inserts refresh planner statistics. A filled table has none until the autovacuum daemon
+/// (PostgreSQL) or anyone (SQLite) gets to it, and meanwhile the planner can plan a page of 20 as a sort of the
+/// whole table; one `ANALYZE` a minute while users are added keeps the estimates in line (`pg/stats.rs`).
 pub const ANALYZE_EVERY_SECONDS: i64 = 60;
 
-/// Calls smaller than this (coalesced single creates) never trigger an `ANALYZE`.
+/// Fewer rows inserted since the last refresh never trigger one (PostgreSQL counts across calls; SQLite's bulk
+/// imports per call).
 pub const ANALYZE_MIN_ROWS: usize = 200;

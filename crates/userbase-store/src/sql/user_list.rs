@@ -29,6 +29,15 @@ pub fn push_page<'a, S: SqlSink<'a>>(
     push_offset(qb, &page.position);
 }
 
+/// Offsets up to this stay cheap reads: the index walks at most this many rows of the project.
+const CHEAP_OFFSET: u64 = 1_000;
+
+/// Whether a page may have to look at many users of the project (a filter expression, a deep offset), and so
+/// waits for a turn for expensive reads (`gate.rs`). Counts always do.
+pub fn may_scan(filter: &UserFilter, position: &Position) -> bool {
+    filter.expr().is_some() || matches!(position, Position::Offset(n) if *n > CHEAP_OFFSET)
+}
+
 /// The live users whose upsert key is one of `values`, after `SELECT `, in id order.
 pub fn push_users_by_key<'a, S: SqlSink<'a>>(qb: &mut S, project: &'a str, key: &'a UpsertKey, values: &'a [String]) {
     qb.push(USER_COLUMNS).push(" FROM users WHERE deleted_at IS NULL AND project_id = ").push_bind(project);

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod addresses;
+mod bounds;
 mod bulk;
 mod concurrency;
 mod keys;
@@ -29,9 +30,20 @@ pub struct Fixture {
 }
 
 pub async fn fixture(backend: Backend) -> Option<Fixture> {
+    fixture_with(backend, OpenOptions { max_connections: Some(4), ..OpenOptions::default() }).await
+}
+
+pub async fn fixture_with(backend: Backend, options: OpenOptions) -> Option<Fixture> {
     let db = TestDatabase::create(backend).await?;
-    let store = userbase_store::open(&db.url, &OpenOptions { max_connections: Some(4) }).await.unwrap();
+    let store = userbase_store::open(&db.url, &options).await.unwrap();
     Some(Fixture { store, _db: db })
+}
+
+impl Fixture {
+    /// The database's URL, for a test that looks at it directly (query plans).
+    pub fn url(&self) -> &str {
+        &self._db.url
+    }
 }
 
 /// Each connection to an in-memory SQLite database would see a database of its own: refused, not half-working.

@@ -27,7 +27,14 @@ impl ServeArgs {
 }
 
 pub async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
-    let store = open_with(database, &OpenOptions { max_connections: args.max_connections }).await?;
+    let store = open_with(
+        database,
+        &OpenOptions {
+            max_connections: args.max_connections,
+            query_timeout: Some(std::time::Duration::from_millis(args.query_timeout_ms)),
+        },
+    )
+    .await?;
     let bootstrap_key = if args.no_bootstrap {
         None
     } else {

@@ -34,6 +34,7 @@ mod query_params;
 mod records;
 mod tenancy;
 mod users_addresses;
+mod users_bounds;
 mod users_bulk;
 mod users_concurrency;
 mod users_crud;

@@ -56,8 +56,13 @@ pub fn ids(list: &Value) -> Vec<String> {
 impl TestApp {
     /// `None` when the backend is not available (PostgreSQL without configuration).
     pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, OpenOptions { max_connections: Some(8), ..OpenOptions::default() }).await
+    }
+
+    /// `spawn` with these store options (a short query time bound, a small pool).
+    pub async fn spawn_with(backend: Backend, options: OpenOptions) -> Option<Self> {
         let db = TestDatabase::create(backend).await?;
-        let store = userbase_store::open(&db.url, &OpenOptions { max_connections: Some(8) }).await.unwrap();
+        let store = userbase_store::open(&db.url, &options).await.unwrap();
         let state = AppState::new(store);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
