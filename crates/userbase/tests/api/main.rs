@@ -15,6 +15,7 @@ mod bodies;
 mod builton_addresses;
 mod builton_lists;
 mod builton_records;
+mod builton_sdk;
 mod builton_support;
 mod builton_users;
 mod cli;
