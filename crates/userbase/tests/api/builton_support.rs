@@ -77,3 +77,27 @@ pub fn oids(list: &Value) -> Vec<String> {
 pub fn error_type(reply: &Reply) -> &str {
     reply.body["error"]["type"].as_str().unwrap_or("")
 }
+
+/// Fails unless `actual` has at least the keys of a seed example (which elides the rest with `[...]`), each
+/// holding the same JSON type, recursively (arrays compared by their first element).
+pub fn assert_has_seed_shape(actual: &Value, seed: &Value, at: &str) {
+    match (actual, seed) {
+        (Value::Object(a), Value::Object(s)) => {
+            for (k, v) in s {
+                let got = a.get(k).unwrap_or_else(|| panic!("{at}.{k} is missing: {actual}"));
+                assert_has_seed_shape(got, v, &format!("{at}.{k}"));
+            }
+        }
+        (Value::Array(a), Value::Array(s)) => {
+            assert_eq!(a.is_empty(), s.is_empty(), "emptiness at {at}: {actual}");
+            if let (Some(a0), Some(s0)) = (a.first(), s.first()) {
+                assert_has_seed_shape(a0, s0, &format!("{at}[0]"));
+            }
+        }
+        (Value::String(_), Value::String(_))
+        | (Value::Bool(_), Value::Bool(_))
+        | (Value::Number(_), Value::Number(_))
+        | (Value::Null, Value::Null) => {}
+        (a, s) => panic!("type at {at}: got {a}, the seed shows {s}"),
+    }
+}

@@ -310,8 +310,33 @@ async fn one_user_through_builton_v1_and_gigs(backend: Backend) {
     assert_eq!(by_email("alan@example.com")["email"], "alan@example.com");
 }
 
+async fn concurrent_first_sign_ins_of_one_subject_make_one_user(backend: Backend) {
+    let Some(b) = Builton::spawn(backend).await else { return };
+    let url = format!("{}/builton/users", b.app.base);
+    let tasks: Vec<_> = (0..12)
+        .map(|_| {
+            let req = b.app.http.post(&url).bearer_auth(jwt("racer")).header("X-Builton-Api-Key", &b.pk);
+            tokio::spawn(TestApp::read(req.json(&json!({"first_name": "R"}))))
+        })
+        .collect();
+    let mut replies = Vec::new();
+    for task in tasks {
+        replies.push(task.await.unwrap());
+    }
+    let ids: std::collections::HashSet<String> = replies
+        .iter()
+        .map(|r| {
+            assert_eq!(r.status, 200, "{:?}", r.body);
+            oid(&r.body)
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "one user for one subject");
+    assert_eq!(b.get("/users", As::Admin).await.header("x-pagination-total"), Some("1"));
+}
+
 backend_tests!(
     a_jwt_creates_the_user_once_and_then_logs_in,
+    concurrent_first_sign_ins_of_one_subject_make_one_user,
     the_user_object_has_builtons_shape_and_defaults,
     updates_change_only_the_keys_sent,
     users_update_themselves_by_me_or_id_and_nobody_else,

@@ -16,6 +16,7 @@ mod builton_addresses;
 mod builton_lists;
 mod builton_records;
 mod builton_sdk;
+mod builton_seed;
 mod builton_support;
 mod builton_users;
 mod cli;
