@@ -3,6 +3,7 @@
 //! business rules live here.
 
 pub mod auth;
+mod builton;
 mod bulk_stream;
 mod dialect;
 mod docs;
@@ -93,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::routes())
         .route("/metrics", axum::routing::get(metrics::serve_metrics))
         .nest("/v1", v1)
+        .nest("/builton", builton::routes())
         .nest("/gigs", gigs::routes())
         .nest("/propeller", propeller::routes())
         .merge(docs::routes())

@@ -84,6 +84,11 @@ impl RecordKind {
         }
     }
 
+    /// The delivery statuses of orders.
+    pub fn delivery_statuses() -> &'static [&'static str] {
+        DELIVERY_STATUSES
+    }
+
     /// Delivery statuses exist for orders only.
     pub fn check_delivery_status(self, status: &str) -> Result<(), FieldError> {
         if self == RecordKind::Order && DELIVERY_STATUSES.contains(&status) {

@@ -116,6 +116,74 @@ pub async fn secret_key(state: &AppState, headers: &HeaderMap) -> Result<Princip
     Ok(principal)
 }
 
+/// A secret key (or its access token) as bearer together with a publishable key of the same project in the header
+/// `publishable_header` (BuiltOn's service account: `Authorization: Bearer <key>` plus `X-Builton-Api-Key`).
+/// A missing or unknown publishable key is `Missing`/`Invalid`; one of another project is `Forbidden`.
+pub async fn secret_key_with_publishable(
+    state: &AppState,
+    headers: &HeaderMap,
+    publishable_header: &'static str,
+) -> Result<Principal, AuthError> {
+    let principal = secret_key(state, headers).await?;
+    let stored = publishable_key(state, headers, publishable_header).await?;
+    if stored.project.id != principal.project.id {
+        return Err(failed(state, AuthError::Forbidden, "publishable_key_of_another_project"));
+    }
+    Ok(principal)
+}
+
+/// The live publishable key in the header `name`.
+async fn publishable_key(
+    state: &AppState,
+    headers: &HeaderMap,
+    name: &'static str,
+) -> Result<Arc<StoredKey>, AuthError> {
+    let publishable = headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| failed(state, AuthError::Missing, "missing_publishable_key"))?;
+    let stored =
+        stored_key(state, publishable.trim()).await.map_err(|e| failed(state, e, "invalid_publishable_key"))?;
+    if stored.key.kind != KeyKind::Publishable {
+        return Err(failed(state, AuthError::Invalid, "invalid_publishable_key"));
+    }
+    Ok(stored)
+}
+
+/// Who calls a surface that serves both admins and end users on the same routes (BuiltOn).
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// A secret key, with the project's publishable key.
+    Admin(Principal),
+    /// An end user (JWT plus publishable key, or a user-bound key whose scopes allow the method).
+    EndUser(EndUser),
+}
+
+impl Caller {
+    pub fn project(&self) -> &Arc<Project> {
+        match self {
+            Caller::Admin(p) => &p.project,
+            Caller::EndUser(u) => &u.project,
+        }
+    }
+}
+
+/// An admin or an end user, told apart by the bearer: a secret key is an admin (see
+/// `secret_key_with_publishable`), anything else goes through `end_user_for`.
+pub async fn admin_or_end_user(
+    state: &AppState,
+    headers: &HeaderMap,
+    from: EndUserHeaders,
+    method: &str,
+) -> Result<Caller, AuthError> {
+    // A secret key (`ub_sk_`) or its access token (`ub_at_`); user-bound keys and JWTs are end users.
+    let is_admin_credential = bearer_token(headers).is_ok_and(|t| t.starts_with("ub_sk_") || t.starts_with("ub_at_"));
+    if is_admin_credential {
+        return Ok(Caller::Admin(secret_key_with_publishable(state, headers, from.publishable_key).await?));
+    }
+    Ok(Caller::EndUser(end_user_for(state, headers, from, method).await?))
+}
+
 /// Where a surface reads end-user credentials: each surface names its headers, `auth` does the rest.
 #[derive(Debug, Clone, Copy)]
 pub struct EndUserHeaders {
@@ -153,14 +221,7 @@ pub async fn end_user(state: &AppState, headers: &HeaderMap, from: EndUserHeader
     if token.starts_with("ub_") {
         return user_key(state, token).await;
     }
-    let publishable = headers
-        .get(from.publishable_key)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| failed(state, AuthError::Missing, "missing_publishable_key"))?;
-    let stored = stored_key(state, publishable).await.map_err(|e| failed(state, e, "invalid_publishable_key"))?;
-    if stored.key.kind != KeyKind::Publishable {
-        return Err(failed(state, AuthError::Invalid, "invalid_publishable_key"));
-    }
+    let stored = publishable_key(state, headers, from.publishable_key).await?;
     let subject = state
         .jwt
         .verify(&stored.project.settings.jwt, token)

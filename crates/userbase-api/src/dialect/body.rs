@@ -73,6 +73,56 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     }
 }
 
+/// A body that is either a JSON object (decoded into `O`) or a JSON array of objects (each decoded into
+/// `A`): the one place a top-level array is a legitimate body (BuiltOn's `PUT .../addresses` takes both
+/// `{"addresses": [...]}` and `[...]`). Items follow the object rules; a path in an error names the item
+/// (`[2].city`).
+#[derive(Debug)]
+pub enum ObjectOrArray<O, A> {
+    Object(O),
+    Array(Vec<A>),
+}
+
+/// The extractor for [`ObjectOrArray`].
+pub struct JsonObjectOrArray<O, A>(pub ObjectOrArray<O, A>);
+
+impl<O: DeserializeOwned, A: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonObjectOrArray<O, A> {
+    type Rejection = BodyError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, BodyError> {
+        check_content_type(req.headers())?;
+        let bytes = Bytes::from_request(req, state).await?;
+        Ok(JsonObjectOrArray(parse_object_or_array(&bytes)?))
+    }
+}
+
+/// Parses a JSON object into `O`, or a JSON array of objects into `A`s.
+pub fn parse_object_or_array<O: DeserializeOwned, A: DeserializeOwned>(
+    bytes: &[u8],
+) -> Result<ObjectOrArray<O, A>, BodyError> {
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'[') {
+        return parse_json_slice(bytes).map(ObjectOrArray::Object);
+    }
+    if escapes_nul(bytes) {
+        return Err(BodyError::Invalid { path: String::new(), message: NUL_MESSAGE.to_owned() });
+    }
+    let items: Vec<serde_json::Value> =
+        serde_json::from_slice(bytes).map_err(|e| BodyError::Malformed(e.to_string()))?;
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        if !item.is_object() {
+            return Err(BodyError::Invalid { path: format!("[{i}]"), message: "expected a JSON object".to_owned() });
+        }
+        let decoded = serde_path_to_error::deserialize(item).map_err(|e| {
+            let path = e.path().to_string();
+            let at = if path == "." { format!("[{i}]") } else { format!("[{i}].{path}") };
+            BodyError::Invalid { path: at, message: strip_position(e.inner()) }
+        })?;
+        out.push(decoded);
+    }
+    Ok(ObjectOrArray::Array(out))
+}
+
 /// Refuses a body declared as anything but JSON.
 fn check_content_type(headers: &HeaderMap) -> Result<(), BodyError> {
     if declares_json(headers) {
@@ -139,7 +189,38 @@ fn strip_position(e: &serde_json::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{escapes_nul, is_object};
+    use super::{escapes_nul, is_object, parse_object_or_array, BodyError, ObjectOrArray};
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Item {
+        #[allow(dead_code)]
+        city: String,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Wrapped {
+        items: Vec<Item>,
+    }
+
+    #[test]
+    fn objects_and_arrays_of_objects_are_both_bodies() {
+        let o = parse_object_or_array::<Wrapped, Item>(br#"{"items":[{"city":"Oslo"}]}"#).unwrap();
+        assert!(matches!(o, ObjectOrArray::Object(w) if w.items.len() == 1));
+        let a = parse_object_or_array::<Wrapped, Item>(br#" [{"city":"Oslo"},{"city":"Bergen"}]"#).unwrap();
+        assert!(matches!(a, ObjectOrArray::Array(v) if v.len() == 2));
+    }
+
+    #[test]
+    fn array_items_must_be_objects_of_the_item_type() {
+        let not_object = parse_object_or_array::<Wrapped, Item>(br#"[{"city":"Oslo"}, ["Bergen"]]"#);
+        assert!(matches!(not_object, Err(BodyError::Invalid { path, .. }) if path == "[1]"));
+        let unknown = parse_object_or_array::<Wrapped, Item>(br#"[{"city":"Oslo","x":1}]"#);
+        assert!(matches!(unknown, Err(BodyError::Invalid { ref path, .. }) if path == "[0].x"), "{unknown:?}");
+        assert!(matches!(parse_object_or_array::<Wrapped, Item>(b"[1"), Err(BodyError::Malformed(_))));
+        assert!(matches!(parse_object_or_array::<Wrapped, Item>(b"\"x\""), Err(BodyError::NotAnObject)));
+    }
 
     #[test]
     fn nul_escapes_are_found_and_escaped_backslashes_are_not() {

@@ -21,7 +21,7 @@ use axum::response::IntoResponse;
 use userbase_core::error::FieldError;
 use userbase_core::DomainError;
 
-pub use body::{declared_media_type, parse_json_slice, BodyError, Json, NUL_MESSAGE};
+pub use body::{declared_media_type, parse_json_slice, BodyError, Json, JsonObjectOrArray, ObjectOrArray, NUL_MESSAGE};
 pub use credential::SecretKey;
 pub use query::{NoParams, Query, QueryError, QueryNoEmpty};
 

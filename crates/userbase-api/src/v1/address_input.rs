@@ -136,6 +136,10 @@ impl AddressInput {
             is_default: self.is_default,
             active: self.active,
             geo: field(&mut e, self.geo, |g| Geo::parse("geo", g.lat, g.lng)),
+            // Geocoder output is not writable through v1 (a new position clears it).
+            geocoder: Patch::Keep,
+            geocoder_place_id: Patch::Keep,
+            geocoder_raw: Patch::Keep,
         };
         e.finish()?;
         Ok(patch)

@@ -12,6 +12,7 @@
 //! ```
 
 mod attrs;
+pub mod builders;
 mod lexer;
 mod parser;
 

@@ -36,6 +36,11 @@ pub struct AddressPatch {
     pub is_default: Option<bool>,
     pub active: Option<bool>,
     pub geo: Patch<Geo>,
+    /// What a client says located the address (BuiltOn `service`, `service_address_id`, `raw`), kept as
+    /// given; applied after `geo`, so a client may send a position together with its source.
+    pub geocoder: Patch<String>,
+    pub geocoder_place_id: Patch<String>,
+    pub geocoder_raw: Patch<serde_json::Value>,
 }
 
 impl AddressPatch {
@@ -88,5 +93,8 @@ impl AddressPatch {
             a.geocoder_raw = None;
         }
         self.geo.apply_to(&mut a.geo);
+        self.geocoder.apply_to(&mut a.geocoder);
+        self.geocoder_place_id.apply_to(&mut a.geocoder_place_id);
+        self.geocoder_raw.apply_to(&mut a.geocoder_raw);
     }
 }

@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
-use crate::address::{Address, AddressFields, AddressKey, AddressType};
+use crate::address::{Address, AddressFields, AddressKey, AddressKind, AddressType};
 use crate::error::DomainError;
 use crate::ids::AddressId;
 use crate::page::{Item, Page, PageParams};
 use crate::project::Project;
 use crate::store::{NewAddressRecord, Store};
 use crate::time_util::now_utc;
-use crate::user::UserKey;
+use crate::user::{User, UserKey};
 
 use super::race::until_not_overtaken;
 use super::{AddressPatch, UserService};
@@ -64,6 +64,52 @@ impl AddressService {
         Ok(self.store.insert_address(&record).await?)
     }
 
+    /// Replaces the user's addresses of one kind (BuiltOn's embedded `addresses` list, or its
+    /// `billing_address`) with `addresses`, in that order (`position` is the index). Each needs a type.
+    /// Addresses of the other kind stay. Not one transaction: a failure part-way leaves the kind with part of
+    /// the new list, which the client's retry of the same replace puts right.
+    pub async fn replace_kind(
+        &self,
+        project: &Project,
+        user: &UserKey,
+        kind: AddressKind,
+        addresses: Vec<AddressPatch>,
+    ) -> Result<Vec<Address>, DomainError> {
+        if addresses.iter().any(|a| a.address_type.is_none()) {
+            return Err(DomainError::invalid("type", "required", "An address needs a type."));
+        }
+        let user_id = self.users.live_id(project, user).await?;
+        let existing = self.store.list_addresses(&project.id, user_id, None).await?;
+        let others = existing.iter().filter(|a| a.fields.kind != kind).count();
+        if others + addresses.len() > MAX_ADDRESSES_PER_USER {
+            return Err(DomainError::invalid(
+                "addresses",
+                "too_many_addresses",
+                format!("A user has at most {MAX_ADDRESSES_PER_USER} addresses."),
+            ));
+        }
+        for old in existing.iter().filter(|a| a.fields.kind == kind) {
+            self.store.delete_address(&project.id, user_id, old.numeric_id, None).await?;
+        }
+        let mut created = Vec::with_capacity(addresses.len());
+        for (position, patch) in addresses.into_iter().enumerate() {
+            let mut fields = AddressFields::blank(patch.address_type.unwrap_or(AddressType::Delivery));
+            patch.apply(&mut fields);
+            fields.kind = kind;
+            fields.position = i32::try_from(position).unwrap_or(i32::MAX);
+            let now = now_utc();
+            let record = NewAddressRecord {
+                project_id: project.id.clone(),
+                user_id,
+                public_id: AddressId::generate(now),
+                fields,
+                created_at: now,
+            };
+            created.push(self.store.insert_address(&record).await?);
+        }
+        Ok(created)
+    }
+
     /// The user's addresses, oldest first, optionally of one type.
     pub async fn list(
         &self,
@@ -73,6 +119,12 @@ impl AddressService {
     ) -> Result<Vec<Address>, DomainError> {
         let user_id = self.users.live_id(project, user).await?;
         Ok(self.store.list_addresses(&project.id, user_id, of_type).await?)
+    }
+
+    /// The addresses of a user already read (live or deleted: a deleted user is still shown whole where a
+    /// surface lists deleted users), oldest first.
+    pub async fn of_user(&self, project: &Project, user: &User) -> Result<Vec<Address>, DomainError> {
+        Ok(self.store.list_addresses(&project.id, user.numeric_id, None).await?)
     }
 
     /// A page of the user's addresses, newest first, starting where the client asked (an address id or an

@@ -21,7 +21,7 @@ pub use pricing::PricingService;
 pub use projects::{NewProject, ProjectService, ProjectUpdate};
 pub use records::{RecordPatch, RecordService};
 pub use user_patch::UserPatch;
-pub use users::UserService;
+pub use users::{SignedIn, UserService};
 
 use crate::error::DomainError;
 use crate::store::StoreError;

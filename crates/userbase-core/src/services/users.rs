@@ -2,17 +2,25 @@
 
 use std::sync::Arc;
 
-use crate::error::DomainError;
+use crate::error::{Conflict, DomainError};
 use crate::ids::{HumanId, ObjectId, PublicUserId};
 use crate::page::{Item, Page, PageParams};
+use crate::patch::Patch;
 use crate::project::Project;
-use crate::store::{NewUserRecord, RefsChange, Store, UniqueClaims, UserFilter};
+use crate::store::{NewUserRecord, RefsChange, Store, StoreError, UniqueClaims, UserFilter};
 use crate::time_util::now_utc;
 use crate::user::{BuiltonExtras, Profile, User, UserKey, UserStatus};
 use crate::values::{ExternalRef, MetadataLimits};
 
 use super::race::until_not_overtaken;
 use super::UserPatch;
+
+/// The user of a sign-in (`UserService::sign_in`), and whether the sign-in created it.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub user: User,
+    pub created: bool,
+}
 
 #[derive(Clone)]
 pub struct UserService {
@@ -88,6 +96,57 @@ impl UserService {
             created_at: now,
             last_login_at: None,
         })
+    }
+
+    /// Create-or-login by an end user's identity (`subject`, a JWT's `sub`): the live user holding the subject
+    /// signs in (`last_login_at` and `updated_at` become now; `fields` are not applied), or, when there is
+    /// none, a user is created from `fields` with that subject, signed in at creation. A deleted user holding
+    /// the subject is not revived: a fresh user is created. Of concurrent first sign-ins of one subject, one
+    /// creates the user (the subject is unique among live users) and the others sign in to it.
+    pub async fn sign_in(
+        &self,
+        project: &Project,
+        subject: &str,
+        fields: UserPatch,
+        limits: MetadataLimits,
+    ) -> Result<SignedIn, DomainError> {
+        let key = UserKey::AuthSubject(subject.to_owned());
+        // Two rounds: a lost race on the subject means the winner's user exists for the second.
+        for _ in 0..2 {
+            if let Some(user) = self.store.find_user(&project.id, &key).await?.filter(|u| !u.is_deleted()) {
+                let user = self.record_sign_in(project, user).await?;
+                return Ok(SignedIn { user, created: false });
+            }
+            let fields = UserPatch { auth_subject: Patch::Set(subject.to_owned()), ..fields.clone() };
+            let mut record = Self::new_record(project, fields, limits)?;
+            record.last_login_at = Some(record.created_at);
+            match self.store.insert_user(&record).await {
+                Err(StoreError::Conflict(Conflict::AuthSubject)) => continue,
+                other => return Ok(SignedIn { user: other?, created: true }),
+            }
+        }
+        Err(DomainError::Internal("a sign-in lost the race on its subject twice".into()))
+    }
+
+    /// Sets `last_login_at` (and `updated_at`) of a live user to now.
+    async fn record_sign_in(&self, project: &Project, first_read: User) -> Result<User, DomainError> {
+        let key = UserKey::Numeric(first_read.numeric_id);
+        let mut read = Some(first_read);
+        until_not_overtaken(None, || {
+            let known = read.take();
+            let key = key.clone();
+            async move {
+                let mut user = match known {
+                    Some(u) => u,
+                    None => self.get(project, &key).await?,
+                };
+                let now = now_utc();
+                user.last_login_at = Some(now);
+                user.updated_at = now;
+                Ok(self.store.update_user(&user, claims_of(project, &user), RefsChange::Unchanged).await?)
+            }
+        })
+        .await
     }
 
     /// A live (not deleted) user.

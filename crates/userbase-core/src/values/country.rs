@@ -16,6 +16,13 @@ impl CountryCode {
         Err(FieldError::new(field, "invalid_country", "Not an ISO 3166-1 alpha-2 country code (e.g. NL)."))
     }
 
+    /// The country with this English short name (`Norway`), compared case-insensitively; `None` for any
+    /// other text (names are kept as given beside the code, so nothing is lost when none matches).
+    pub fn from_name(name: &str) -> Option<Self> {
+        let name = name.trim();
+        isocountry::CountryCode::iter().find(|c| c.name().eq_ignore_ascii_case(name)).map(|c| Self(*c))
+    }
+
     pub fn as_str(&self) -> &'static str {
         self.0.alpha2()
     }
@@ -34,6 +41,13 @@ mod tests {
     fn accepts_assigned_codes_in_any_case() {
         assert_eq!(CountryCode::parse("country", "nl").unwrap().as_str(), "NL");
         assert_eq!(CountryCode::parse("country", "CA").unwrap().as_str(), "CA");
+    }
+
+    #[test]
+    fn names_give_their_codes() {
+        assert_eq!(CountryCode::from_name("Norway").unwrap().as_str(), "NO");
+        assert_eq!(CountryCode::from_name(" norway ").unwrap().as_str(), "NO");
+        assert!(CountryCode::from_name("Atlantis").is_none());
     }
 
     #[test]
