@@ -180,6 +180,13 @@ impl From<DomainError> for BuiltonError {
                 String::new(),
             ),
             DomainError::Forbidden => Self::forbidden(),
+            DomainError::QueryTooExpensive => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "QueryTooExpensive",
+                "The query took too long.",
+                "The query did not finish within the server's time limit; narrow it or run fewer at once.".to_owned(),
+                String::new(),
+            ),
             DomainError::Internal(message) => {
                 tracing::error!(error = %message, "internal error");
                 Self::internal()
