@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use axum::extract::{MatchedPath, Request};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::path::ParameterIn;
@@ -14,8 +15,8 @@ use utoipa::openapi::RefOr;
 
 use super::Problem;
 
-/// The query parameters of each operation, by (method, path template).
-type Allowed = HashMap<(String, String), HashSet<String>>;
+/// The query parameters of each operation: by path template, then by method (looked up without allocating).
+type Allowed = HashMap<String, Vec<(Method, HashSet<String>)>>;
 
 fn allowed() -> &'static Allowed {
     static ALLOWED: OnceLock<Allowed> = OnceLock::new();
@@ -23,11 +24,11 @@ fn allowed() -> &'static Allowed {
         let mut allowed = Allowed::new();
         for (path, item) in &super::openapi::document().paths.paths {
             let operations = [
-                ("GET", &item.get),
-                ("POST", &item.post),
-                ("PUT", &item.put),
-                ("PATCH", &item.patch),
-                ("DELETE", &item.delete),
+                (Method::GET, &item.get),
+                (Method::POST, &item.post),
+                (Method::PUT, &item.put),
+                (Method::PATCH, &item.patch),
+                (Method::DELETE, &item.delete),
             ];
             for (method, operation) in operations {
                 let Some(operation) = operation else { continue };
@@ -40,7 +41,7 @@ fn allowed() -> &'static Allowed {
                         _ => None,
                     })
                     .collect();
-                allowed.insert((method.to_owned(), path.clone()), names);
+                allowed.entry(path.clone()).or_default().push((method, names));
             }
         }
         allowed
@@ -50,10 +51,9 @@ fn allowed() -> &'static Allowed {
 /// Refuses a request whose query string names a parameter its operation does not take.
 pub async fn refuse_unknown_parameters(request: Request, next: Next) -> Response {
     if let (Some(query), Some(path)) = (request.uri().query(), request.extensions().get::<MatchedPath>()) {
-        let key = (request.method().as_str().to_owned(), path.as_str().to_owned());
-        if let Some(names) = allowed().get(&key) {
-            let unknown = form_urlencoded_names(query).find(|name| !names.contains(name.as_str()));
-            if let Some(name) = unknown {
+        let operation = allowed().get(path.as_str()).and_then(|ops| ops.iter().find(|(m, _)| m == request.method()));
+        if let Some((_, names)) = operation {
+            if let Some(name) = query.split('&').filter(|pair| !pair.is_empty()).find_map(|pair| unknown(pair, names)) {
                 return Problem::invalid_param(&name, "unknown_parameter", "This endpoint takes no such parameter.")
                     .into_response();
             }
@@ -62,13 +62,16 @@ pub async fn refuse_unknown_parameters(request: Request, next: Next) -> Response
     next.run(request).await
 }
 
-/// The decoded names of a query string's parameters.
-fn form_urlencoded_names(query: &str) -> impl Iterator<Item = String> + '_ {
-    query.split('&').filter(|pair| !pair.is_empty()).map(|pair| {
-        let name = pair.split('=').next().unwrap_or("");
-        serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("{name}="))
-            .ok()
-            .and_then(|mut pairs| pairs.pop())
-            .map_or_else(|| name.to_owned(), |(decoded, _)| decoded)
-    })
+/// The name of a `name=value` pair when it is none of `names` (decoded only when it is escaped: the hot path,
+/// a plain name, allocates nothing).
+fn unknown(pair: &str, names: &HashSet<String>) -> Option<String> {
+    let raw = pair.split('=').next().unwrap_or("");
+    if !raw.contains(['%', '+']) {
+        return (!names.contains(raw)).then(|| raw.to_owned());
+    }
+    let decoded = serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("{raw}="))
+        .ok()
+        .and_then(|mut pairs| pairs.pop())
+        .map_or_else(|| raw.to_owned(), |(name, _)| name);
+    (!names.contains(&decoded)).then_some(decoded)
 }

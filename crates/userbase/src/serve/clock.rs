@@ -46,28 +46,56 @@ enum Phase {
     Flushing,
 }
 
+/// What the clock knows: the phase, how many requests were served, and the deadline the connection task is
+/// sleeping until (`armed`).
+struct State {
+    phase: Phase,
+    served: u64,
+    armed: Option<Instant>,
+}
+
 /// One connection's phase, shared by its I/O, its service and its task.
 pub(super) struct Clock {
-    phase: Mutex<(Phase, u64)>,
+    state: Mutex<State>,
     header_timeout: Duration,
     idle_timeout: Duration,
-    /// Woken whenever the phase changes, so the connection task recomputes its deadline.
+    /// Woken when a phase change brings the deadline forward, so the connection task sleeps less. A later
+    /// deadline needs no wake-up: the task wakes at the one it armed and looks again (`deadline`), which keeps
+    /// the common request (head, response, flush) to at most one wake-up.
     pub(super) changed: Notify,
 }
 
 impl Clock {
     pub(super) fn new(header_timeout: Duration, idle_timeout: Duration) -> Arc<Self> {
         let phase = Phase::AwaitingHead { since: Instant::now(), first_byte: None };
-        Arc::new(Self { phase: Mutex::new((phase, 0)), header_timeout, idle_timeout, changed: Notify::new() })
+        let state = State { phase, served: 0, armed: None };
+        Arc::new(Self { state: Mutex::new(state), header_timeout, idle_timeout, changed: Notify::new() })
     }
 
-    fn lock(&self) -> MutexGuard<'_, (Phase, u64)> {
-        self.phase.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// When the connection must be closed if nothing changes, and why; `None` while a request is served.
+    /// When the connection must be closed if nothing changes, and why; `None` while a request is served. The
+    /// connection task sleeps until it (see `changed`).
     pub(super) fn deadline(&self) -> Option<(Instant, Expiry)> {
-        let (phase, served) = *self.lock();
+        let mut state = self.lock();
+        let deadline = self.deadline_of(&state);
+        state.armed = deadline.map(|(at, _)| at);
+        deadline
+    }
+
+    /// Wakes the connection task if the deadline now comes before the one it sleeps until.
+    fn wake_if_sooner(&self, state: &State) {
+        if let Some((at, _)) = self.deadline_of(state) {
+            if state.armed.is_none_or(|armed| at < armed) {
+                self.changed.notify_one();
+            }
+        }
+    }
+
+    fn deadline_of(&self, state: &State) -> Option<(Instant, Expiry)> {
+        let (phase, served) = (state.phase, state.served);
         match phase {
             // The first request's head is owed from the moment the connection opened: a client that connects
             // and says nothing is treated as a slow one, not as an idle one.
@@ -80,34 +108,31 @@ impl Clock {
 
     /// Whether no request is being served, so closing the connection loses nothing.
     pub(super) fn between_requests(&self) -> bool {
-        matches!(self.lock().0, Phase::AwaitingHead { .. })
+        matches!(self.lock().phase, Phase::AwaitingHead { .. })
     }
 
     /// A request head has been read; the returned guard marks the response as complete when dropped.
     pub(super) fn request_started(self: &Arc<Self>) -> InFlight {
         let mut state = self.lock();
-        state.0 = Phase::Serving;
-        state.1 += 1;
-        drop(state);
-        self.changed.notify_one();
+        state.phase = Phase::Serving;
+        state.served += 1;
+        // No deadline while serving: nothing to wake for.
         InFlight(self.clone())
     }
 
     fn bytes_read(&self) {
         let mut state = self.lock();
-        if let Phase::AwaitingHead { first_byte: first @ None, .. } = &mut state.0 {
+        if let Phase::AwaitingHead { first_byte: first @ None, .. } = &mut state.phase {
             *first = Some(Instant::now());
-            drop(state);
-            self.changed.notify_one();
+            self.wake_if_sooner(&state);
         }
     }
 
     fn flushed(&self) {
         let mut state = self.lock();
-        if let Phase::Flushing = state.0 {
-            state.0 = Phase::AwaitingHead { since: Instant::now(), first_byte: None };
-            drop(state);
-            self.changed.notify_one();
+        if let Phase::Flushing = state.phase {
+            state.phase = Phase::AwaitingHead { since: Instant::now(), first_byte: None };
+            self.wake_if_sooner(&state);
         }
     }
 }
@@ -119,8 +144,8 @@ pub(super) struct InFlight(Arc<Clock>);
 impl Drop for InFlight {
     fn drop(&mut self) {
         let mut state = self.0.lock();
-        if let Phase::Serving = state.0 {
-            state.0 = Phase::Flushing;
+        if let Phase::Serving = state.phase {
+            state.phase = Phase::Flushing;
         }
     }
 }
