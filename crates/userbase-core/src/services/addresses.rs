@@ -1,6 +1,7 @@
 //! Addresses of live users: create, list, get, update, delete. At most one default address per type:
 //! making one the default clears the flag on the user's others of that type.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::address::{Address, AddressFields, AddressKey, AddressKind, AddressType};
@@ -66,8 +67,7 @@ impl AddressService {
 
     /// Replaces the user's addresses of one kind (BuiltOn's embedded `addresses` list, or its
     /// `billing_address`) with `addresses`, in that order (`position` is the index). Each needs a type.
-    /// Addresses of the other kind stay. Not one transaction: a failure part-way leaves the kind with part of
-    /// the new list, which the client's retry of the same replace puts right.
+    /// Addresses of the other kind stay. One transaction: a failed replace leaves the old addresses.
     pub async fn replace_kind(
         &self,
         project: &Project,
@@ -88,26 +88,29 @@ impl AddressService {
                 format!("A user has at most {MAX_ADDRESSES_PER_USER} addresses."),
             ));
         }
-        for old in existing.iter().filter(|a| a.fields.kind == kind) {
-            self.store.delete_address(&project.id, user_id, old.numeric_id, None).await?;
-        }
-        let mut created = Vec::with_capacity(addresses.len());
-        for (position, patch) in addresses.into_iter().enumerate() {
-            let mut fields = AddressFields::blank(patch.address_type.unwrap_or(AddressType::Delivery));
-            patch.apply(&mut fields);
-            fields.kind = kind;
-            fields.position = i32::try_from(position).unwrap_or(i32::MAX);
-            let now = now_utc();
-            let record = NewAddressRecord {
+        let fields: Vec<AddressFields> = addresses
+            .into_iter()
+            .enumerate()
+            .map(|(position, patch)| {
+                let mut fields = AddressFields::blank(patch.address_type.unwrap_or(AddressType::Delivery));
+                patch.apply(&mut fields);
+                fields.kind = kind;
+                fields.position = i32::try_from(position).unwrap_or(i32::MAX);
+                fields
+            })
+            .collect();
+        let now = now_utc();
+        let records: Vec<NewAddressRecord> = fields
+            .into_iter()
+            .map(|fields| NewAddressRecord {
                 project_id: project.id.clone(),
                 user_id,
                 public_id: AddressId::generate(now),
                 fields,
                 created_at: now,
-            };
-            created.push(self.store.insert_address(&record).await?);
-        }
-        Ok(created)
+            })
+            .collect();
+        Ok(self.store.replace_addresses(&project.id, user_id, kind, &records).await?)
     }
 
     /// The user's addresses, oldest first, optionally of one type.
@@ -125,6 +128,17 @@ impl AddressService {
     /// surface lists deleted users), oldest first.
     pub async fn of_user(&self, project: &Project, user: &User) -> Result<Vec<Address>, DomainError> {
         Ok(self.store.list_addresses(&project.id, user.numeric_id, None).await?)
+    }
+
+    /// The addresses of users already read (a page of a list), in one query: one list per user, in the
+    /// order of `users`, each oldest first.
+    pub async fn of_users(&self, project: &Project, users: &[User]) -> Result<Vec<Vec<Address>>, DomainError> {
+        let ids: Vec<i64> = users.iter().map(|u| u.numeric_id).collect();
+        let mut by_user: HashMap<i64, Vec<Address>> = HashMap::with_capacity(users.len());
+        for address in self.store.addresses_of_users(&project.id, &ids).await? {
+            by_user.entry(address.user_id).or_default().push(address);
+        }
+        Ok(ids.iter().map(|id| by_user.remove(id).unwrap_or_default()).collect())
     }
 
     /// A page of the user's addresses, newest first, starting where the client asked (an address id or an
