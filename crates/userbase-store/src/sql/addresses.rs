@@ -99,9 +99,7 @@ pub const DELETE_ADDRESSES_OF_KIND: &str = "DELETE FROM addresses WHERE project_
 /// The addresses of many users of a project (`$2`: a `BIGINT[]`), by user then oldest first. PostgreSQL binds
 /// the ids as one array, so the statement is prepared once whatever the page size.
 pub static ADDRESSES_OF_USERS_PG: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "SELECT {ADDRESS_COLUMNS} FROM addresses WHERE project_id = $1 AND user_id = ANY($2) ORDER BY user_id, id"
-    )
+    format!("SELECT {ADDRESS_COLUMNS} FROM addresses WHERE project_id = $1 AND user_id = ANY($2) ORDER BY user_id, id")
 });
 /// The same on SQLite, which has no arrays: `$2` is the ids as a JSON array.
 pub static ADDRESSES_OF_USERS_LITE: LazyLock<String> = LazyLock::new(|| {
