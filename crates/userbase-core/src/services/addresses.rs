@@ -3,9 +3,11 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use crate::address::{Address, AddressFields, AddressKey, AddressKind, AddressType};
 use crate::error::DomainError;
+use crate::geocode::{query_text, Geocoded, Geocoder, GEOCODING_BUDGET};
 use crate::ids::AddressId;
 use crate::page::{Item, Page, PageParams};
 use crate::project::Project;
@@ -23,6 +25,8 @@ pub const MAX_ADDRESSES_PER_USER: usize = 100;
 pub struct AddressService {
     store: Arc<dyn Store>,
     users: UserService,
+    /// Asked for the coordinates of replaced addresses sent without them, in projects with a geocoder URL.
+    geocoder: Option<Arc<dyn Geocoder>>,
 }
 
 fn not_found() -> DomainError {
@@ -31,7 +35,43 @@ fn not_found() -> DomainError {
 
 impl AddressService {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { users: UserService::new(store.clone()), store }
+        Self { users: UserService::new(store.clone()), store, geocoder: None }
+    }
+
+    /// Locates addresses through `geocoder` where a project configures one (see `replace_kind`).
+    pub fn with_geocoder(mut self, geocoder: Arc<dyn Geocoder>) -> Self {
+        self.geocoder = Some(geocoder);
+        self
+    }
+
+    /// Fills the position of each address sent without one from the project's geocoder, if it has one. A
+    /// position the client sent is kept and never asked for. Lookups run one after another (a provider such
+    /// as Nominatim asks for no more than one request at a time), the same text is asked once, and none
+    /// starts once `GEOCODING_BUDGET` is spent.
+    async fn geocode_missing(&self, project: &Project, addresses: &mut [AddressFields]) {
+        let (Some(geocoder), Some(endpoint)) = (&self.geocoder, project.settings.geocoder_url.as_deref()) else {
+            return;
+        };
+        let started = Instant::now();
+        let mut asked: HashMap<String, Option<Geocoded>> = HashMap::new();
+        for fields in addresses.iter_mut().filter(|f| f.geo.is_none()) {
+            let Some(query) = query_text(fields) else { continue };
+            let found = match asked.get(&query) {
+                Some(found) => found.clone(),
+                None if started.elapsed() < GEOCODING_BUDGET => {
+                    let found = geocoder.geocode(&project.id, endpoint, &query).await;
+                    asked.insert(query, found.clone());
+                    found
+                }
+                None => break,
+            };
+            if let Some(found) = found {
+                fields.geo = Some(found.geo);
+                fields.geocoder = Some(found.service);
+                fields.geocoder_place_id = found.place_id;
+                fields.geocoder_raw = found.raw;
+            }
+        }
     }
 
     /// Creates an address from `fields` applied to a blank one; the type is required.
@@ -68,6 +108,7 @@ impl AddressService {
     /// Replaces the user's addresses of one kind (BuiltOn's embedded `addresses` list, or its
     /// `billing_address`) with `addresses`, in that order (`position` is the index). Each needs a type.
     /// Addresses of the other kind stay. One transaction: a failed replace leaves the old addresses.
+    /// Addresses without a position are first located by the project's geocoder, if any (`geocode_missing`).
     pub async fn replace_kind(
         &self,
         project: &Project,
@@ -88,7 +129,7 @@ impl AddressService {
                 format!("A user has at most {MAX_ADDRESSES_PER_USER} addresses."),
             ));
         }
-        let fields: Vec<AddressFields> = addresses
+        let mut fields: Vec<AddressFields> = addresses
             .into_iter()
             .enumerate()
             .map(|(position, patch)| {
@@ -99,6 +140,8 @@ impl AddressService {
                 fields
             })
             .collect();
+        // Before the transaction: no database write waits on the provider.
+        self.geocode_missing(project, &mut fields).await;
         let now = now_utc();
         let records: Vec<NewAddressRecord> = fields
             .into_iter()
