@@ -7,6 +7,7 @@ mod builton;
 mod bulk_stream;
 mod dialect;
 mod docs;
+pub mod geocoder;
 mod gigs;
 mod health;
 mod metrics;
@@ -68,7 +69,8 @@ impl AppState {
         let keys = KeyService::with_cache_ttl(store.clone(), key_cache_ttl).follow_changes();
         Self(Arc::new(Services {
             users: UserService::new(store.clone()),
-            addresses: AddressService::new(store.clone()),
+            addresses: AddressService::new(store.clone())
+                .with_geocoder(Arc::new(geocoder::NominatimGeocoder::default())),
             bulk: BulkService::new(store.clone()),
             idempotency: IdempotencyService::new(store.clone()),
             jwt: auth::JwtVerifier::default(),

@@ -6,6 +6,7 @@ pub mod address;
 pub mod api_key;
 pub mod error;
 pub mod filter;
+pub mod geocode;
 pub mod idempotency;
 pub mod ids;
 pub mod organization;

@@ -54,6 +54,9 @@ pub struct ProjectSettings {
     pub deleted_retention_days: u32,
     /// End-user JWT verification; none configured means end-user tokens are refused.
     pub jwt: JwtSettings,
+    /// A Nominatim-compatible geocoding service (`http(s)://host[/path]`, asked at `{url}/search`) that
+    /// locates addresses written without coordinates; none (the default) leaves them without.
+    pub geocoder_url: Option<String>,
 }
 
 impl Default for ProjectSettings {
@@ -63,6 +66,7 @@ impl Default for ProjectSettings {
             email_unique: true,
             deleted_retention_days: 30,
             jwt: JwtSettings::default(),
+            geocoder_url: None,
         }
     }
 }
@@ -79,6 +83,18 @@ pub struct Project {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_stored_before_a_setting_existed_read_with_its_default() {
+        // As stored before `geocoder_url` (one JSON document, every field defaulted when absent).
+        let old = r#"{"default_locale":"nb-NO","email_unique":false,"deleted_retention_days":7,"jwt":{}}"#;
+        let settings: ProjectSettings = serde_json::from_str(old).unwrap();
+        assert_eq!(settings.geocoder_url, None);
+        assert_eq!((settings.default_locale.as_str(), settings.email_unique), ("nb-NO", false));
+        let round =
+            serde_json::to_value(ProjectSettings { geocoder_url: Some("http://geo".into()), ..settings }).unwrap();
+        assert_eq!(round["geocoder_url"], "http://geo");
+    }
 
     #[test]
     fn debug_output_never_shows_the_hs256_secret() {

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use crate::address::{Address, AddressFields, AddressKey, AddressType};
+use crate::address::{Address, AddressFields, AddressKey, AddressKind, AddressType};
 use crate::api_key::{ApiKey, KeyId, SecretHash};
 use crate::error::Conflict;
 use crate::filter::Filter;
@@ -277,6 +277,21 @@ pub trait AddressStore: Send + Sync {
     /// Inserts an address; when it is the default of its type, the user's other addresses of that type stop
     /// being default, in the same transaction.
     async fn insert_address(&self, address: &NewAddressRecord) -> Result<Address, StoreError>;
+
+    /// Replaces a user's addresses of one kind: deletes them and inserts `records` (all of that user and
+    /// kind), in order, each with the default-per-type rule of `insert_address`, in one transaction. On any
+    /// failure nothing changes.
+    async fn replace_addresses(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        kind: AddressKind,
+        records: &[NewAddressRecord],
+    ) -> Result<Vec<Address>, StoreError>;
+
+    /// The addresses of many users of a project in one query, by user id then oldest first. Ids of another
+    /// project's users give nothing.
+    async fn addresses_of_users(&self, project: &ProjectId, user_ids: &[i64]) -> Result<Vec<Address>, StoreError>;
 
     /// A page of a user's addresses, newest first, from an address (`After`/`Before` its integer id) or an
     /// offset. Sort keys do not apply.

@@ -174,7 +174,12 @@ pub async fn update_project(database: &str, args: crate::cli::ProjectUpdateArgs)
     } else {
         None
     };
-    let update = ProjectUpdate { name: args.name, default_locale: args.default_locale, jwt };
+    let geocoder_url = match (args.geocoder_url, args.no_geocoder) {
+        (Some(url), _) => Some(Some(url)),
+        (None, true) => Some(None),
+        (None, false) => None,
+    };
+    let update = ProjectUpdate { name: args.name, default_locale: args.default_locale, jwt, geocoder_url };
     let project = projects.update(&id, update).await.map_err(describe)?;
     eprintln!("updated project {}", project.id);
     Ok(())

@@ -141,7 +141,7 @@ pub enum ProjectsCommand {
     },
     /// List projects.
     List,
-    /// Change a project's name, default locale or end-user JWT verification.
+    /// Change a project's name, default locale, end-user JWT verification or geocoder.
     Update(ProjectUpdateArgs),
 }
 
@@ -174,6 +174,13 @@ pub struct ProjectUpdateArgs {
     /// Remove all JWT settings first (end-user tokens are refused until others are set).
     #[arg(long)]
     pub jwt_clear: bool,
+    /// A Nominatim-compatible geocoder (http(s) URL, asked at URL/search) that locates addresses written
+    /// without coordinates.
+    #[arg(long, conflicts_with = "no_geocoder")]
+    pub geocoder_url: Option<String>,
+    /// Remove the geocoder: addresses are stored without coordinates unless the client sends them.
+    #[arg(long)]
+    pub no_geocoder: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

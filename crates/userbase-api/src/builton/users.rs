@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use userbase_core::address::{Address, AddressKind};
+use userbase_core::address::AddressKind;
 use userbase_core::filter::builders::{all_of, quick_search, tag_expression, time_window};
 use userbase_core::filter::TimeField;
 use userbase_core::page::{SortField, SortKey};
@@ -193,10 +193,7 @@ async fn list(state: &AppState, project: &Project, q: ListQuery, search: bool) -
         .matching(all_of(parts));
     let params = page_params(q.size.as_deref(), q.page.as_deref())?.sorted(sort);
     let page = state.users.list(project, &filter, params).await?;
-    let mut addresses: Vec<Vec<Address>> = Vec::with_capacity(page.items.len());
-    for user in &page.items {
-        addresses.push(state.addresses.of_user(project, user).await?);
-    }
+    let addresses = state.addresses.of_users(project, &page.items).await?;
     let items = page.items.iter().zip(&addresses).map(|(u, a)| BuiltonUser::new(u, project, a)).collect();
     Ok(list_response(items, page.total))
 }

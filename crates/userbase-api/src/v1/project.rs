@@ -1,4 +1,5 @@
-//! `/v1/project`: the calling key's project and its settings, including end-user JWT verification.
+//! `/v1/project`: the calling key's project and its settings, including end-user JWT verification and the
+//! geocoder.
 //! The HS256 secret is write-only: answers say whether one is set.
 
 use axum::extract::State;
@@ -35,6 +36,9 @@ struct SettingsView<'a> {
     email_unique: bool,
     deleted_retention_days: u32,
     jwt: JwtView<'a>,
+    /// The Nominatim-compatible service that locates addresses written without coordinates (asked at
+    /// `{geocoder_url}/search`); `null`: none, addresses stay without coordinates.
+    geocoder_url: Option<&'a str>,
 }
 
 /// A project (tenant).
@@ -69,6 +73,7 @@ fn view(p: &Project) -> Response {
                 issuer: s.jwt.issuer.as_deref(),
                 audience: s.jwt.audience.as_deref(),
             },
+            geocoder_url: s.geocoder_url.as_deref(),
         },
         created_at: p.created_at,
         updated_at: p.updated_at,
@@ -107,6 +112,10 @@ pub struct ProjectInput {
     name: Option<String>,
     default_locale: Option<String>,
     jwt: Option<JwtInput>,
+    /// An http(s) URL of a Nominatim-compatible geocoder; `null` removes it.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    geocoder_url: Patch<String>,
 }
 
 /// The calling key's project and its settings.
@@ -116,9 +125,9 @@ pub async fn get_project(Admin(principal): Admin) -> Response {
     view(&principal.project)
 }
 
-/// Change the project's name, default locale or end-user JWT settings.
+/// Change the project's name, default locale, end-user JWT settings or geocoder.
 ///
-/// Inside `jwt`, absent fields stay and `null` clears.
+/// Inside `jwt`, absent fields stay and `null` clears; `geocoder_url: null` removes the geocoder.
 #[utoipa::path(patch, path = "/project", tag = "project", request_body = ProjectInput,
     responses((status = 200, description = "The project", body = ProjectView)))]
 pub async fn update_project(
@@ -144,7 +153,12 @@ pub async fn update_project(
             Some(jwt)
         }
     };
-    let update = ProjectUpdate { name: input.name, default_locale: input.default_locale, jwt };
+    let geocoder_url = match input.geocoder_url {
+        Patch::Keep => None,
+        Patch::Clear => Some(None),
+        Patch::Set(url) => Some(Some(url)),
+    };
+    let update = ProjectUpdate { name: input.name, default_locale: input.default_locale, jwt, geocoder_url };
     let project = state.projects.update(&principal.project.id, update).await?;
     Ok(view(&project))
 }

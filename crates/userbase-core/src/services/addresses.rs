@@ -1,10 +1,13 @@
 //! Addresses of live users: create, list, get, update, delete. At most one default address per type:
 //! making one the default clears the flag on the user's others of that type.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use crate::address::{Address, AddressFields, AddressKey, AddressKind, AddressType};
 use crate::error::DomainError;
+use crate::geocode::{query_text, Geocoded, Geocoder, GEOCODING_BUDGET};
 use crate::ids::AddressId;
 use crate::page::{Item, Page, PageParams};
 use crate::project::Project;
@@ -22,6 +25,8 @@ pub const MAX_ADDRESSES_PER_USER: usize = 100;
 pub struct AddressService {
     store: Arc<dyn Store>,
     users: UserService,
+    /// Asked for the coordinates of replaced addresses sent without them, in projects with a geocoder URL.
+    geocoder: Option<Arc<dyn Geocoder>>,
 }
 
 fn not_found() -> DomainError {
@@ -30,7 +35,43 @@ fn not_found() -> DomainError {
 
 impl AddressService {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { users: UserService::new(store.clone()), store }
+        Self { users: UserService::new(store.clone()), store, geocoder: None }
+    }
+
+    /// Locates addresses through `geocoder` where a project configures one (see `replace_kind`).
+    pub fn with_geocoder(mut self, geocoder: Arc<dyn Geocoder>) -> Self {
+        self.geocoder = Some(geocoder);
+        self
+    }
+
+    /// Fills the position of each address sent without one from the project's geocoder, if it has one. A
+    /// position the client sent is kept and never asked for. Lookups run one after another (a provider such
+    /// as Nominatim asks for no more than one request at a time), the same text is asked once, and none
+    /// starts once `GEOCODING_BUDGET` is spent.
+    async fn geocode_missing(&self, project: &Project, addresses: &mut [AddressFields]) {
+        let (Some(geocoder), Some(endpoint)) = (&self.geocoder, project.settings.geocoder_url.as_deref()) else {
+            return;
+        };
+        let started = Instant::now();
+        let mut asked: HashMap<String, Option<Geocoded>> = HashMap::new();
+        for fields in addresses.iter_mut().filter(|f| f.geo.is_none()) {
+            let Some(query) = query_text(fields) else { continue };
+            let found = match asked.get(&query) {
+                Some(found) => found.clone(),
+                None if started.elapsed() < GEOCODING_BUDGET => {
+                    let found = geocoder.geocode(&project.id, endpoint, &query).await;
+                    asked.insert(query, found.clone());
+                    found
+                }
+                None => break,
+            };
+            if let Some(found) = found {
+                fields.geo = Some(found.geo);
+                fields.geocoder = Some(found.service);
+                fields.geocoder_place_id = found.place_id;
+                fields.geocoder_raw = found.raw;
+            }
+        }
     }
 
     /// Creates an address from `fields` applied to a blank one; the type is required.
@@ -66,8 +107,8 @@ impl AddressService {
 
     /// Replaces the user's addresses of one kind (BuiltOn's embedded `addresses` list, or its
     /// `billing_address`) with `addresses`, in that order (`position` is the index). Each needs a type.
-    /// Addresses of the other kind stay. Not one transaction: a failure part-way leaves the kind with part of
-    /// the new list, which the client's retry of the same replace puts right.
+    /// Addresses of the other kind stay. One transaction: a failed replace leaves the old addresses.
+    /// Addresses without a position are first located by the project's geocoder, if any (`geocode_missing`).
     pub async fn replace_kind(
         &self,
         project: &Project,
@@ -88,26 +129,31 @@ impl AddressService {
                 format!("A user has at most {MAX_ADDRESSES_PER_USER} addresses."),
             ));
         }
-        for old in existing.iter().filter(|a| a.fields.kind == kind) {
-            self.store.delete_address(&project.id, user_id, old.numeric_id, None).await?;
-        }
-        let mut created = Vec::with_capacity(addresses.len());
-        for (position, patch) in addresses.into_iter().enumerate() {
-            let mut fields = AddressFields::blank(patch.address_type.unwrap_or(AddressType::Delivery));
-            patch.apply(&mut fields);
-            fields.kind = kind;
-            fields.position = i32::try_from(position).unwrap_or(i32::MAX);
-            let now = now_utc();
-            let record = NewAddressRecord {
+        let mut fields: Vec<AddressFields> = addresses
+            .into_iter()
+            .enumerate()
+            .map(|(position, patch)| {
+                let mut fields = AddressFields::blank(patch.address_type.unwrap_or(AddressType::Delivery));
+                patch.apply(&mut fields);
+                fields.kind = kind;
+                fields.position = i32::try_from(position).unwrap_or(i32::MAX);
+                fields
+            })
+            .collect();
+        // Before the transaction: no database write waits on the provider.
+        self.geocode_missing(project, &mut fields).await;
+        let now = now_utc();
+        let records: Vec<NewAddressRecord> = fields
+            .into_iter()
+            .map(|fields| NewAddressRecord {
                 project_id: project.id.clone(),
                 user_id,
                 public_id: AddressId::generate(now),
                 fields,
                 created_at: now,
-            };
-            created.push(self.store.insert_address(&record).await?);
-        }
-        Ok(created)
+            })
+            .collect();
+        Ok(self.store.replace_addresses(&project.id, user_id, kind, &records).await?)
     }
 
     /// The user's addresses, oldest first, optionally of one type.
@@ -125,6 +171,17 @@ impl AddressService {
     /// surface lists deleted users), oldest first.
     pub async fn of_user(&self, project: &Project, user: &User) -> Result<Vec<Address>, DomainError> {
         Ok(self.store.list_addresses(&project.id, user.numeric_id, None).await?)
+    }
+
+    /// The addresses of users already read (a page of a list), in one query: one list per user, in the
+    /// order of `users`, each oldest first.
+    pub async fn of_users(&self, project: &Project, users: &[User]) -> Result<Vec<Vec<Address>>, DomainError> {
+        let ids: Vec<i64> = users.iter().map(|u| u.numeric_id).collect();
+        let mut by_user: HashMap<i64, Vec<Address>> = HashMap::with_capacity(users.len());
+        for address in self.store.addresses_of_users(&project.id, &ids).await? {
+            by_user.entry(address.user_id).or_default().push(address);
+        }
+        Ok(ids.iter().map(|id| by_user.remove(id).unwrap_or_default()).collect())
     }
 
     /// A page of the user's addresses, newest first, starting where the client asked (an address id or an

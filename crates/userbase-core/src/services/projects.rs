@@ -19,12 +19,33 @@ pub struct NewProject {
     pub settings: ProjectSettings,
 }
 
-/// A change to a project; `None` leaves a part as it is, `jwt` replaces the JWT settings whole.
+/// A change to a project; `None` leaves a part as it is, `jwt` replaces the JWT settings whole,
+/// `geocoder_url: Some(None)` removes the geocoder.
 #[derive(Debug, Clone, Default)]
 pub struct ProjectUpdate {
     pub name: Option<String>,
     pub default_locale: Option<String>,
     pub jwt: Option<JwtSettings>,
+    pub geocoder_url: Option<Option<String>>,
+}
+
+/// A geocoder URL: `http(s)://host[:port][/path]`, without query, fragment or blanks (the service appends
+/// `/search?...`); kept without a trailing `/`.
+pub fn parse_geocoder_url(url: &str) -> Result<String, DomainError> {
+    let invalid = || {
+        DomainError::invalid(
+            "geocoder_url",
+            "invalid_url",
+            "A geocoder URL is an http(s) URL with a host and no query or fragment.",
+        )
+    };
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).ok_or_else(invalid)?;
+    let host = rest.split('/').next().unwrap_or("");
+    let bad_char = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '\\');
+    if url.len() > 2_000 || host.is_empty() || host.starts_with(':') || rest.contains(bad_char) {
+        return Err(invalid());
+    }
+    Ok(url.trim_end_matches('/').to_owned())
 }
 
 /// The checks on JWT settings that need no cryptography.
@@ -87,7 +108,7 @@ impl ProjectService {
         Ok(project)
     }
 
-    /// Changes a project's name, default locale or JWT settings (already checked by the caller's surface
+    /// Changes a project's name, default locale, JWT settings or geocoder (already checked by the caller's surface
     /// for what needs cryptography, such as PEM keys).
     pub async fn update(&self, id: &ProjectId, update: ProjectUpdate) -> Result<Project, DomainError> {
         let mut project = self.get(id).await?;
@@ -104,6 +125,9 @@ impl ProjectService {
         if let Some(jwt) = update.jwt {
             check_jwt(&jwt)?;
             project.settings.jwt = jwt;
+        }
+        if let Some(geocoder_url) = update.geocoder_url {
+            project.settings.geocoder_url = geocoder_url.as_deref().map(parse_geocoder_url).transpose()?;
         }
         project.updated_at = now_utc();
         self.store.update_project(&project).await?;
@@ -147,5 +171,33 @@ impl ProjectService {
             })
             .await?;
         Ok(Some(key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_geocoder_url;
+
+    #[test]
+    fn geocoder_urls_are_http_urls_with_a_host_and_no_query() {
+        for (url, kept) in [
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+            ("https://nominatim.example.org/", "https://nominatim.example.org"),
+            ("https://geo.example/nominatim/", "https://geo.example/nominatim"),
+        ] {
+            assert_eq!(parse_geocoder_url(url).ok().as_deref(), Some(kept), "{url}");
+        }
+        for url in [
+            "ftp://geo",
+            "geo.example",
+            "http://",
+            "https:///x",
+            "http://:80",
+            "http://geo?key=1",
+            "http://geo/#x",
+            "http://ge o",
+        ] {
+            assert!(parse_geocoder_url(url).is_err(), "{url}");
+        }
     }
 }

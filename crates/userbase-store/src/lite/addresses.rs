@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use rusqlite::types::ToSql;
 use rusqlite::{CachedStatement, Connection};
-use userbase_core::address::{Address, AddressFields, AddressKey, AddressType};
+use userbase_core::address::{Address, AddressFields, AddressKey, AddressKind, AddressType};
 use userbase_core::ids::ProjectId;
 use userbase_core::page::{Page, PageRequest};
 use userbase_core::store::{AddressStore, NewAddressRecord, StoreError};
@@ -26,6 +26,8 @@ static BY_PUBLIC_ID: LazyLock<String> = LazyLock::new(|| numbered(&sql::ADDRESS_
 static BY_NUMERIC_ID: LazyLock<String> = LazyLock::new(|| numbered(&sql::ADDRESS_BY_NUMERIC_ID));
 static DELETE: LazyLock<String> = LazyLock::new(|| numbered(sql::DELETE_ADDRESS));
 static COUNT: LazyLock<String> = LazyLock::new(|| numbered(sql::COUNT_ADDRESSES));
+static DELETE_OF_KIND: LazyLock<String> = LazyLock::new(|| numbered(sql::DELETE_ADDRESSES_OF_KIND));
+static OF_USERS: LazyLock<String> = LazyLock::new(|| numbered(&sql::ADDRESSES_OF_USERS_LITE));
 
 /// Binds the write columns of `w` (in `sql::addresses::WRITE_COLUMNS` order) from parameter `first` on.
 fn bind_write(stmt: &mut CachedStatement<'_>, first: usize, w: &AddressWrite<'_>) -> rusqlite::Result<()> {
@@ -62,22 +64,53 @@ fn write_row(
     }
 }
 
+/// Inserts an address, first taking the default flag from the user's others of its type.
+fn insert_row(conn: &Connection, rec: &NewAddressRecord) -> Result<AddressRow, StoreError> {
+    clear_other_defaults(conn, &rec.fields, rec.user_id, 0)?;
+    let write = AddressWrite::new(&rec.fields, rec.created_at);
+    let leading: [&dyn ToSql; 4] =
+        [&rec.project_id.as_str(), &rec.user_id, &rec.public_id.as_str(), &DbTime(rec.created_at)];
+    write_row(conn, &INSERT, &leading, &write)?
+        .ok_or_else(|| StoreError::Backend("an inserted address was not returned".into()))
+}
+
 #[async_trait::async_trait]
 impl AddressStore for SqliteStore {
     async fn insert_address(&self, rec: &NewAddressRecord) -> Result<Address, StoreError> {
         let rec = rec.clone();
-        let row = self
+        let row = self.lite.write(move |conn| insert_row(conn, &rec)).await?;
+        row.try_into()
+    }
+
+    async fn replace_addresses(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        kind: AddressKind,
+        records: &[NewAddressRecord],
+    ) -> Result<Vec<Address>, StoreError> {
+        sql::check_replace(project, user_id, kind, records)?;
+        let (project, records) = (project.clone(), records.to_vec());
+        // One job: the writer runs it in a savepoint of its own, so a failing insert undoes the delete too.
+        let rows = self
             .lite
             .write(move |conn| {
-                clear_other_defaults(conn, &rec.fields, rec.user_id, 0)?;
-                let write = AddressWrite::new(&rec.fields, rec.created_at);
-                let leading: [&dyn ToSql; 4] =
-                    [&rec.project_id.as_str(), &rec.user_id, &rec.public_id.as_str(), &DbTime(rec.created_at)];
-                write_row(conn, &INSERT, &leading, &write)?
-                    .ok_or_else(|| StoreError::Backend("an inserted address was not returned".into()))
+                execute(conn, &DELETE_OF_KIND, rusqlite::params![project.as_str(), user_id, kind.as_str()])?;
+                records.iter().map(|rec| insert_row(conn, rec)).collect::<Result<Vec<_>, _>>()
             })
             .await?;
-        row.try_into()
+        rows_of(rows)
+    }
+
+    async fn addresses_of_users(&self, project: &ProjectId, user_ids: &[i64]) -> Result<Vec<Address>, StoreError> {
+        if user_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = serde_json::to_string(user_ids).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let rows = self
+            .lite
+            .read(|conn| query_all(conn, &OF_USERS, rusqlite::params![project.as_str(), ids], rows::address))?;
+        rows_of(rows)
     }
 
     async fn update_address(&self, address: &Address) -> Result<Address, StoreError> {

@@ -1,7 +1,8 @@
-//! Addresses on PostgreSQL: insert and update (moving the default flag), list, find, delete. The SQL text, rows
+//! Addresses on PostgreSQL: insert, replace and update (moving the default flag), list (of one user or many),
+//! find, delete. The SQL text, rows
 //! and write values are `sql/addresses.rs`.
 
-use userbase_core::address::{Address, AddressFields, AddressKey, AddressType};
+use userbase_core::address::{Address, AddressFields, AddressKey, AddressKind, AddressType};
 use userbase_core::ids::ProjectId;
 use userbase_core::page::{Page, PageRequest};
 use userbase_core::store::{AddressStore, NewAddressRecord, StoreError};
@@ -13,6 +14,21 @@ use crate::sql::paging::Assembled;
 use crate::sql::time::DbTime;
 
 impl PgStore {
+    /// Inserts an address inside `tx`, first taking the default flag from the user's others of its type.
+    async fn insert_in(
+        tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+        rec: &NewAddressRecord,
+    ) -> Result<AddressRow, sqlx::Error> {
+        Self::clear_other_defaults(tx, &rec.fields, rec.user_id, 0).await?;
+        let write = AddressWrite::new(&rec.fields, rec.created_at);
+        let query = sqlx::query_as::<_, AddressRow>(&sql::INSERT_ADDRESS)
+            .bind(rec.project_id.as_str())
+            .bind(rec.user_id)
+            .bind(rec.public_id.as_str())
+            .bind(DbTime(rec.created_at));
+        write.args().into_iter().fold(query, |query, arg| query.bind(arg)).fetch_one(&mut **tx).await
+    }
+
     async fn clear_other_defaults(
         tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
         fields: &AddressFields,
@@ -34,24 +50,47 @@ impl PgStore {
 #[async_trait::async_trait]
 impl AddressStore for PgStore {
     async fn insert_address(&self, rec: &NewAddressRecord) -> Result<Address, StoreError> {
-        use crate::pg::store_error;
         let mut tx = self.begin_write().await.map_err(store_error)?;
-        Self::clear_other_defaults(&mut tx, &rec.fields, rec.user_id, 0).await.map_err(store_error)?;
-        let write = AddressWrite::new(&rec.fields, rec.created_at);
-        let query = sqlx::query_as::<_, AddressRow>(&sql::INSERT_ADDRESS)
-            .bind(rec.project_id.as_str())
-            .bind(rec.user_id)
-            .bind(rec.public_id.as_str())
-            .bind(DbTime(rec.created_at));
-        let row = write
-            .args()
-            .into_iter()
-            .fold(query, |query, arg| query.bind(arg))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(store_error)?;
+        let row = Self::insert_in(&mut tx, rec).await.map_err(store_error)?;
         tx.commit().await.map_err(store_error)?;
         row.try_into()
+    }
+
+    async fn replace_addresses(
+        &self,
+        project: &ProjectId,
+        user_id: i64,
+        kind: AddressKind,
+        records: &[NewAddressRecord],
+    ) -> Result<Vec<Address>, StoreError> {
+        sql::check_replace(project, user_id, kind, records)?;
+        let mut tx = self.begin_write().await.map_err(store_error)?;
+        sqlx::query(sql::DELETE_ADDRESSES_OF_KIND)
+            .bind(project.as_str())
+            .bind(user_id)
+            .bind(kind.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        let mut rows = Vec::with_capacity(records.len());
+        for rec in records {
+            rows.push(Self::insert_in(&mut tx, rec).await.map_err(store_error)?);
+        }
+        tx.commit().await.map_err(store_error)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn addresses_of_users(&self, project: &ProjectId, user_ids: &[i64]) -> Result<Vec<Address>, StoreError> {
+        if user_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query_as::<_, AddressRow>(&sql::ADDRESSES_OF_USERS_PG)
+            .bind(project.as_str())
+            .bind(user_ids)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(store_error)?;
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 
     async fn update_address(&self, a: &Address) -> Result<Address, StoreError> {

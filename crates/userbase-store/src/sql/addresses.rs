@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use userbase_core::address::{Address, AddressFields, AddressKind, AddressType, Geo};
 use userbase_core::ids::{AddressId, ProjectId};
 use userbase_core::page::{Keyset, PageRequest, Position};
-use userbase_core::store::StoreError;
+use userbase_core::store::{NewAddressRecord, StoreError};
 use userbase_core::values::{CountryCode, Gender};
 
 use crate::sql::paging::{push_offset, Assembled};
@@ -93,6 +93,36 @@ pub static ADDRESSES_OF_USER_BY_TYPE: LazyLock<String> = LazyLock::new(|| {
     format!("SELECT {ADDRESS_COLUMNS} FROM addresses WHERE project_id = $1 AND user_id = $2 AND type = $3 ORDER BY id")
 });
 pub const COUNT_ADDRESSES: &str = "SELECT COUNT(*) FROM addresses WHERE project_id = $1 AND user_id = $2";
+/// A user's addresses of one kind (`$3`), deleted to be replaced.
+pub const DELETE_ADDRESSES_OF_KIND: &str = "DELETE FROM addresses WHERE project_id = $1 AND user_id = $2 AND kind = $3";
+
+/// The addresses of many users of a project (`$2`: a `BIGINT[]`), by user then oldest first. PostgreSQL binds
+/// the ids as one array, so the statement is prepared once whatever the page size.
+pub static ADDRESSES_OF_USERS_PG: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {ADDRESS_COLUMNS} FROM addresses WHERE project_id = $1 AND user_id = ANY($2) ORDER BY user_id, id")
+});
+/// The same on SQLite, which has no arrays: `$2` is the ids as a JSON array.
+pub static ADDRESSES_OF_USERS_LITE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {ADDRESS_COLUMNS} FROM addresses WHERE project_id = $1 \
+         AND user_id IN (SELECT value FROM json_each($2)) ORDER BY user_id, id"
+    )
+});
+
+/// Checks that every record of a replace belongs to the user and kind being replaced (a caller's bug
+/// otherwise, refused before anything is written).
+pub fn check_replace(
+    project: &ProjectId,
+    user_id: i64,
+    kind: AddressKind,
+    records: &[NewAddressRecord],
+) -> Result<(), StoreError> {
+    if records.iter().all(|r| &r.project_id == project && r.user_id == user_id && r.fields.kind == kind) {
+        Ok(())
+    } else {
+        Err(StoreError::Backend("a replacing address belongs to another user or kind".into()))
+    }
+}
 
 /// A page of a user's addresses after `SELECT `: newest first from the page's position (read oldest first to
 /// go backwards), one row more than the limit.

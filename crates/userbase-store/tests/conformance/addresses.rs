@@ -1,4 +1,4 @@
-use userbase_core::address::{Address, AddressFields, AddressKey, AddressType};
+use userbase_core::address::{Address, AddressFields, AddressKey, AddressKind, AddressType};
 use userbase_core::ids::AddressId;
 use userbase_core::page::{Page, PageRequest, Position};
 use userbase_core::store::{NewAddressRecord, StoreError};
@@ -115,7 +115,102 @@ async fn address_pages_are_newest_first_by_place_or_offset(backend: Backend) {
     assert_eq!(f.store.count_addresses(&q.id, user).await.unwrap(), 0);
 }
 
+fn of_kind(
+    p: &userbase_core::project::Project,
+    user_id: i64,
+    kind: AddressKind,
+    t: AddressType,
+    default: bool,
+    city: &str,
+) -> NewAddressRecord {
+    let mut r = record(p, user_id, t, default);
+    r.fields.kind = kind;
+    r.fields.city = Some(city.into());
+    r
+}
+
+fn cities(addresses: &[Address]) -> Vec<(AddressKind, String)> {
+    addresses.iter().map(|a| (a.fields.kind, a.fields.city.clone().unwrap_or_default())).collect()
+}
+
+async fn a_replace_swaps_one_kind_whole_and_a_failed_one_changes_nothing(backend: Backend) {
+    let Some(f) = fixture(backend).await else { return };
+    let p = project("acme");
+    f.store.insert_project(&p).await.unwrap();
+    let user = f.store.insert_user(&new_user(&p, None)).await.unwrap();
+    let uid = user.numeric_id;
+    use AddressKind::{Billing, List};
+    // An invoice default of the list kind; the billing replace below takes its default flag.
+    f.store.insert_address(&of_kind(&p, uid, List, AddressType::Invoice, true, "Bergen")).await.unwrap();
+    f.store.insert_address(&of_kind(&p, uid, Billing, AddressType::Invoice, false, "Old bill")).await.unwrap();
+
+    let new_list = [
+        of_kind(&p, uid, List, AddressType::Delivery, false, "Oslo"),
+        of_kind(&p, uid, List, AddressType::Delivery, false, "Trondheim"),
+    ];
+    let stored = f.store.replace_addresses(&p.id, uid, List, &new_list).await.unwrap();
+    assert_eq!(cities(&stored), [(List, "Oslo".into()), (List, "Trondheim".into())]);
+    let all = f.store.list_addresses(&p.id, uid, None).await.unwrap();
+    assert_eq!(cities(&all), [(Billing, "Old bill".into()), (List, "Oslo".into()), (List, "Trondheim".into())]);
+
+    let bill = of_kind(&p, uid, Billing, AddressType::Invoice, true, "New bill");
+    f.store.replace_addresses(&p.id, uid, Billing, std::slice::from_ref(&bill)).await.unwrap();
+    let all = f.store.list_addresses(&p.id, uid, None).await.unwrap();
+    assert_eq!(cities(&all), [(List, "Oslo".into()), (List, "Trondheim".into()), (Billing, "New bill".into())]);
+    let defaults: Vec<&str> =
+        all.iter().filter(|a| a.fields.is_default).map(|a| a.fields.city.as_deref().unwrap()).collect();
+    assert_eq!(defaults, ["New bill"], "one default per type, as every address write keeps it");
+
+    // The second record reuses the first one's public id: its insert fails, after the delete and the
+    // first insert ran. Nothing of the replace may stay.
+    let before = f.store.list_addresses(&p.id, uid, None).await.unwrap();
+    let mut clash = of_kind(&p, uid, List, AddressType::Delivery, false, "Stavanger");
+    let first = of_kind(&p, uid, List, AddressType::Delivery, false, "Tromsø");
+    clash.public_id = first.public_id.clone();
+    let failed = f.store.replace_addresses(&p.id, uid, List, &[first, clash]).await;
+    assert!(failed.is_err(), "{failed:?}");
+    assert_eq!(f.store.list_addresses(&p.id, uid, None).await.unwrap(), before);
+    // A default insert that fails takes no flag away either.
+    let mut bad = of_kind(&p, uid, Billing, AddressType::Invoice, true, "Broken");
+    bad.public_id = before[0].public_id.clone();
+    assert!(f.store.replace_addresses(&p.id, uid, Billing, &[bad]).await.is_err());
+    assert_eq!(f.store.list_addresses(&p.id, uid, None).await.unwrap(), before);
+
+    // Emptying a kind.
+    assert!(f.store.replace_addresses(&p.id, uid, List, &[]).await.unwrap().is_empty());
+    assert_eq!(cities(&f.store.list_addresses(&p.id, uid, None).await.unwrap()), [(Billing, "New bill".into())]);
+}
+
+async fn addresses_of_many_users_come_in_one_read_by_user_and_only_from_the_project(backend: Backend) {
+    let Some(f) = fixture(backend).await else { return };
+    let (p, q) = (project("acme"), project("beta"));
+    f.store.insert_project(&p).await.unwrap();
+    f.store.insert_project(&q).await.unwrap();
+    let a = f.store.insert_user(&new_user(&p, None)).await.unwrap().numeric_id;
+    let b = f.store.insert_user(&new_user(&p, None)).await.unwrap().numeric_id;
+    let none = f.store.insert_user(&new_user(&p, None)).await.unwrap().numeric_id;
+    let other = f.store.insert_user(&new_user(&q, None)).await.unwrap().numeric_id;
+    // Interleaved inserts: the answer still groups by user.
+    let mut want = Vec::new();
+    for (user, proj) in [(b, &p), (a, &p), (other, &q), (b, &p), (a, &p)] {
+        let stored = f.store.insert_address(&record(proj, user, AddressType::Home, false)).await.unwrap();
+        want.push((user, stored.numeric_id));
+    }
+    let got = f.store.addresses_of_users(&p.id, &[b, none, a]).await.unwrap();
+    let got: Vec<(i64, i64)> = got.iter().map(|x| (x.user_id, x.numeric_id)).collect();
+    let mut expected: Vec<(i64, i64)> = want.iter().copied().filter(|(u, _)| *u != other).collect();
+    expected.sort();
+    assert_eq!(got, expected, "by user id, then oldest first");
+    // Another project's user ids give nothing, through either project.
+    assert!(f.store.addresses_of_users(&p.id, &[other]).await.unwrap().is_empty());
+    assert!(f.store.addresses_of_users(&q.id, &[a, b]).await.unwrap().is_empty());
+    assert_eq!(f.store.addresses_of_users(&q.id, &[other, a]).await.unwrap().len(), 1);
+    assert!(f.store.addresses_of_users(&p.id, &[]).await.unwrap().is_empty());
+}
+
 backend_tests!(
+    a_replace_swaps_one_kind_whole_and_a_failed_one_changes_nothing,
+    addresses_of_many_users_come_in_one_read_by_user_and_only_from_the_project,
     addresses_round_trip_and_keep_one_default_per_type,
     addresses_belong_to_one_user_of_one_project,
     address_pages_are_newest_first_by_place_or_offset,

@@ -164,7 +164,33 @@ async fn search_matches_names_email_human_id_and_id(backend: Backend) {
     assert_eq!((on_list.status, error_type(&on_list)), (400, "ValidationError"));
 }
 
+async fn listed_users_carry_their_own_addresses(backend: Backend) {
+    let Some(b) = Builton::spawn(backend).await else { return };
+    let city = |c: &str| json!({"city": c, "alias": "", "service": "google"});
+    let ada = b.admin_create(json!({"first_name": "Ada", "addresses": [city("Oslo"), city("Bergen")]})).await;
+    let bob = b.admin_create(json!({"first_name": "Bob"})).await;
+    let cy = b
+        .admin_create(json!({"first_name": "Cy", "addresses": [city("Tromsø")], "billing_address": city("Bodø")}))
+        .await;
+    // Written after the others: a later address of an earlier user still lands on that user.
+    let molde = json!([city("Molde")]);
+    let put = b.call(Method::PUT, &format!("/users/{}/addresses", oid(&bob)), As::Admin, Some(&molde)).await;
+    assert_eq!(put.status, 200);
+    for path in ["/users?sort=first_name", "/users/search?sort=first_name"] {
+        let list = b.get(path, As::Admin).await.body;
+        assert_eq!(oids(&list), [oid(&ada), oid(&bob), oid(&cy)], "{path}");
+        assert_eq!(list[0]["addresses"], json!([city("Oslo"), city("Bergen")]), "{path}");
+        assert_eq!(list[1]["addresses"], json!([city("Molde")]), "{path}");
+        assert_eq!(
+            (list[2]["addresses"].clone(), list[2]["billing_address"].clone()),
+            (json!([city("Tromsø")]), city("Bodø"))
+        );
+        assert_eq!(list[0].get("billing_address"), None, "{path}");
+    }
+}
+
 backend_tests!(
+    listed_users_carry_their_own_addresses,
     pages_are_zero_based_bare_arrays_with_the_total_in_a_header,
     sort_orders_by_builton_field_names,
     date_windows_are_unix_seconds_on_the_chosen_field,

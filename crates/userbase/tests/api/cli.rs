@@ -346,8 +346,32 @@ async fn jwt_settings_and_user_keys_from_the_cli(backend: Backend) {
     assert!(stdout(&userbase(&db, &["projects", "list"])).contains("Acme"));
 }
 
+async fn the_geocoder_url_is_set_and_removed_from_the_cli(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else { return };
+    assert!(userbase(&db, &["projects", "create", "acme"]).status.success());
+    let stored = || async {
+        let store = userbase_store::open(&db.url, &userbase_store::OpenOptions::default()).await.unwrap();
+        let id = userbase_core::ids::ProjectId::parse("acme").unwrap();
+        store.get_project(&id).await.unwrap().unwrap().settings.geocoder_url
+    };
+    assert_eq!(stored().await, None, "none by default");
+    let set = userbase(&db, &["projects", "update", "acme", "--geocoder-url", "https://geo.example/nominatim/"]);
+    assert!(set.status.success(), "{}", stderr(&set));
+    assert_eq!(stored().await.as_deref(), Some("https://geo.example/nominatim"));
+    let refused = userbase(&db, &["projects", "update", "acme", "--geocoder-url", "ftp://geo.example"]);
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("geocoder URL"), "{}", stderr(&refused));
+    assert_eq!(stored().await.as_deref(), Some("https://geo.example/nominatim"), "a refused change changes nothing");
+    // Another change leaves it; --no-geocoder removes it.
+    assert!(userbase(&db, &["projects", "update", "acme", "--name", "Acme"]).status.success());
+    assert_eq!(stored().await.as_deref(), Some("https://geo.example/nominatim"));
+    assert!(userbase(&db, &["projects", "update", "acme", "--no-geocoder"]).status.success());
+    assert_eq!(stored().await, None);
+}
+
 backend_tests!(
     jwt_settings_and_user_keys_from_the_cli,
+    the_geocoder_url_is_set_and_removed_from_the_cli,
     import_and_export_round_trip_and_reruns_change_nothing,
     admin_commands_manage_the_database_the_server_uses,
     a_key_revoked_by_another_process_stops_working_within_the_cache_time,

@@ -13,6 +13,7 @@ mod auth_oauth;
 mod auth_support;
 mod bodies;
 mod builton_addresses;
+mod builton_geocoding;
 mod builton_lists;
 mod builton_records;
 mod builton_sdk;
