@@ -79,6 +79,8 @@ pub struct Target {
     pub user: UserKey,
     /// The id as the client wrote it, for errors.
     pub wire_id: String,
+    /// The caller is a service account (admin), not the end user.
+    pub admin: bool,
 }
 
 impl FromRequestParts<AppState> for Target {
@@ -101,6 +103,7 @@ impl FromRequestParts<AppState> for Target {
                 Err(e) => return Err(e.into()),
             },
         };
-        Ok(Target { project: caller.project().clone(), user, wire_id })
+        let admin = matches!(caller, Caller::Admin(_));
+        Ok(Target { project: caller.project().clone(), user, wire_id, admin })
     }
 }

@@ -104,6 +104,11 @@ fn email(e: &mut FieldErrors, value: Patch<String>) -> Patch<Email> {
 impl UserBody {
     /// The user patch and the address changes. `creating` refuses `default_payment_method`, which BuiltOn
     /// takes on update only.
+    /// Whether the body sets `image`, which only a service account may change on an update (000.4).
+    pub fn sets_image(&self) -> bool {
+        !matches!(self.image, Patch::Keep)
+    }
+
     pub fn into_patch(self, creating: bool) -> Result<(UserPatch, AddressChanges), Vec<FieldError>> {
         let mut e = FieldErrors::new();
         if creating && !self.default_payment_method.is_keep() {

@@ -99,6 +99,10 @@ pub async fn update_user(
     BuiltonQuery(NoParams {}): BuiltonQuery<NoParams>,
     BuiltonJson(input): BuiltonJson<UserBody>,
 ) -> Result<Response, BuiltonError> {
+    // The user's own update keys leave out `image`: only a service account may send it (000.4).
+    if !target.admin && input.sets_image() {
+        return Err(BuiltonError::field_does_not_exist("image"));
+    }
     let (patch, addresses) = input.into_patch(false).map_err(DomainError::Invalid)?;
     let user =
         state.users.update(&target.project, &target.user, patch, LIMITS, None).await.map_err(|e| named(e, &target))?;

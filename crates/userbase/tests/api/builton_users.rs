@@ -144,6 +144,26 @@ async fn users_update_themselves_by_me_or_id_and_nobody_else(backend: Backend) {
     assert_eq!((by_me.status, by_me.body["last_name"].as_str()), (200, Some("Self")));
     let by_id = b.get(&format!("/users/{}", oid(&me)), As::User("me-1")).await;
     assert_eq!((by_id.status, by_id.body["last_name"].as_str()), (200, Some("Self")));
+    // `image` is a service account's key on updates (000.4); a user sending it changes nothing.
+    let image = b
+        .call(
+            Method::PUT,
+            "/users/me",
+            As::User("me-1"),
+            Some(&json!({"image": "5a25250cd57ba213edcba515", "bio": "x"})),
+        )
+        .await;
+    assert_eq!((image.status, error_type(&image)), (400, "FieldDoesNotExist"), "{:?}", image.body);
+    assert_eq!(b.get("/users/me", As::User("me-1")).await.body["bio"], by_id.body["bio"]);
+    let by_admin = b
+        .call(
+            Method::PUT,
+            &format!("/users/{}", oid(&me)),
+            As::Admin,
+            Some(&json!({"image": "5a25250cd57ba213edcba515"})),
+        )
+        .await;
+    assert_eq!(by_admin.status, 200, "{:?}", by_admin.body);
     for (method, path) in [
         (Method::GET, format!("/users/{}", oid(&other))),
         (Method::PUT, format!("/users/{}", oid(&other))),
