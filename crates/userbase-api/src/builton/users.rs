@@ -9,6 +9,7 @@ use userbase_core::filter::builders::{all_of, quick_search, tag_expression, time
 use userbase_core::filter::TimeField;
 use userbase_core::page::{SortField, SortKey};
 use userbase_core::project::Project;
+use userbase_core::services::AddressService;
 use userbase_core::store::UserFilter;
 use userbase_core::user::{User, UserKey};
 use userbase_core::values::MetadataLimits;
@@ -67,6 +68,10 @@ pub async fn create_user(
     BuiltonJson(input): BuiltonJson<UserBody>,
 ) -> Result<Response, BuiltonError> {
     let (patch, addresses) = input.into_patch(true).map_err(DomainError::Invalid)?;
+    // A new user's addresses are written after it: what that write would refuse is refused before.
+    let mut new_addresses: Vec<_> = addresses.list.iter().flatten().cloned().collect();
+    new_addresses.extend(addresses.billing.iter().flatten().cloned());
+    AddressService::check_new(0, &new_addresses)?;
     let project = caller.project().clone();
     let (user, created) = match &caller {
         Caller::Admin(_) => (state.users.create(&project, patch, LIMITS).await?, true),
@@ -104,6 +109,14 @@ pub async fn update_user(
         return Err(BuiltonError::field_does_not_exist("image"));
     }
     let (patch, addresses) = input.into_patch(false).map_err(DomainError::Invalid)?;
+    // The user and its addresses are written in two steps: what the second would refuse is refused first.
+    if let Some(list) = &addresses.list {
+        state.addresses.check_replace(&target.project, &target.user, AddressKind::List, list).await?;
+    }
+    if let Some(billing) = &addresses.billing {
+        let billing: Vec<_> = billing.iter().cloned().collect();
+        state.addresses.check_replace(&target.project, &target.user, AddressKind::Billing, &billing).await?;
+    }
     let user =
         state.users.update(&target.project, &target.user, patch, LIMITS, None).await.map_err(|e| named(e, &target))?;
     apply_address_changes(&state, &target.project, &user, addresses).await?;

@@ -116,19 +116,7 @@ impl AddressService {
         kind: AddressKind,
         addresses: Vec<AddressPatch>,
     ) -> Result<Vec<Address>, DomainError> {
-        if addresses.iter().any(|a| a.address_type.is_none()) {
-            return Err(DomainError::invalid("type", "required", "An address needs a type."));
-        }
-        let user_id = self.users.live_id(project, user).await?;
-        let existing = self.store.list_addresses(&project.id, user_id, None).await?;
-        let others = existing.iter().filter(|a| a.fields.kind != kind).count();
-        if others + addresses.len() > MAX_ADDRESSES_PER_USER {
-            return Err(DomainError::invalid(
-                "addresses",
-                "too_many_addresses",
-                format!("A user has at most {MAX_ADDRESSES_PER_USER} addresses."),
-            ));
-        }
+        let user_id = self.check_replace(project, user, kind, &addresses).await?;
         let mut fields: Vec<AddressFields> = addresses
             .into_iter()
             .enumerate()
@@ -154,6 +142,38 @@ impl AddressService {
             })
             .collect();
         Ok(self.store.replace_addresses(&project.id, user_id, kind, &records).await?)
+    }
+
+    /// Refuses a replace of the user's `kind` addresses by `addresses` that `replace_kind` would refuse, before
+    /// anything is written: a surface that writes a user and then its addresses checks first, so that a refused
+    /// address list does not leave the user half updated. The user's integer id when the replace may go ahead.
+    pub async fn check_replace(
+        &self,
+        project: &Project,
+        user: &UserKey,
+        kind: AddressKind,
+        addresses: &[AddressPatch],
+    ) -> Result<i64, DomainError> {
+        let user_id = self.users.live_id(project, user).await?;
+        let existing = self.store.list_addresses(&project.id, user_id, None).await?;
+        let others = existing.iter().filter(|a| a.fields.kind != kind).count();
+        Self::check_new(others, addresses)?;
+        Ok(user_id)
+    }
+
+    /// Refuses addresses without a type, and more than a user may have beside `others` they keep.
+    pub fn check_new(others: usize, addresses: &[AddressPatch]) -> Result<(), DomainError> {
+        if addresses.iter().any(|a| a.address_type.is_none()) {
+            return Err(DomainError::invalid("type", "required", "An address needs a type."));
+        }
+        if others + addresses.len() > MAX_ADDRESSES_PER_USER {
+            return Err(DomainError::invalid(
+                "addresses",
+                "too_many_addresses",
+                format!("A user has at most {MAX_ADDRESSES_PER_USER} addresses."),
+            ));
+        }
+        Ok(())
     }
 
     /// The user's addresses, oldest first, optionally of one type.

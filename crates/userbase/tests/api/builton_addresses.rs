@@ -90,7 +90,26 @@ async fn user_writes_set_the_list_and_the_billing_address(backend: Backend) {
     assert_eq!(login["addresses"], json!([oslo()]));
 }
 
+/// The user and its addresses are written in two steps: an address list the second step would refuse (over
+/// the limit of 100) is refused before the first, so nothing changes, on create as on update.
+async fn a_refused_address_list_leaves_the_user_unchanged(backend: Backend) {
+    let Some(b) = Builton::spawn(backend).await else { return };
+    let too_many: Vec<Value> = (0..101).map(|_| oslo()).collect();
+    let me = b.call(Method::POST, "/users", As::User("full"), Some(&json!({"first_name": "Before"}))).await.body;
+    let update = json!({"first_name": "After", "addresses": too_many});
+    let reply = b.call(Method::PUT, "/users/me", As::User("full"), Some(&update)).await;
+    assert_eq!((reply.status, error_type(&reply)), (400, "ValidationError"), "{:?}", reply.body);
+    let now = b.get("/users/me", As::User("full")).await.body;
+    assert_eq!((&now["first_name"], &now["modified"]), (&me["first_name"], &me["modified"]), "the user did not change");
+
+    let create = json!({"email": "crowded@example.com", "addresses": too_many});
+    let reply = b.call(Method::POST, "/users", As::Admin, Some(&create)).await;
+    assert_eq!(reply.status, 400, "{:?}", reply.body);
+    assert_eq!(b.app.get("/v1/users?email=crowded@example.com").await.body["data"], json!([]), "no user was created");
+}
+
 backend_tests!(
+    a_refused_address_list_leaves_the_user_unchanged,
     the_address_list_is_replaced_whole_in_either_body_shape,
     user_writes_set_the_list_and_the_billing_address
 );
