@@ -81,18 +81,10 @@ impl AddressService {
         user: &UserKey,
         fields: AddressPatch,
     ) -> Result<Address, DomainError> {
-        let Some(address_type) = fields.address_type else {
-            return Err(DomainError::invalid("type", "required", "An address needs a type."));
-        };
         let user_id = self.users.live_id(project, user).await?;
-        if self.store.count_addresses(&project.id, user_id).await? >= MAX_ADDRESSES_PER_USER as u64 {
-            return Err(DomainError::invalid(
-                "addresses",
-                "too_many_addresses",
-                format!("A user has at most {MAX_ADDRESSES_PER_USER} addresses."),
-            ));
-        }
-        let mut address = AddressFields::blank(address_type);
+        let held = self.store.count_addresses(&project.id, user_id).await?;
+        Self::check_new(usize::try_from(held).unwrap_or(usize::MAX), std::slice::from_ref(&fields))?;
+        let mut address = AddressFields::blank(fields.address_type.unwrap_or(AddressType::Delivery));
         fields.apply(&mut address);
         let now = now_utc();
         let record = NewAddressRecord {
@@ -166,7 +158,7 @@ impl AddressService {
         if addresses.iter().any(|a| a.address_type.is_none()) {
             return Err(DomainError::invalid("type", "required", "An address needs a type."));
         }
-        if others + addresses.len() > MAX_ADDRESSES_PER_USER {
+        if others.saturating_add(addresses.len()) > MAX_ADDRESSES_PER_USER {
             return Err(DomainError::invalid(
                 "addresses",
                 "too_many_addresses",
