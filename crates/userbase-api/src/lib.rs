@@ -3,6 +3,7 @@
 //! business rules live here.
 
 pub mod auth;
+mod boltonsea;
 mod builton;
 mod bulk_stream;
 mod dialect;
@@ -68,7 +69,7 @@ impl AppState {
     pub fn with_key_cache_ttl(store: Arc<dyn Store>, key_cache_ttl: std::time::Duration) -> Self {
         let keys = KeyService::with_cache_ttl(store.clone(), key_cache_ttl).follow_changes();
         Self(Arc::new(Services {
-            users: UserService::new(store.clone()),
+            users: UserService::new(store.clone()).with_key_cache(keys.clone()),
             addresses: AddressService::new(store.clone())
                 .with_geocoder(Arc::new(geocoder::NominatimGeocoder::default())),
             bulk: BulkService::new(store.clone()),
@@ -99,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/builton", builton::routes())
         .nest("/gigs", gigs::routes())
         .nest("/propeller", propeller::routes())
+        .nest("/boltonsea", boltonsea::routes())
         .merge(docs::routes())
         .with_state(state);
     middleware::apply(app)

@@ -47,3 +47,12 @@ pub struct Membership {
     pub role: String,
     pub created_at: OffsetDateTime,
 }
+
+/// A user's default organization (BoltonSea's "default account") and the user's role in it; `role` is `None`
+/// when the user is no longer a member of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefaultOrganization {
+    pub organization_id: i64,
+    pub organization_name: String,
+    pub role: Option<String>,
+}

@@ -383,6 +383,16 @@ pub trait OrganizationStore: Send + Sync {
         user_id: i64,
     ) -> Result<bool, StoreError>;
 
+    /// Inserts a user, an organization and the user's membership of it with `role`, and makes that
+    /// organization the user's default (`profile.default_organization_id` of `user` is ignored), all in one
+    /// transaction: on any failure (a uniqueness rule of the user) nothing is inserted.
+    async fn insert_user_with_organization(
+        &self,
+        user: &NewUserRecord,
+        org: &NewOrganizationRecord,
+        role: &str,
+    ) -> Result<(User, crate::organization::Membership), StoreError>;
+
     /// Memberships of an organization or of a user (or both), oldest first.
     async fn list_memberships(
         &self,

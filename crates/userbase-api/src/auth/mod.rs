@@ -246,3 +246,27 @@ pub async fn end_user_for(
         _ => Ok(user),
     }
 }
+
+/// A user-bound key sent in the header `name` (BoltonSea's `X-API-KEY`), whose scopes allow `method`. The
+/// header carries nothing else: a secret or publishable key, an access token or a JWT there is no credential
+/// of this surface (`Invalid`), and neither is a key whose user was deleted (key verification refuses it).
+pub async fn user_key_in_header(
+    state: &AppState,
+    headers: &HeaderMap,
+    name: &'static str,
+    method: &str,
+) -> Result<EndUser, AuthError> {
+    let value = headers.get(name).ok_or_else(|| failed(state, AuthError::Missing, "missing_or_malformed_header"))?;
+    let text = value.to_str().map_err(|_| failed(state, AuthError::Invalid, "missing_or_malformed_header"))?.trim();
+    if text.is_empty() {
+        return Err(failed(state, AuthError::Missing, "missing_or_malformed_header"));
+    }
+    let stored = stored_key(state, text).await.map_err(|e| failed(state, e, "invalid_key"))?;
+    let (KeyKind::User, Some(id)) = (stored.key.kind, stored.key.user_id) else {
+        return Err(failed(state, AuthError::Invalid, "not_a_user_key"));
+    };
+    if !scope_allows(&stored.key.scopes, method) {
+        return Err(failed(state, AuthError::MissingScope(required_scope(method)), "missing_scope"));
+    }
+    Ok(EndUser { project: stored.project.clone(), user: UserKey::Numeric(id), scopes: Some(stored.key.scopes.clone()) })
+}

@@ -232,6 +232,7 @@ impl UserInput {
             external_refs: list(&mut e, self.external_refs, |refs| {
                 ExternalRef::parse_list("external_refs", refs.into_iter().map(|r| (r.source, r.source_id)).collect())
             }),
+            source_ref: None,
             metadata,
             tags: list(&mut e, self.tags, |t| parse_labels(LabelKind::Tag, t)),
             bio: long(&mut e, "bio", self.bio),

@@ -48,9 +48,14 @@ impl KeyCache {
         match change {
             KeyChange::Key(id) => {
                 self.entries.remove(&id);
+                // A key refused a moment ago may be good again (its user was restored).
+                self.unknown.remove(&id);
             }
             KeyChange::Project(project) => self.entries.retain(|_, (_, stored)| stored.key.project_id != project),
-            KeyChange::All => self.entries.clear(),
+            KeyChange::All => {
+                self.entries.clear();
+                self.unknown.clear();
+            }
         }
     }
 }
@@ -131,6 +136,17 @@ impl KeyService {
     /// Drops every cached key of a project (after its settings changed).
     pub fn forget_project(&self, project: &ProjectId) {
         self.cache.apply(KeyChange::Project(project.clone()));
+    }
+
+    /// Drops every cached key bound to this user (after it was deleted or restored), and forgets that such
+    /// keys were refused.
+    pub fn forget_user(&self, project: &ProjectId, user_id: i64) {
+        let cache = &self.cache;
+        cache.generation.fetch_add(1, Ordering::SeqCst);
+        let bound = |stored: &StoredKey| &stored.key.project_id == project && stored.key.user_id == Some(user_id);
+        cache.entries.retain(|_, (_, stored)| !bound(stored));
+        // Keys of a restored user were refused while it was deleted; refusals are not kept by user.
+        cache.unknown.clear();
     }
 
     /// Issues a key for an existing project; the plaintext in the result is never stored. A user key

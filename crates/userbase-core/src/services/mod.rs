@@ -20,7 +20,7 @@ pub use organizations::{check_role, OrganizationPatch, OrganizationService};
 pub use pricing::PricingService;
 pub use projects::{NewProject, ProjectService, ProjectUpdate};
 pub use records::{RecordPatch, RecordService};
-pub use user_patch::UserPatch;
+pub use user_patch::{SourceRefChange, UserPatch};
 pub use users::{SignedIn, UserService};
 
 use crate::error::DomainError;

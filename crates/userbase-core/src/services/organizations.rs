@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::error::{DomainError, FieldError};
 use crate::ids::OrganizationId;
-use crate::organization::{Membership, Organization, OrganizationFields, OrganizationKey};
+use crate::organization::{DefaultOrganization, Membership, Organization, OrganizationFields, OrganizationKey};
 use crate::patch::Patch;
 use crate::project::Project;
 use crate::store::{NewOrganizationRecord, RefsChange, Store};
@@ -15,7 +15,7 @@ use crate::values::{ExternalRef, MetadataLimits, MetadataPatch};
 
 use super::race::until_not_overtaken;
 use super::users::claims_of;
-use super::UserService;
+use super::{UserPatch, UserService};
 
 /// How deep parents may nest; also bounds the cycle check.
 const MAX_DEPTH: usize = 32;
@@ -186,6 +186,52 @@ impl OrganizationService {
             });
         }
         Ok(org)
+    }
+
+    /// Creates a user together with an organization of its own named `organization_name`, of which the user
+    /// is a member with `role` and which is the user's default organization (BoltonSea's sign-up gives every
+    /// user a "Default Profile" organization, as Owner). One transaction: a user refused by a uniqueness rule
+    /// leaves no organization behind.
+    pub async fn create_user_with_organization(
+        &self,
+        project: &Project,
+        fields: UserPatch,
+        limits: MetadataLimits,
+        organization_name: &str,
+        role: &str,
+    ) -> Result<(User, Membership), DomainError> {
+        check_name(organization_name)?;
+        check_role(role)?;
+        let user = UserService::new_record(project, fields, limits)?;
+        let org = NewOrganizationRecord {
+            project_id: project.id.clone(),
+            public_id: OrganizationId::generate(user.created_at),
+            fields: OrganizationFields {
+                name: organization_name.to_owned(),
+                parent_id: None,
+                external_ref: None,
+                plan: None,
+                metadata: Default::default(),
+            },
+            created_at: user.created_at,
+        };
+        Ok(self.store.insert_user_with_organization(&user, &org, role).await?)
+    }
+
+    /// The user's default organization with the user's role in it; `None` when the user has none.
+    pub async fn default_of(&self, project: &Project, user: &User) -> Result<Option<DefaultOrganization>, DomainError> {
+        let Some(id) = user.profile.default_organization_id else { return Ok(None) };
+        let memberships = self.store.list_memberships(&project.id, Some(id), Some(user.numeric_id)).await?;
+        if let Some(m) = memberships.into_iter().next() {
+            return Ok(Some(DefaultOrganization {
+                organization_id: id,
+                organization_name: m.organization_name,
+                role: Some(m.role),
+            }));
+        }
+        // Still the default, though no longer a member (v1 removes members without touching defaults).
+        let org = self.store.find_organization(&project.id, &OrganizationKey::Numeric(id)).await?;
+        Ok(org.map(|o| DefaultOrganization { organization_id: id, organization_name: o.fields.name, role: None }))
     }
 
     /// A page of organizations, newest first, after the one with integer id `after`.

@@ -8,6 +8,15 @@ use crate::patch::Patch;
 use crate::user::{Profile, UserStatus};
 use crate::values::{CountryCode, Email, ExternalRef, Gender, GroupRef, Locale, MetadataLimits, MetadataPatch};
 
+/// A change to the external ref of one source (BoltonSea's `other_id` is the ref of source `other_id`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceRefChange {
+    /// Replaces the ref of this ref's source (or adds it).
+    Set(ExternalRef),
+    /// Removes the ref of this source, if there is one.
+    Clear(String),
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct UserPatch {
     pub auth_subject: Patch<String>,
@@ -35,6 +44,9 @@ pub struct UserPatch {
     pub pricelist_percentage: Patch<String>,
     pub parent_group: Patch<GroupRef>,
     pub external_refs: Option<Vec<ExternalRef>>,
+    /// Sets or removes the one external ref of a source, leaving the refs of other sources alone (applied
+    /// after `external_refs`).
+    pub source_ref: Option<SourceRefChange>,
     pub metadata: MetadataPatch,
     pub tags: Option<Vec<String>>,
     pub bio: Patch<String>,
@@ -95,6 +107,14 @@ impl UserPatch {
         self.parent_group.apply_to(&mut p.parent_group);
         if let Some(refs) = self.external_refs {
             p.external_refs = refs;
+        }
+        match self.source_ref {
+            None => {}
+            Some(SourceRefChange::Set(r)) => {
+                p.external_refs.retain(|old| old.source() != r.source());
+                p.external_refs.push(r);
+            }
+            Some(SourceRefChange::Clear(source)) => p.external_refs.retain(|old| old.source() != source),
         }
         p.metadata.merge(&self.metadata, limits).map_err(|e| DomainError::Invalid(vec![e]))?;
         if let Some(tags) = self.tags {

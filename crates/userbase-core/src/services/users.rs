@@ -7,10 +7,10 @@ use crate::ids::{HumanId, ObjectId, PublicUserId};
 use crate::page::{Item, Page, PageParams};
 use crate::patch::Patch;
 use crate::project::Project;
-use crate::store::{NewUserRecord, RefsChange, Store, StoreError, UniqueClaims, UserFilter};
+use crate::store::{NewUserRecord, RefsChange, Store, StoreError, UniqueClaims, UpsertKey, UserFilter};
 use crate::time_util::now_utc;
 use crate::user::{BuiltonExtras, Profile, User, UserKey, UserStatus};
-use crate::values::{ExternalRef, MetadataLimits};
+use crate::values::{Email, ExternalRef, MetadataLimits};
 
 use super::race::until_not_overtaken;
 use super::UserPatch;
@@ -25,6 +25,8 @@ pub struct SignedIn {
 #[derive(Clone)]
 pub struct UserService {
     store: Arc<dyn Store>,
+    /// Told when a user is deleted or restored, so that its keys stop (or resume) working here at once.
+    keys: Option<super::KeyService>,
 }
 
 fn claims(project: &Project, user_status: UserStatus, has_email: bool) -> UniqueClaims {
@@ -59,7 +61,14 @@ impl RefRows {
 
 impl UserService {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+        Self { store, keys: None }
+    }
+
+    /// Deletes and restores made through this service also drop the user's keys from `keys`' cache of
+    /// verified keys (other processes learn of them through the store's key changes).
+    pub fn with_key_cache(mut self, keys: super::KeyService) -> Self {
+        self.keys = Some(keys);
+        self
     }
 
     /// Creates a user from the fields of `fields` (`Keep` and `Clear` both mean unset). Every user gets the
@@ -157,6 +166,13 @@ impl UserService {
         }
     }
 
+    /// The live user with this email (compared case-insensitively); the oldest, when the project lets
+    /// several users share an email.
+    pub async fn find_by_email(&self, project: &Project, email: &Email) -> Result<User, DomainError> {
+        let users = self.store.find_users_by(&project.id, &UpsertKey::Email, &[email.normalized()]).await?;
+        users.into_iter().next().ok_or_else(DomainError::user_not_found)
+    }
+
     /// Applies `patch` to a live user. With `expected_version`, a user changed since that version gives
     /// `PreconditionFailed`; without, a concurrent change is merged by re-reading and re-applying.
     pub async fn update(
@@ -222,7 +238,12 @@ impl UserService {
             user.status = if deleted { UserStatus::Deleted } else { UserStatus::Active };
             user.deleted_at = deleted.then_some(now);
             user.updated_at = now;
-            Ok(self.store.update_user(&user, claims_of(project, &user), RefsChange::Rewrite).await?)
+            let user = self.store.update_user(&user, claims_of(project, &user), RefsChange::Rewrite).await?;
+            // A deleted user's keys are refused by key verification; cached ones must go too.
+            if let Some(keys) = &self.keys {
+                keys.forget_user(&project.id, user.numeric_id);
+            }
+            Ok(user)
         })
         .await
     }

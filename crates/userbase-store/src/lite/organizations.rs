@@ -6,9 +6,11 @@ use rusqlite::Connection;
 use time::OffsetDateTime;
 use userbase_core::ids::ProjectId;
 use userbase_core::organization::{Membership, Organization, OrganizationKey};
-use userbase_core::store::{NewOrganizationRecord, OrganizationStore, StoreError};
+use userbase_core::store::{NewOrganizationRecord, NewUserRecord, OrganizationStore, StoreError};
+use userbase_core::user::User;
 
 use super::rows;
+use super::users::insert_one;
 use super::{execute, numbered, query_all, query_opt, rows_of};
 use crate::sql::organizations as sql;
 use crate::sql::time::DbTime;
@@ -152,6 +154,33 @@ impl OrganizationStore for SqliteStore {
             })
             .await?;
         Ok(done > 0)
+    }
+
+    async fn insert_user_with_organization(
+        &self,
+        user: &NewUserRecord,
+        org: &NewOrganizationRecord,
+        role: &str,
+    ) -> Result<(User, Membership), StoreError> {
+        let (mut user, org, role) = (user.clone(), org.clone(), role.to_owned());
+        // One write job: any error undoes all of it (its savepoint is rolled back).
+        let (row, membership) = self
+            .lite
+            .write(move |conn| {
+                let params = rusqlite::params_from_iter(sql::insert_args(&org));
+                let org_id: i64 = query_opt(conn, &INSERT, params, |r| r.get(0))?
+                    .ok_or_else(|| StoreError::Backend("an inserted organization was not returned".into()))?;
+                user.profile.default_organization_id = Some(org_id);
+                let row = insert_one(conn, &user)?;
+                let params = rusqlite::params![org_id, row.id, user.project_id.as_str(), role, DbTime(user.created_at)];
+                execute(conn, &PUT_MEMBERSHIP, params)?;
+                let membership = memberships(conn, &user.project_id, Some(org_id), Some(row.id))?
+                    .pop()
+                    .ok_or_else(|| StoreError::Backend("membership vanished".into()))?;
+                Ok((row, membership))
+            })
+            .await?;
+        Ok((row.try_into()?, membership))
     }
 
     async fn list_memberships(

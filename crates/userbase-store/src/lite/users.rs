@@ -136,6 +136,16 @@ impl<'c> Inserter<'c> {
     }
 }
 
+/// Inserts one user and its external refs inside the caller's write, answering its stored row; a broken
+/// uniqueness rule is a `Conflict`.
+pub(crate) fn insert_one(conn: &Connection, rec: &NewUserRecord) -> Result<UserRow, StoreError> {
+    match Inserter::new(conn, true)?.insert(rec)? {
+        Ok(Some(row)) => Ok(row),
+        Ok(None) => Err(StoreError::Backend("an inserted user was not returned".into())),
+        Err(conflict) => Err(StoreError::Conflict(conflict)),
+    }
+}
+
 fn update(conn: &Connection, user: &User, claims: UniqueClaims, refs: RefsChange) -> Result<UserRow, StoreError> {
     let write = UserWrite::for_update(user, claims);
     let row = {
@@ -235,14 +245,7 @@ fn any_user(
 impl UserStore for SqliteStore {
     async fn insert_user(&self, rec: &NewUserRecord) -> Result<User, StoreError> {
         let rec = rec.clone();
-        let row = self
-            .lite
-            .write(move |conn| match Inserter::new(conn, true)?.insert(&rec)? {
-                Ok(Some(row)) => Ok(row),
-                Ok(None) => Err(StoreError::Backend("an inserted user was not returned".into())),
-                Err(conflict) => Err(StoreError::Conflict(conflict)),
-            })
-            .await?;
+        let row = self.lite.write(move |conn| insert_one(conn, &rec)).await?;
         row.try_into()
     }
 

@@ -1,14 +1,49 @@
 //! Organizations and memberships on PostgreSQL. The SQL text and rows are `sql/organizations.rs`.
 
-use userbase_core::ids::ProjectId;
+use userbase_core::ids::{HumanId, ProjectId};
 use userbase_core::organization::{Membership, Organization, OrganizationKey};
-use userbase_core::store::{NewOrganizationRecord, OrganizationStore, StoreError};
+use userbase_core::store::{NewOrganizationRecord, NewUserRecord, OrganizationStore, StoreError};
+use userbase_core::user::User;
 
+use crate::pg::users::insert_user_in;
 use crate::pg::{store_error, PgStore};
+use crate::sql::rows::UserRow;
+use crate::sql::users::HUMAN_ID_ATTEMPTS;
+use crate::sql::violation::{classify, Violation};
 use crate::sql::organizations as sql;
 use crate::sql::organizations::{MembershipRow, OrganizationRow};
 use crate::sql::time::DbTime;
+
 impl PgStore {
+    /// The organization, then the user (with it as default), then the membership, in one transaction.
+    async fn try_insert_user_with_organization(
+        &self,
+        user: &NewUserRecord,
+        human_id: &str,
+        org: &NewOrganizationRecord,
+        role: &str,
+    ) -> Result<(UserRow, i64), sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let (org_id,): (i64,) = sql::insert_args(org)
+            .into_iter()
+            .fold(sqlx::query_as(sql::INSERT_ORGANIZATION), |query, arg| query.bind(arg))
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut user = user.clone();
+        user.profile.default_organization_id = Some(org_id);
+        let row = insert_user_in(&mut tx, &user, human_id).await?;
+        sqlx::query(sql::PUT_MEMBERSHIP)
+            .bind(org_id)
+            .bind(row.id)
+            .bind(user.project_id.as_str())
+            .bind(role)
+            .bind(DbTime(user.created_at))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok((row, org_id))
+    }
+
     async fn organization_by_id(
         &self,
         project: &ProjectId,
@@ -164,6 +199,33 @@ impl OrganizationStore for PgStore {
             .await
             .map_err(store_error)?;
         Ok(done.rows_affected() > 0)
+    }
+
+    async fn insert_user_with_organization(
+        &self,
+        user: &NewUserRecord,
+        org: &NewOrganizationRecord,
+        role: &str,
+    ) -> Result<(User, Membership), StoreError> {
+        let mut human_id = user.human_id.clone();
+        for _ in 0..HUMAN_ID_ATTEMPTS {
+            match self.try_insert_user_with_organization(user, human_id.as_str(), org, role).await {
+                Ok((row, org_id)) => {
+                    self.note_inserted(1);
+                    let user: User = row.try_into()?;
+                    let membership = self
+                        .membership_list(&user.project_id, Some(org_id), Some(user.numeric_id))
+                        .await?
+                        .pop()
+                        .ok_or_else(|| StoreError::Backend("membership vanished".into()))?;
+                    return Ok((user, membership));
+                }
+                // The whole transaction is undone; it is run again with a fresh human id.
+                Err(e) if classify(&e) == Some(Violation::HumanId) => human_id = HumanId::generate(),
+                Err(e) => return Err(store_error(e)),
+            }
+        }
+        Err(StoreError::Backend("no free human id after several attempts".into()))
     }
 
     async fn list_memberships(

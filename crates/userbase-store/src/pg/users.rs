@@ -70,33 +70,52 @@ impl PgStore {
     }
 
     async fn try_insert_user(&self, rec: &NewUserRecord, human_id: &str) -> Result<UserRow, sqlx::Error> {
-        let write = UserWrite::for_insert(rec);
-        let query = sqlx::query_as::<_, UserRow>(&sql::INSERT_USER)
-            .bind(rec.project_id.as_str())
-            .bind(rec.public_id.as_str())
-            .bind(rec.object_id.as_str())
-            .bind(human_id)
-            .bind(DbTime(rec.created_at));
-        let query = write.args().into_iter().fold(query, |query, arg| query.bind(arg));
         if rec.profile.external_refs.is_empty() {
             // One statement is atomic by itself: no BEGIN and COMMIT round trips.
-            return query.fetch_one(&self.writer).await;
+            let write = UserWrite::for_insert(rec);
+            return insert_user_query(rec, human_id, &write).fetch_one(&self.writer).await;
         }
         let mut tx = self.begin_write().await?;
-        let row = query.fetch_one(&mut *tx).await?;
-        for r in &rec.profile.external_refs {
-            sqlx::query(sql::INSERT_REF)
-                .bind(row.id)
-                .bind(rec.project_id.as_str())
-                .bind(r.source())
-                .bind(r.source_id())
-                .bind(rec.claims.live)
-                .execute(&mut *tx)
-                .await?;
-        }
+        let row = insert_user_in(&mut tx, rec, human_id).await?;
         tx.commit().await?;
         Ok(row)
     }
+}
+
+/// The `INSERT ... RETURNING` of one user row, bound to its values.
+fn insert_user_query<'q>(
+    rec: &'q NewUserRecord,
+    human_id: &'q str,
+    write: &'q UserWrite<'q>,
+) -> sqlx::query::QueryAs<'q, sqlx::Postgres, UserRow, sqlx::postgres::PgArguments> {
+    let query = sqlx::query_as::<_, UserRow>(&sql::INSERT_USER)
+        .bind(rec.project_id.as_str())
+        .bind(rec.public_id.as_str())
+        .bind(rec.object_id.as_str())
+        .bind(human_id)
+        .bind(DbTime(rec.created_at));
+    write.args().into_iter().fold(query, |query, arg| query.bind(arg))
+}
+
+/// Inserts a user row and its external refs inside the caller's transaction.
+pub(crate) async fn insert_user_in(
+    tx: &mut sqlx::PgConnection,
+    rec: &NewUserRecord,
+    human_id: &str,
+) -> Result<UserRow, sqlx::Error> {
+    let write = UserWrite::for_insert(rec);
+    let row = insert_user_query(rec, human_id, &write).fetch_one(&mut *tx).await?;
+    for r in &rec.profile.external_refs {
+        sqlx::query(sql::INSERT_REF)
+            .bind(row.id)
+            .bind(rec.project_id.as_str())
+            .bind(r.source())
+            .bind(r.source_id())
+            .bind(rec.claims.live)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(row)
 }
 
 #[async_trait::async_trait]

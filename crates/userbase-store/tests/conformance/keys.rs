@@ -1,5 +1,9 @@
+use std::time::Duration;
+
 use userbase_core::api_key::{KeyId, KeyKind, NewKey};
+use userbase_core::store::{KeyChange, KeyChanges, RefsChange, UniqueClaims};
 use userbase_core::time_util::now_utc;
+use userbase_core::user::UserStatus;
 use userbase_testing::{backend_tests, Backend};
 
 use super::{fixture, new_user, project};
@@ -61,4 +65,60 @@ async fn listed_keys_name_their_users(backend: Backend) {
     assert!(f.store.list_keys(&q.id).await.unwrap().is_empty());
 }
 
-backend_tests!(keys_are_found_with_their_hash_and_project_and_revoked_once, listed_keys_name_their_users);
+/// A key bound to a deleted user is no key until the user is restored, and every process following key
+/// changes hears of both.
+async fn a_key_of_a_deleted_user_is_not_found_and_the_change_is_announced(backend: Backend) {
+    let Some(f) = fixture(backend).await else { return };
+    let p = project("acme");
+    f.store.insert_project(&p).await.unwrap();
+    let user = f.store.insert_user(&new_user(&p, Some("a@example.com"))).await.unwrap();
+    let bound = NewKey {
+        project_id: p.id.clone(),
+        kind: KeyKind::User,
+        name: None,
+        user_id: Some(user.numeric_id),
+        scopes: vec!["read".into()],
+        expires_at: None,
+    }
+    .generate(now_utc());
+    f.store.insert_key(&bound.record, &bound.hash).await.unwrap();
+    assert!(f.store.find_key(&bound.record.id).await.unwrap().is_some());
+
+    let mut changes = f.store.key_changes();
+    match backend {
+        // The listener says `All` once it listens; a notice sent before that would be missed.
+        Backend::Postgres => assert_eq!(next_change(&mut changes).await, Some(KeyChange::All)),
+        // The watcher must have read the counter once before it changes.
+        Backend::Sqlite => tokio::time::sleep(Duration::from_millis(300)).await,
+    }
+    let announced = match backend {
+        Backend::Postgres => KeyChange::Key(bound.record.id.clone()),
+        Backend::Sqlite => KeyChange::All,
+    };
+
+    let mut deleted = user.clone();
+    deleted.status = UserStatus::Deleted;
+    deleted.deleted_at = Some(now_utc());
+    let deleted = f.store.update_user(&deleted, UniqueClaims { email: false, live: false }, RefsChange::Rewrite).await;
+    let deleted = deleted.unwrap();
+    assert!(f.store.find_key(&bound.record.id).await.unwrap().is_none(), "a deleted user's key is no key");
+    assert_eq!(next_change(&mut changes).await, Some(announced.clone()), "the delete is announced");
+
+    let mut restored = deleted;
+    restored.status = UserStatus::Active;
+    restored.deleted_at = None;
+    f.store.update_user(&restored, UniqueClaims { email: true, live: true }, RefsChange::Rewrite).await.unwrap();
+    assert!(f.store.find_key(&bound.record.id).await.unwrap().is_some(), "a restored user's key works again");
+    assert_eq!(next_change(&mut changes).await, Some(announced), "the restore is announced");
+}
+
+/// The next key change, if one comes within two seconds.
+async fn next_change(changes: &mut KeyChanges) -> Option<KeyChange> {
+    tokio::time::timeout(Duration::from_secs(2), changes.recv()).await.ok().flatten()
+}
+
+backend_tests!(
+    keys_are_found_with_their_hash_and_project_and_revoked_once,
+    listed_keys_name_their_users,
+    a_key_of_a_deleted_user_is_not_found_and_the_change_is_announced
+);

@@ -59,4 +59,36 @@ async fn organizations_memberships_and_their_cascades(backend: Backend) {
     assert!(f.store.find_organization(&other.id, &OrganizationKey::Numeric(child.numeric_id)).await.unwrap().is_none());
 }
 
-backend_tests!(organizations_memberships_and_their_cascades);
+/// A user, its own organization and its membership are inserted together, the organization as its default;
+/// a user refused by a uniqueness rule (email, external ref) leaves no organization behind.
+async fn a_user_is_inserted_with_its_own_organization_in_one_transaction(backend: Backend) {
+    let Some(f) = fixture(backend).await else { return };
+    let p = project("acme");
+    f.store.insert_project(&p).await.unwrap();
+    let mut rec = new_user(&p, Some("a@example.com"));
+    rec.profile.external_refs = vec![ExternalRef::parse("r", "other_id", "x1").unwrap()];
+    let (user, m) =
+        f.store.insert_user_with_organization(&rec, &record(&p, "Default Profile", None), "Owner").await.unwrap();
+    assert_eq!(user.profile.default_organization_id, Some(m.organization_id));
+    assert_eq!((m.user_id, m.role.as_str(), m.organization_name.as_str()), (user.numeric_id, "Owner", "Default Profile"));
+    assert_eq!(user.profile.external_refs, rec.profile.external_refs);
+    let stored = f.store.find_user(&p.id, &userbase_core::user::UserKey::Numeric(user.numeric_id)).await.unwrap();
+    assert_eq!(stored.unwrap().profile.default_organization_id, Some(m.organization_id));
+    assert_eq!(f.store.list_memberships(&p.id, Some(m.organization_id), None).await.unwrap(), vec![m]);
+
+    let taken_email = new_user(&p, Some("A@example.com"));
+    let mut taken_ref = new_user(&p, Some("b@example.com"));
+    taken_ref.profile.external_refs = rec.profile.external_refs.clone();
+    for refused in [taken_email, taken_ref] {
+        let result = f.store.insert_user_with_organization(&refused, &record(&p, "Default Profile", None), "Owner").await;
+        assert!(matches!(result, Err(StoreError::Conflict(_))), "{result:?}");
+    }
+    let (orgs, _) = f.store.list_organizations(&p.id, None, 10).await.unwrap();
+    assert_eq!(orgs.len(), 1, "refused users left no organization behind");
+    assert!(f.store.find_user(&p.id, &userbase_core::user::UserKey::Public(rec.public_id.clone())).await.unwrap().is_some());
+}
+
+backend_tests!(
+    organizations_memberships_and_their_cascades,
+    a_user_is_inserted_with_its_own_organization_in_one_transaction
+);
