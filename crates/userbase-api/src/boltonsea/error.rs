@@ -160,10 +160,9 @@ impl From<BodyError> for BoltonSeaError {
             BodyError::TooLarge => {
                 Self::bad_request(format!("The request body is larger than {} bytes", crate::MAX_BODY_BYTES))
             }
-            BodyError::UnsupportedMediaType => Self::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "Content-Type must be application/json (UTF-8)",
-            ),
+            BodyError::UnsupportedMediaType => {
+                Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json (UTF-8)")
+            }
             BodyError::NotAnObject => Self::bad_request("The request body must be a JSON object"),
             BodyError::Malformed(msg) => Self::bad_request(format!("Malformed JSON request: {msg}")),
             BodyError::Invalid { path, message } if path.is_empty() => {
@@ -190,10 +189,9 @@ impl From<AuthError> for BoltonSeaError {
             AuthError::Invalid | AuthError::Forbidden => {
                 Self::new(StatusCode::UNAUTHORIZED, "The X-API-KEY is not a valid user API key")
             }
-            AuthError::MissingScope(scope) => Self::new(
-                StatusCode::FORBIDDEN,
-                format!("The API key lacks the '{scope}' access this request needs"),
-            ),
+            AuthError::MissingScope(scope) => {
+                Self::new(StatusCode::FORBIDDEN, format!("The API key lacks the '{scope}' access this request needs"))
+            }
             AuthError::Internal(e) => e.into(),
         }
     }

@@ -125,8 +125,9 @@ impl UserBody {
             last_name: last_name.and_then(|s| e.take(parse_text("last_name", &s, TextLimit::Short))),
             other_id: other_id.and_then(|s| {
                 e.take(
-                    ExternalRef::parse("other_id", OTHER_ID_SOURCE, &s)
-                        .map_err(|f| FieldError::new("other_id", f.code, "1 to 255 characters, no control characters.")),
+                    ExternalRef::parse("other_id", OTHER_ID_SOURCE, &s).map_err(|f| {
+                        FieldError::new("other_id", f.code, "1 to 255 characters, no control characters.")
+                    }),
                 )
             }),
         }

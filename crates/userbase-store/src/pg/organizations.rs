@@ -7,12 +7,12 @@ use userbase_core::user::User;
 
 use crate::pg::users::insert_user_in;
 use crate::pg::{store_error, PgStore};
-use crate::sql::rows::UserRow;
-use crate::sql::users::HUMAN_ID_ATTEMPTS;
-use crate::sql::violation::{classify, Violation};
 use crate::sql::organizations as sql;
 use crate::sql::organizations::{MembershipRow, OrganizationRow};
+use crate::sql::rows::UserRow;
 use crate::sql::time::DbTime;
+use crate::sql::users::HUMAN_ID_ATTEMPTS;
+use crate::sql::violation::{classify, Violation};
 
 impl PgStore {
     /// The organization, then the user (with it as default), then the membership, in one transaction.

@@ -70,7 +70,10 @@ async fn a_user_is_inserted_with_its_own_organization_in_one_transaction(backend
     let (user, m) =
         f.store.insert_user_with_organization(&rec, &record(&p, "Default Profile", None), "Owner").await.unwrap();
     assert_eq!(user.profile.default_organization_id, Some(m.organization_id));
-    assert_eq!((m.user_id, m.role.as_str(), m.organization_name.as_str()), (user.numeric_id, "Owner", "Default Profile"));
+    assert_eq!(
+        (m.user_id, m.role.as_str(), m.organization_name.as_str()),
+        (user.numeric_id, "Owner", "Default Profile")
+    );
     assert_eq!(user.profile.external_refs, rec.profile.external_refs);
     let stored = f.store.find_user(&p.id, &userbase_core::user::UserKey::Numeric(user.numeric_id)).await.unwrap();
     assert_eq!(stored.unwrap().profile.default_organization_id, Some(m.organization_id));
@@ -80,12 +83,18 @@ async fn a_user_is_inserted_with_its_own_organization_in_one_transaction(backend
     let mut taken_ref = new_user(&p, Some("b@example.com"));
     taken_ref.profile.external_refs = rec.profile.external_refs.clone();
     for refused in [taken_email, taken_ref] {
-        let result = f.store.insert_user_with_organization(&refused, &record(&p, "Default Profile", None), "Owner").await;
+        let result =
+            f.store.insert_user_with_organization(&refused, &record(&p, "Default Profile", None), "Owner").await;
         assert!(matches!(result, Err(StoreError::Conflict(_))), "{result:?}");
     }
     let (orgs, _) = f.store.list_organizations(&p.id, None, 10).await.unwrap();
     assert_eq!(orgs.len(), 1, "refused users left no organization behind");
-    assert!(f.store.find_user(&p.id, &userbase_core::user::UserKey::Public(rec.public_id.clone())).await.unwrap().is_some());
+    assert!(f
+        .store
+        .find_user(&p.id, &userbase_core::user::UserKey::Public(rec.public_id.clone()))
+        .await
+        .unwrap()
+        .is_some());
 }
 
 backend_tests!(

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use userbase_core::api_key::KeyKind;
 use userbase_testing::{backend_tests, Backend, TestDatabase};
 
-use crate::auth_support::{hs256, claims, me};
+use crate::auth_support::{claims, hs256, me};
 use crate::boltonsea_support::{assert_error, bs, message, user_with_key};
 use crate::cli::{stdout, userbase, Server};
 use crate::support::TestApp;
@@ -55,7 +55,9 @@ async fn only_a_live_user_key_in_x_api_key_is_a_credential(backend: Backend) {
     let publishable = app.new_key("acme", KeyKind::Publishable).await;
     let jwt = hs256(&claims("someone"));
     let secret = app.key.clone();
-    for credential in [None, Some(""), Some("nonsense"), Some(secret.as_str()), Some(publishable.as_str()), Some(jwt.as_str())] {
+    for credential in
+        [None, Some(""), Some("nonsense"), Some(secret.as_str()), Some(publishable.as_str()), Some(jwt.as_str())]
+    {
         let reply = bs(&app, Method::GET, "/users", credential, None).await;
         assert_error(&reply, 401, "/users");
     }
@@ -114,11 +116,30 @@ async fn deleting_the_user_through_another_server_stops_its_key_within_a_second(
     let mut a = Server::start(&db, &cache);
     let mut b = Server::start(&db, &cache);
     let http = reqwest::Client::new();
-    let user: Value =
-        http.post(format!("{}/v1/users", b.base)).bearer_auth(&secret).json(&json!({})).send().await.unwrap().json().await.unwrap();
+    let user: Value = http
+        .post(format!("{}/v1/users", b.base))
+        .bearer_auth(&secret)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let out = userbase(
         &db,
-        &["keys", "create", "--project", "acme", "--kind", "user", "--user", user["id"].as_str().unwrap(), "--scopes", "read,delete"],
+        &[
+            "keys",
+            "create",
+            "--project",
+            "acme",
+            "--kind",
+            "user",
+            "--user",
+            user["id"].as_str().unwrap(),
+            "--scopes",
+            "read,delete",
+        ],
     );
     assert!(out.status.success());
     let key = stdout(&out).trim().to_owned();
@@ -130,10 +151,8 @@ async fn deleting_the_user_through_another_server_stops_its_key_within_a_second(
     assert_eq!(status_on(&b.base, "/boltonsea/users", &key, false).await, 401, "B refuses it at once");
     let started = Instant::now();
     loop {
-        let seen = [
-            status_on(&a.base, "/boltonsea/users", &key, false).await,
-            status_on(&a.base, "/v1/me", &key, true).await,
-        ];
+        let seen =
+            [status_on(&a.base, "/boltonsea/users", &key, false).await, status_on(&a.base, "/v1/me", &key, true).await];
         if seen == [401, 401] {
             break;
         }

@@ -33,8 +33,14 @@ async fn create_returns_the_user_with_its_default_profile_and_a_key_of_it_reads_
     assert!(u["id"].is_i64());
     assert_eq!(
         (&u["email"], &u["first_name"], &u["last_name"], &u["country_id"], &u["other_id"], &u["role"]),
-        (&json!("daniel@sajmx.com"), &json!("Jamie"), &json!("Jackson"), &json!("CA"), &json!("sdh23yv3bobe6yob82"),
-         &json!("Owner"))
+        (
+            &json!("daniel@sajmx.com"),
+            &json!("Jamie"),
+            &json!("Jackson"),
+            &json!("CA"),
+            &json!("sdh23yv3bobe6yob82"),
+            &json!("Owner")
+        )
     );
     assert_eq!(u["default_account"]["organization_name"], "Default Profile");
     assert!(u["default_account"]["id"].is_i64());
@@ -44,8 +50,18 @@ async fn create_returns_the_user_with_its_default_profile_and_a_key_of_it_reads_
     keys.sort();
     assert_eq!(
         keys,
-        ["country_id", "created_on", "default_account", "email", "first_name", "id", "last_name", "other_id", "role",
-         "updated_on"]
+        [
+            "country_id",
+            "created_on",
+            "default_account",
+            "email",
+            "first_name",
+            "id",
+            "last_name",
+            "other_id",
+            "role",
+            "updated_on"
+        ]
     );
 
     // The new user's own key sees the same user at `/users` and `/users/me`.
@@ -67,7 +83,8 @@ async fn create_needs_no_field_and_names_every_invalid_one(backend: Backend) {
         assert_eq!(empty.body[field], Value::Null, "{field}");
     }
     assert_eq!(empty.body["role"], "Owner");
-    let (users, orgs) = (app.get("/v1/users").await.body["data"].as_array().unwrap().len(), organization_count(&app).await);
+    let (users, orgs) =
+        (app.get("/v1/users").await.body["data"].as_array().unwrap().len(), organization_count(&app).await);
 
     let bad = json!({"email": "nope", "country_id": "XX", "first_name": 5, "last_name": ["x"], "other_id": "a\u{1}b",
                      "nickname": "J"});
@@ -89,10 +106,9 @@ async fn taken_emails_and_other_ids_are_409_and_leave_no_organization(backend: B
     let key = caller(&app).await;
     assert_eq!(bs(&app, Method::POST, "/users", Some(&key), Some(&seed_body())).await.status, 201);
     let orgs = organization_count(&app).await;
-    for body in [
-        json!({"email": "DANIEL@sajmx.com"}),
-        json!({"email": "other@sajmx.com", "other_id": "sdh23yv3bobe6yob82"}),
-    ] {
+    for body in
+        [json!({"email": "DANIEL@sajmx.com"}), json!({"email": "other@sajmx.com", "other_id": "sdh23yv3bobe6yob82"})]
+    {
         let reply = bs(&app, Method::POST, "/users", Some(&key), Some(&body)).await;
         assert_error(&reply, 409, "/users");
     }
@@ -107,7 +123,8 @@ async fn taken_emails_and_other_ids_are_409_and_leave_no_organization(backend: B
 
 async fn put_replaces_the_user_and_requires_country_email_and_first_name(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
-    let (user, key) = user_with_key(&app, json!({"email": "a@example.com", "middle_name": "M"}), &["read", "update"]).await;
+    let (user, key) =
+        user_with_key(&app, json!({"email": "a@example.com", "middle_name": "M"}), &["read", "update"]).await;
     let id = user["id"].as_str().unwrap();
     let full = json!({"country_id": "nl", "email": "smith@cool.com", "first_name": "Smith", "last_name": "Pierre",
                       "other_id": "12a3x34"});
@@ -115,7 +132,8 @@ async fn put_replaces_the_user_and_requires_country_email_and_first_name(backend
     assert_eq!(replaced.status, 200, "{:?}", replaced.body);
     assert_eq!((&replaced.body["country_id"], &replaced.body["other_id"]), (&json!("NL"), &json!("12a3x34")));
     // Another system's reference stays when BoltonSea replaces its own.
-    let refs = json!({"external_refs": [{"source": "erp", "source_id": "7"}, {"source": "other_id", "source_id": "12a3x34"}]});
+    let refs =
+        json!({"external_refs": [{"source": "erp", "source_id": "7"}, {"source": "other_id", "source_id": "12a3x34"}]});
     assert_eq!(app.patch(&format!("/v1/users/{id}"), &refs).await.status, 200);
 
     let minimal = json!({"country_id": "BE", "email": "smith@cool.com", "first_name": "Smitty"});
@@ -141,7 +159,11 @@ async fn put_replaces_the_user_and_requires_country_email_and_first_name(backend
     app.create_user(json!({"email": "taken@example.com"})).await;
     let taken = json!({"country_id": "NL", "email": "TAKEN@example.com", "first_name": "X"});
     assert_error(&bs(&app, Method::PUT, "/users/me", Some(&key), Some(&taken)).await, 409, "/users/me");
-    assert_eq!(app.get(&format!("/v1/users/{id}")).await.body["email"], "smith@cool.com", "a refused PUT changes nothing");
+    assert_eq!(
+        app.get(&format!("/v1/users/{id}")).await.body["email"],
+        "smith@cool.com",
+        "a refused PUT changes nothing"
+    );
 }
 
 async fn delete_is_204_and_the_user_and_its_key_are_gone(backend: Backend) {
@@ -163,12 +185,23 @@ async fn the_default_account_is_one_of_the_users_organizations(backend: Backend)
     let own = user_key(&app, "acme", v1["id"].as_str().unwrap(), &["read", "update"]).await;
     let team = app.post("/v1/organizations", &json!({"name": "Team"})).await.body;
     let member = app
-        .send(Method::PUT, &format!("/v1/organizations/{}/members/{}", team["id"].as_str().unwrap(), v1["id"].as_str().unwrap()),
-              Some(&app.key), Some(&json!({"role": "Developer"})))
+        .send(
+            Method::PUT,
+            &format!("/v1/organizations/{}/members/{}", team["id"].as_str().unwrap(), v1["id"].as_str().unwrap()),
+            Some(&app.key),
+            Some(&json!({"role": "Developer"})),
+        )
         .await;
     assert_eq!(member.status, 200, "{:?}", member.body);
 
-    let moved = bs(&app, Method::PUT, "/users/default_account", Some(&own), Some(&json!({"organization_id": team["numeric_id"]}))).await;
+    let moved = bs(
+        &app,
+        Method::PUT,
+        "/users/default_account",
+        Some(&own),
+        Some(&json!({"organization_id": team["numeric_id"]})),
+    )
+    .await;
     assert_eq!(moved.status, 200, "{:?}", moved.body);
     assert_eq!(moved.body["default_account"], json!({"id": team["numeric_id"], "organization_name": "Team"}));
     assert_eq!(moved.body["role"], "Developer");
@@ -191,7 +224,10 @@ async fn the_default_account_is_one_of_the_users_organizations(backend: Backend)
         let reply = bs(&app, Method::PUT, path, Some(&own), Some(&body)).await;
         assert_error(&reply, status, path);
     }
-    assert_eq!(bs(&app, Method::GET, "/users", Some(&own), None).await.body["default_account"]["id"], team["numeric_id"]);
+    assert_eq!(
+        bs(&app, Method::GET, "/users", Some(&own), None).await.body["default_account"]["id"],
+        team["numeric_id"]
+    );
 }
 
 async fn users_are_found_by_email_in_the_keys_project_only(backend: Backend) {
@@ -202,8 +238,16 @@ async fn users_are_found_by_email_in_the_keys_project_only(backend: Backend) {
     assert_eq!(found.status, 200, "{:?}", found.body);
     assert_eq!(found.body, created);
     assert_eq!(bs(&app, Method::GET, "/users/email/daniel@sajmx.com", Some(&key), None).await.body, created);
-    assert_error(&bs(&app, Method::GET, "/users/email/x%40y.com", Some(&key), None).await, 404, "/users/email/x%40y.com");
-    assert_error(&bs(&app, Method::GET, "/users/email/not-an-email", Some(&key), None).await, 400, "/users/email/not-an-email");
+    assert_error(
+        &bs(&app, Method::GET, "/users/email/x%40y.com", Some(&key), None).await,
+        404,
+        "/users/email/x%40y.com",
+    );
+    assert_error(
+        &bs(&app, Method::GET, "/users/email/not-an-email", Some(&key), None).await,
+        400,
+        "/users/email/not-an-email",
+    );
 
     // Project beta has its own user with that email; acme's key never sees it, nor beta's users.
     let beta = app.new_project("beta").await;
@@ -213,7 +257,11 @@ async fn users_are_found_by_email_in_the_keys_project_only(backend: Backend) {
     assert_ne!(theirs["id"], created["id"]);
     assert_eq!(bs(&app, Method::GET, "/users/email/daniel%40sajmx.com", Some(&beta_key), None).await.body, theirs);
     assert_eq!(bs(&app, Method::GET, "/users/email/daniel%40sajmx.com", Some(&key), None).await.body, created);
-    assert_error(&bs(&app, Method::GET, "/users/email/only%40beta.com", Some(&key), None).await, 404, "/users/email/only%40beta.com");
+    assert_error(
+        &bs(&app, Method::GET, "/users/email/only%40beta.com", Some(&key), None).await,
+        404,
+        "/users/email/only%40beta.com",
+    );
 }
 
 async fn bad_bodies_routes_and_methods_answer_in_the_spring_shape(backend: Backend) {
@@ -239,7 +287,11 @@ async fn bad_bodies_routes_and_methods_answer_in_the_spring_shape(backend: Backe
     assert_error(&bs(&app, Method::GET, "/users/123", Some(&key), None).await, 404, "/users/123");
     assert_error(&bs(&app, Method::PATCH, "/users", Some(&key), None).await, 405, "/users");
     assert_error(&bs(&app, Method::POST, "/users/me", Some(&key), Some(&json!({}))).await, 405, "/users/me");
-    assert_error(&bs(&app, Method::GET, "/users/default_account", Some(&key), None).await, 405, "/users/default_account");
+    assert_error(
+        &bs(&app, Method::GET, "/users/default_account", Some(&key), None).await,
+        405,
+        "/users/default_account",
+    );
     assert_eq!(app.get("/v1/users").await.body["data"].as_array().unwrap().len(), 1, "nothing was created");
 }
 
@@ -261,7 +313,10 @@ async fn a_user_created_here_is_the_same_user_on_every_surface(backend: Backend)
     let memberships = orgs.body["data"].as_array().unwrap();
     assert_eq!(memberships.len(), 1, "{memberships:?}");
     let m = &memberships[0];
-    assert_eq!((&m["organization_name"], &m["role"], &m["is_default"]), (&json!("Default Profile"), &json!("Owner"), &json!(true)));
+    assert_eq!(
+        (&m["organization_name"], &m["role"], &m["is_default"]),
+        (&json!("Default Profile"), &json!("Owner"), &json!(true))
+    );
     let org = app.get(&format!("/v1/organizations/{}", m["organization_id"].as_str().unwrap())).await.body;
     assert_eq!(org["numeric_id"], created["default_account"]["id"]);
     let members = app.get(&format!("/v1/organizations/{}/members", org["id"].as_str().unwrap())).await.body;
