@@ -4,7 +4,8 @@
 //! Credentials: secret keys and their OAuth2 access tokens (admin of a project); publishable keys (name a
 //! project, grant nothing alone); end-user JWTs (with a publishable key); user-bound keys with scopes.
 //! Admin surfaces call `secret_key`; end-user surfaces call `end_user_for` with the headers they read
-//! (`EndUserHeaders`), which also enforces a user key's scopes.
+//! (`EndUserHeaders`), which also enforces a user key's scopes; a surface that takes nothing but user keys in
+//! a header of its own (BoltonSea's `X-API-KEY`) calls `user_key_in_header`.
 
 mod jwks;
 pub mod jwt;
