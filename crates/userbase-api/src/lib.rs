@@ -21,8 +21,8 @@ use std::sync::Arc;
 use axum::Router;
 use userbase_core::idempotency::IdempotencyService;
 use userbase_core::services::{
-    AddressService, BulkService, KeyService, OrganizationService, PricingService, ProjectService, RecordService,
-    UserService, DEFAULT_KEY_CACHE_TTL,
+    AddressService, BulkService, KeyService, OrganizationService, PersonalDataService, PricingService, ProjectService,
+    RecordService, UserService, DEFAULT_KEY_CACHE_TTL,
 };
 use userbase_core::store::Store;
 
@@ -57,6 +57,7 @@ pub struct Services {
     pub organizations: OrganizationService,
     pub records: RecordService,
     pub pricing: PricingService,
+    pub personal_data: PersonalDataService,
 }
 
 impl AppState {
@@ -68,6 +69,7 @@ impl AppState {
     /// made by other processes reach the cache as the store reports them (`KeyService::follow_changes`).
     pub fn with_key_cache_ttl(store: Arc<dyn Store>, key_cache_ttl: std::time::Duration) -> Self {
         let keys = KeyService::with_cache_ttl(store.clone(), key_cache_ttl).follow_changes();
+        let personal_data = PersonalDataService::new(store.clone()).with_key_cache(keys.clone());
         Self(Arc::new(Services {
             users: UserService::new(store.clone()).with_key_cache(keys.clone()),
             addresses: AddressService::new(store.clone())
@@ -75,12 +77,13 @@ impl AppState {
             bulk: BulkService::new(store.clone()),
             idempotency: IdempotencyService::new(store.clone()),
             jwt: auth::JwtVerifier::default(),
-            metrics: metrics::Metrics::new(keys.clone()),
+            metrics: metrics::Metrics::new(keys.clone(), personal_data.totals()),
             projects: ProjectService::new(store.clone()).with_key_cache(keys.clone()),
             keys,
             organizations: OrganizationService::new(store.clone()),
             records: RecordService::new(store.clone()),
             pricing: PricingService::new(store.clone()),
+            personal_data,
             store,
         }))
     }

@@ -1,5 +1,6 @@
-//! Prometheus metrics, served at `/metrics`: failed authentications by reason, and key lookups that reached
-//! the database (the rest are answered by the key cache, known or unknown). Owned by the app state (no
+//! Prometheus metrics, served at `/metrics`: failed authentications by reason, key lookups that reached
+//! the database (the rest are answered by the key cache, known or unknown), and rows of personal data removed
+//! by erases and by the retention purge. Owned by the app state (no
 //! global registry), so several apps in one process count apart.
 
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::registry::Registry;
 
-use userbase_core::services::KeyService;
+use userbase_core::services::{KeyService, PurgeTotals};
 
 use crate::AppState;
 
@@ -29,11 +30,12 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn new(keys: KeyService) -> Arc<Self> {
+    pub fn new(keys: KeyService, removed: Arc<PurgeTotals>) -> Arc<Self> {
         let mut registry = Registry::with_prefix("userbase");
         let auth_failures = Family::<FailureLabels, Counter>::default();
         registry.register("auth_failures", "Failed authentications, by reason", auth_failures.clone());
         registry.register_collector(Box::new(KeyLookups(keys)));
+        registry.register_collector(Box::new(Removed(removed)));
         Arc::new(Self { registry, auth_failures })
     }
 
@@ -62,6 +64,34 @@ impl Collector for KeyLookups {
             counter.metric_type(),
         )?;
         counter.encode(metric)
+    }
+}
+
+/// `userbase_personal_data_removed_total{cause="erase"|"purge", kind="users"|"addresses"|...}`: rows removed by
+/// this process, read from the personal-data service at each scrape.
+#[derive(Debug)]
+struct Removed(Arc<PurgeTotals>);
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RemovedLabels {
+    cause: &'static str,
+    kind: &'static str,
+}
+
+impl Collector for Removed {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let mut family = encoder.encode_descriptor(
+            "personal_data_removed",
+            "Rows of personal data removed, by cause (erase, purge) and kind",
+            None,
+            prometheus_client::metrics::MetricType::Counter,
+        )?;
+        for (cause, kind, rows) in self.0.snapshot() {
+            let labels = RemovedLabels { cause, kind };
+            let metric = family.encode_family(&labels)?;
+            ConstCounter::new(rows).encode(metric)?;
+        }
+        Ok(())
     }
 }
 

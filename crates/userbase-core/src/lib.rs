@@ -4,6 +4,7 @@
 
 pub mod address;
 pub mod api_key;
+pub mod erasure;
 pub mod error;
 pub mod filter;
 pub mod geocode;

@@ -497,6 +497,7 @@ pub trait Store:
     + RecordStore
     + PricingStore
     + IdempotencyStore
+    + crate::erasure::ErasureStore
     + Send
     + Sync
     + 'static

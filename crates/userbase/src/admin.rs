@@ -9,7 +9,7 @@ use userbase_core::api_key::{KeyId, KeyKind, NewKey};
 use userbase_core::ids::ProjectId;
 use userbase_core::ids::PublicUserId;
 use userbase_core::project::{JwtSettings, ProjectSettings};
-use userbase_core::services::{KeyService, NewProject, ProjectService, ProjectUpdate};
+use userbase_core::services::{KeyService, NewProject, PersonalDataService, ProjectService, ProjectUpdate};
 use userbase_core::store::Store;
 use userbase_core::user::UserKey;
 use userbase_core::DomainError;
@@ -214,5 +214,25 @@ pub async fn revoke_key(database: &str, key_id: &str) -> anyhow::Result<()> {
     let id = KeyId::parse(key_id).ok_or_else(|| anyhow!("not a key id (expected key_ followed by 16 characters)"))?;
     let key = KeyService::new(open(database).await?).revoke(&id).await.map_err(describe)?;
     eprintln!("revoked key {} of project {}", key.id, key.project_id);
+    Ok(())
+}
+
+/// `userbase purge`: the retention purge of one project (or every project), or with `dry_run` what it would
+/// remove. Prints one line of counts per project on standard output (never personal data).
+pub async fn purge(database: &str, project: Option<&str>, dry_run: bool) -> anyhow::Result<()> {
+    let store = open(database).await?;
+    let projects = match project {
+        Some(id) => vec![ProjectService::new(store.clone()).get(&project_id(id)?).await.map_err(describe)?],
+        None => store.list_projects().await.map_err(|e| anyhow!("{e}"))?,
+    };
+    let service = PersonalDataService::new(store);
+    let now = time::OffsetDateTime::now_utc();
+    for project in projects {
+        let counts = if dry_run { service.purgeable(&project, now).await } else { service.purge(&project, now).await }
+            .map_err(describe)?;
+        let counts: Vec<String> = counts.kinds().iter().map(|(kind, n)| format!("{kind}={n}")).collect();
+        let verb = if dry_run { "would remove" } else { "removed" };
+        println!("{} {verb}: {}", project.id, counts.join(" "));
+    }
     Ok(())
 }

@@ -43,6 +43,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Export a project's users as NDJSON (v1 user objects) or CSV.
     Export(ExportArgs),
+    /// Remove for good the users deleted longer ago than their project's retention (deleted_retention_days),
+    /// with everything related; prints what was removed (counts only).
+    Purge(PurgeArgs),
     /// Print the v1 OpenAPI 3.1 document (the one served at /v1/openapi.json) to standard output.
     Openapi,
 }
@@ -82,6 +85,16 @@ pub struct ExportArgs {
     /// Write here instead of standard output.
     #[arg(long)]
     pub output: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// The project to purge; every project when absent.
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Count what would be removed, and remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -127,6 +140,11 @@ pub struct ServeArgs {
     /// request fails with 422 `query_too_expensive`. 0: no bound.
     #[arg(long, env = "USERBASE_QUERY_TIMEOUT_MS", default_value_t = 5000)]
     pub query_timeout_ms: u64,
+    /// Seconds between runs of the retention purge, which removes for good the users deleted longer ago than
+    /// their project's `deleted_retention_days` (and idempotency records past their replay window). 0: off
+    /// (run `userbase purge` from cron instead).
+    #[arg(long, env = "USERBASE_PURGE_INTERVAL_SECONDS", default_value_t = 300)]
+    pub purge_interval_seconds: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -46,6 +46,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(&db, args).await,
         Command::Migrate => admin::migrate(&db).await,
         Command::Openapi => Ok(()),
+        Command::Purge(args) => admin::purge(&db, args.project.as_deref(), args.dry_run).await,
         Command::Projects { command } => match command {
             ProjectsCommand::Create { id, name } => admin::create_project(&db, &id, name).await,
             ProjectsCommand::List => admin::list_projects(&db).await,

@@ -28,7 +28,7 @@ struct KeyListView<'a> {
 /// An API key (its secret only in the answer to a create).
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = Key)]
-struct KeyView<'a> {
+pub(super) struct KeyView<'a> {
     object: &'static str,
     id: &'a str,
     /// `secret`, `publishable` or `user`.
@@ -50,7 +50,7 @@ struct KeyView<'a> {
     secret: Option<&'a str>,
 }
 
-fn view<'a>(key: &'a ApiKey, user_id: Option<&'a str>, secret: Option<&'a str>) -> KeyView<'a> {
+pub(super) fn view<'a>(key: &'a ApiKey, user_id: Option<&'a str>, secret: Option<&'a str>) -> KeyView<'a> {
     KeyView {
         object: "key",
         id: key.id.as_str(),

@@ -10,6 +10,7 @@ mod keys;
 mod me;
 pub mod openapi;
 mod organizations;
+mod personal_data;
 mod pricing;
 mod problem;
 mod project;
@@ -40,6 +41,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(bulk::bulk_users))
         .routes(routes!(users::get_user, users::update_user, users::delete_user))
         .routes(routes!(users::restore_user))
+        .routes(routes!(personal_data::erase_user))
+        .routes(routes!(personal_data::export_user))
         .routes(routes!(addresses::list_addresses, addresses::create_address))
         .routes(routes!(addresses::get_address, addresses::update_address, addresses::delete_address))
         .routes(routes!(organizations::list_organizations, organizations::create_organization))

@@ -80,7 +80,7 @@ impl<'a> From<&'a Organization> for OrganizationView<'a> {
 /// A user's membership of an organization.
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = Membership)]
-struct MembershipView<'a> {
+pub(super) struct MembershipView<'a> {
     object: &'static str,
     organization_id: &'a str,
     organization_name: &'a str,
@@ -92,7 +92,7 @@ struct MembershipView<'a> {
     created_at: OffsetDateTime,
 }
 
-fn membership_view(m: &Membership, is_default: Option<bool>) -> MembershipView<'_> {
+pub(super) fn membership_view(m: &Membership, is_default: Option<bool>) -> MembershipView<'_> {
     MembershipView {
         object: "membership",
         organization_id: m.organization_public_id.as_str(),

@@ -63,7 +63,7 @@ struct PricingListView<'a> {
 /// One pricing item: a rule for a category or product.
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = PricingItem)]
-struct ItemView<'a> {
+pub(super) struct ItemView<'a> {
     object: &'static str,
     /// `category` or `product`.
     target: &'static str,
@@ -80,7 +80,7 @@ struct ItemView<'a> {
     updated_at: OffsetDateTime,
 }
 
-fn view(i: &PricingItem) -> ItemView<'_> {
+pub(super) fn view(i: &PricingItem) -> ItemView<'_> {
     let (id, source, source_id) = match &i.target {
         PricingTarget::Id(id) => (Some(*id), None, None),
         PricingTarget::External { source, source_id } => (None, Some(source.as_str()), Some(source_id.as_str())),

@@ -133,6 +133,13 @@ impl KeyService {
         self.cache.store_lookups.load(Ordering::Relaxed)
     }
 
+    /// Drops these keys from the cache (after they were removed with their user).
+    pub fn forget_keys(&self, ids: &[KeyId]) {
+        for id in ids {
+            self.cache.apply(KeyChange::Key(id.clone()));
+        }
+    }
+
     /// Drops every cached key of a project (after its settings changed).
     pub fn forget_project(&self, project: &ProjectId) {
         self.cache.apply(KeyChange::Project(project.clone()));

@@ -12,6 +12,7 @@
 
 mod addresses;
 mod changes;
+mod erasure;
 mod idempotency;
 mod keys;
 mod organizations;

@@ -7,6 +7,7 @@ mod addresses;
 mod bulk;
 mod changes;
 mod coalesce;
+mod erasure;
 mod idempotency;
 mod keys;
 mod organizations;

@@ -6,6 +6,7 @@ mod addresses;
 mod bounds;
 mod bulk;
 mod concurrency;
+mod erasure;
 mod keys;
 mod organizations;
 mod projects;

@@ -4,6 +4,7 @@ mod bodies;
 mod clock;
 mod connection;
 mod edge;
+mod purge;
 
 use tokio::net::TcpListener;
 use userbase_api::AppState;
@@ -65,8 +66,12 @@ pub async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
         ),
     }
     let state = AppState::with_key_cache_ttl(store, std::time::Duration::from_secs(args.key_cache_seconds));
+    let purge = purge::spawn(state.personal_data.clone(), std::time::Duration::from_secs(args.purge_interval_seconds));
     let app = userbase_api::router(state);
     edge::serve(listener, app, args.limits(), shutdown_signal()).await;
+    if let Some(purge) = purge {
+        purge.abort();
+    }
     tracing::info!("userbase stopped");
     Ok(())
 }

@@ -24,7 +24,7 @@ use crate::AppState;
 /// An order, payment method or subscription of a user, as answered (each collection documents its own
 /// schema in `collections`).
 #[derive(Serialize)]
-struct RecordView<'a> {
+pub(super) struct RecordView<'a> {
     /// `order`, `payment_method` or `subscription`.
     object: &'static str,
     id: &'a str,
@@ -41,7 +41,7 @@ struct RecordView<'a> {
     deleted_at: Option<OffsetDateTime>,
 }
 
-fn view<'a>(r: &'a UserRecord, user_id: &'a str) -> RecordView<'a> {
+pub(super) fn view<'a>(r: &'a UserRecord, user_id: &'a str) -> RecordView<'a> {
     RecordView {
         object: r.kind.as_str(),
         id: &r.public_id,
