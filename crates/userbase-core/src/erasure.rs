@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 
 use crate::api_key::KeyId;
 use crate::ids::ProjectId;
+use crate::organization::Membership;
 use crate::store::StoreError;
 
 /// How many rows of each kind an erase or a purge removed (a dry run: would remove). Counts only: what is
@@ -94,6 +95,10 @@ pub trait ErasureStore: Send + Sync {
         deleted_before: OffsetDateTime,
         idempotency_expired_before: OffsetDateTime,
     ) -> Result<ErasedCounts, StoreError>;
+
+    /// Every membership of the user, deleted or not, oldest first (for its export; `list_memberships` shows
+    /// live users only).
+    async fn memberships_of_user(&self, project: &ProjectId, user_id: i64) -> Result<Vec<Membership>, StoreError>;
 
     /// Removes up to `limit` of the project's idempotency records created before `expired_before` (past their
     /// replay window, so never replayed again, but still holding the answers they stored); how many.

@@ -184,7 +184,7 @@ impl PersonalDataService {
         let user = self.find(project, key).await?;
         let (p, id) = (&project.id, user.numeric_id);
         let addresses = self.store.list_addresses(p, id, None).await?;
-        let memberships = self.store.list_memberships(p, None, Some(id)).await?;
+        let memberships = self.store.memberships_of_user(p, id).await?;
         let mut records = Vec::new();
         let every = RecordFilter { include_deleted: true, ..RecordFilter::default() };
         let oldest_first = vec![SortKey { field: SortField::CreatedAt, descending: false }];

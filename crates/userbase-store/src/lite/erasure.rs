@@ -9,9 +9,10 @@ use time::OffsetDateTime;
 use userbase_core::api_key::KeyId;
 use userbase_core::erasure::{Erased, ErasedCounts, ErasureStore};
 use userbase_core::ids::ProjectId;
+use userbase_core::organization::Membership;
 use userbase_core::store::StoreError;
 
-use super::{execute, numbered, query_all, query_opt};
+use super::{execute, numbered, query_all, query_opt, rows, rows_of};
 use crate::sql::erasure::{self as sql, Statements, UserSet};
 use crate::sql::time::DbTime;
 use crate::SqliteStore;
@@ -40,6 +41,7 @@ static STATEMENTS: LazyLock<Statements> = LazyLock::new(|| {
     }
 });
 
+static MEMBERSHIPS_OF_USER: LazyLock<String> = LazyLock::new(|| numbered(sql::MEMBERSHIPS_OF_USER));
 static PURGE_EXPIRED_IDEMPOTENCY: LazyLock<String> = LazyLock::new(|| numbered(sql::PURGE_EXPIRED_IDEMPOTENCY));
 
 /// Removes the users `ids` (with public ids `public_ids`) of the project and every row that refers to them,
@@ -121,6 +123,11 @@ impl ErasureStore for SqliteStore {
             })
         })?;
         Ok(counts.map(sql::purgeable_counts).unwrap_or_default())
+    }
+
+    async fn memberships_of_user(&self, project: &ProjectId, user_id: i64) -> Result<Vec<Membership>, StoreError> {
+        let params = rusqlite::params![project.as_str(), user_id];
+        rows_of(self.lite.read(|conn| query_all(conn, &MEMBERSHIPS_OF_USER, params, rows::membership))?)
     }
 
     async fn purge_expired_idempotency_records(

@@ -9,10 +9,12 @@ use time::OffsetDateTime;
 use userbase_core::api_key::KeyId;
 use userbase_core::erasure::{Erased, ErasedCounts, ErasureStore};
 use userbase_core::ids::ProjectId;
+use userbase_core::organization::Membership;
 use userbase_core::store::StoreError;
 
 use crate::pg::{store_error, PgStore};
 use crate::sql::erasure::{self as sql, Statements, UserSet};
+use crate::sql::organizations::MembershipRow;
 use crate::sql::time::DbTime;
 
 static STATEMENTS: LazyLock<Statements> = LazyLock::new(|| {
@@ -36,10 +38,14 @@ async fn remove(
     let s = &*STATEMENTS;
     let p = project.as_str();
     let mut counts = ErasedCounts::default();
-    counts.addresses = sqlx::query(&s.addresses).bind(p).bind(ids).execute(&mut *tx).await?.rows_affected();
-    counts.memberships = sqlx::query(&s.memberships).bind(p).bind(ids).execute(&mut *tx).await?.rows_affected();
-    counts.pricing = sqlx::query(&s.pricing).bind(p).bind(ids).execute(&mut *tx).await?.rows_affected();
-    counts.external_refs = sqlx::query(&s.external_refs).bind(p).bind(ids).execute(&mut *tx).await?.rows_affected();
+    for (sql, count) in [
+        (&s.addresses, &mut counts.addresses),
+        (&s.memberships, &mut counts.memberships),
+        (&s.pricing, &mut counts.pricing),
+        (&s.external_refs, &mut counts.external_refs),
+    ] {
+        *count = sqlx::query(sql).bind(p).bind(ids).execute(&mut *tx).await?.rows_affected();
+    }
     let kinds: Vec<String> = sqlx::query_scalar(&s.records).bind(p).bind(ids).fetch_all(&mut *tx).await?;
     kinds.iter().for_each(|kind| sql::count_record(&mut counts, kind));
     let keys: Vec<String> = sqlx::query_scalar(&s.keys).bind(p).bind(ids).fetch_all(&mut *tx).await?;
@@ -108,6 +114,16 @@ impl ErasureStore for PgStore {
             *count = row.try_get(i).map_err(store_error)?;
         }
         Ok(sql::purgeable_counts(counts))
+    }
+
+    async fn memberships_of_user(&self, project: &ProjectId, user_id: i64) -> Result<Vec<Membership>, StoreError> {
+        let rows = sqlx::query_as::<_, MembershipRow>(sql::MEMBERSHIPS_OF_USER)
+            .bind(project.as_str())
+            .bind(user_id)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(store_error)?;
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 
     async fn purge_expired_idempotency_records(

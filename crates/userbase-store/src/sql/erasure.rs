@@ -89,6 +89,12 @@ impl Statements {
     }
 }
 
+/// `$1` project, `$2` user id: the user's memberships whether it is deleted or not (rows as `SELECT_MEMBERSHIPS`).
+pub const MEMBERSHIPS_OF_USER: &str = "SELECT m.organization_id, o.public_id AS organization_public_id, \
+    o.name AS organization_name, m.user_id, u.public_id AS user_public_id, m.role, m.created_at \
+    FROM memberships m JOIN organizations o ON o.id = m.organization_id JOIN users u ON u.id = m.user_id \
+    WHERE m.project_id = $1 AND m.user_id = $2 ORDER BY m.created_at, m.organization_id";
+
 /// `$1` project, `$2` created before, `$3` limit: removes a bounded batch of expired idempotency records.
 pub const PURGE_EXPIRED_IDEMPOTENCY: &str = "DELETE FROM idempotency_keys WHERE (project_id, key) IN \
     (SELECT project_id, key FROM idempotency_keys WHERE project_id = $1 AND created_at < $2 LIMIT $3)";

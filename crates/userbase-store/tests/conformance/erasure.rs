@@ -189,6 +189,9 @@ async fn erasing_reaches_deleted_users_and_never_another_projects(backend: Backe
     assert!(f.store.erase_user(&q.id, user.numeric_id).await.unwrap().is_none(), "another project's user");
     assert_eq!(rows_of(&f, user.numeric_id).await, every_table(1));
     let user = delete_ago(&f, user, Duration::minutes(1)).await;
+    let memberships = f.store.memberships_of_user(&p.id, user.numeric_id).await.unwrap();
+    assert_eq!(memberships.len(), 1, "a deleted user's memberships are found for its export");
+    assert!(f.store.memberships_of_user(&q.id, user.numeric_id).await.unwrap().is_empty());
     let erased = f.store.erase_user(&p.id, user.numeric_id).await.unwrap().unwrap();
     assert_eq!(erased.counts, ONE_OF_EACH);
     assert_eq!(rows_of(&f, user.numeric_id).await, every_table(0));

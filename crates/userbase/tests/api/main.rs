@@ -40,6 +40,7 @@ mod keys_api;
 mod openapi;
 mod organizations;
 mod path_ids;
+mod personal_data;
 mod pricing;
 mod query_params;
 mod records;
