@@ -41,6 +41,7 @@ mod openapi;
 mod organizations;
 mod path_ids;
 mod personal_data;
+mod personal_data_cli;
 mod pricing;
 mod query_params;
 mod records;
