@@ -179,7 +179,13 @@ pub async fn update_project(database: &str, args: crate::cli::ProjectUpdateArgs)
         (None, true) => Some(None),
         (None, false) => None,
     };
-    let update = ProjectUpdate { name: args.name, default_locale: args.default_locale, jwt, geocoder_url };
+    let update = ProjectUpdate {
+        name: args.name,
+        default_locale: args.default_locale,
+        jwt,
+        geocoder_url,
+        deleted_retention_days: args.deleted_retention_days,
+    };
     let project = projects.update(&id, update).await.map_err(describe)?;
     eprintln!("updated project {}", project.id);
     Ok(())

@@ -159,8 +159,9 @@ pub enum ProjectsCommand {
     },
     /// List projects.
     List,
-    /// Change a project's name, default locale, end-user JWT verification or geocoder.
-    Update(ProjectUpdateArgs),
+    /// Change a project's name, default locale, end-user JWT verification, geocoder or retention of deleted
+    /// users.
+    Update(Box<ProjectUpdateArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -199,6 +200,9 @@ pub struct ProjectUpdateArgs {
     /// Remove the geocoder: addresses are stored without coordinates unless the client sends them.
     #[arg(long)]
     pub no_geocoder: bool,
+    /// Days a deleted user stays restorable before the retention purge removes it for good (0 to 3650).
+    #[arg(long)]
+    pub deleted_retention_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -34,6 +34,7 @@ struct JwtView<'a> {
 struct SettingsView<'a> {
     default_locale: &'a str,
     email_unique: bool,
+    /// Days a deleted user stays restorable before the retention purge removes it for good.
     deleted_retention_days: u32,
     jwt: JwtView<'a>,
     /// The Nominatim-compatible service that locates addresses written without coordinates (asked at
@@ -116,6 +117,10 @@ pub struct ProjectInput {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     geocoder_url: Patch<String>,
+    /// Days a deleted user stays restorable before the retention purge removes it for good (0 to 3650; 0:
+    /// at the next purge).
+    #[schema(minimum = 0, maximum = 3650)]
+    deleted_retention_days: Option<u32>,
 }
 
 /// The calling key's project and its settings.
@@ -125,7 +130,7 @@ pub async fn get_project(Admin(principal): Admin) -> Response {
     view(&principal.project)
 }
 
-/// Change the project's name, default locale, end-user JWT settings or geocoder.
+/// Change the project's name, default locale, end-user JWT settings, geocoder or retention of deleted users.
 ///
 /// Inside `jwt`, absent fields stay and `null` clears; `geocoder_url: null` removes the geocoder.
 #[utoipa::path(patch, path = "/project", tag = "project", request_body = ProjectInput,
@@ -158,7 +163,13 @@ pub async fn update_project(
         Patch::Clear => Some(None),
         Patch::Set(url) => Some(Some(url)),
     };
-    let update = ProjectUpdate { name: input.name, default_locale: input.default_locale, jwt, geocoder_url };
+    let update = ProjectUpdate {
+        name: input.name,
+        default_locale: input.default_locale,
+        jwt,
+        geocoder_url,
+        deleted_retention_days: input.deleted_retention_days,
+    };
     let project = state.projects.update(&principal.project.id, update).await?;
     Ok(view(&project))
 }

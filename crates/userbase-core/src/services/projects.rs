@@ -27,7 +27,12 @@ pub struct ProjectUpdate {
     pub default_locale: Option<String>,
     pub jwt: Option<JwtSettings>,
     pub geocoder_url: Option<Option<String>>,
+    /// Days a deleted user stays restorable before the retention purge removes it for good.
+    pub deleted_retention_days: Option<u32>,
 }
+
+/// The longest retention of deleted users a project may set (ten years).
+pub const MAX_DELETED_RETENTION_DAYS: u32 = 3650;
 
 /// A geocoder URL: `http(s)://host[:port][/path]`, without query, fragment or blanks (the service appends
 /// `/search?...`); kept without a trailing `/`.
@@ -125,6 +130,16 @@ impl ProjectService {
         if let Some(jwt) = update.jwt {
             check_jwt(&jwt)?;
             project.settings.jwt = jwt;
+        }
+        if let Some(days) = update.deleted_retention_days {
+            if days > MAX_DELETED_RETENTION_DAYS {
+                return Err(DomainError::invalid(
+                    "deleted_retention_days",
+                    "out_of_range",
+                    "Deleted users are kept 0 to 3650 days.",
+                ));
+            }
+            project.settings.deleted_retention_days = days;
         }
         if let Some(geocoder_url) = update.geocoder_url {
             project.settings.geocoder_url = geocoder_url.as_deref().map(parse_geocoder_url).transpose()?;

@@ -187,7 +187,27 @@ async fn the_purge_removes_users_past_the_retention_and_metrics_count_them(backe
     assert_eq!(removed_total(&app, "erase", "users").await, erased_before + 1);
 }
 
+async fn the_retention_is_a_project_setting_and_zero_purges_at_the_next_run(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let user = app.create_user(json!({"email": "a@example.com"})).await;
+    let id = user["id"].as_str().unwrap();
+    assert_eq!(app.delete(&format!("/v1/users/{id}")).await.status, 200);
+    let project = ProjectId::parse("acme").unwrap();
+    let acme = app.state.projects.get(&project).await.unwrap();
+    assert_eq!(app.state.personal_data.purge(&acme, now_utc()).await.unwrap().users, 0, "30 days by default");
+
+    assert_eq!(app.patch("/v1/project", &json!({"deleted_retention_days": 3651})).await.status, 422);
+    assert_eq!(app.patch("/v1/project", &json!({"deleted_retention_days": -1})).await.status, 400);
+    let changed = app.patch("/v1/project", &json!({"deleted_retention_days": 0})).await;
+    assert_eq!(changed.status, 200, "{:?}", changed.body);
+    assert_eq!(changed.body["settings"]["deleted_retention_days"], 0);
+    let acme = app.state.projects.get(&project).await.unwrap();
+    assert_eq!(app.state.personal_data.purge(&acme, now_utc()).await.unwrap().users, 1);
+    assert_eq!(app.post(&format!("/v1/users/{id}/restore"), &json!({})).await.status, 404);
+}
+
 backend_tests!(
+    the_retention_is_a_project_setting_and_zero_purges_at_the_next_run,
     erase_removes_the_user_with_everything_related_for_good,
     erase_takes_deleted_users_and_replays_its_answer_for_an_idempotency_key,
     another_projects_user_cannot_be_erased_or_exported,

@@ -75,6 +75,11 @@ async fn purge_dry_run_counts_and_removes_nothing_then_purge_removes_what_is_due
     let again = userbase(&db, &["purge", "--dry-run"]);
     assert!(stdout(&again).starts_with("acme would remove: users=0 "), "{}", stdout(&again));
     assert!(!userbase(&db, &["purge", "--project", "nope"]).status.success());
+
+    let set = userbase(&db, &["projects", "update", "acme", "--deleted-retention-days", "0"]);
+    assert!(set.status.success());
+    let due = userbase(&db, &["purge", "--project", "acme", "--dry-run"]);
+    assert!(stdout(&due).starts_with("acme would remove: users=1 "), "retention 0: {}", stdout(&due));
 }
 
 async fn serve_purges_in_the_background_and_counts_it_in_metrics(backend: Backend) {
