@@ -15,7 +15,7 @@ use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::registry::Registry;
 
-use userbase_core::services::{KeyService, PurgeTotals};
+use userbase_core::services::{KeyService, RemovedTotals};
 
 use crate::AppState;
 
@@ -30,7 +30,7 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn new(keys: KeyService, removed: Arc<PurgeTotals>) -> Arc<Self> {
+    pub fn new(keys: KeyService, removed: Arc<RemovedTotals>) -> Arc<Self> {
         let mut registry = Registry::with_prefix("userbase");
         let auth_failures = Family::<FailureLabels, Counter>::default();
         registry.register("auth_failures", "Failed authentications, by reason", auth_failures.clone());
@@ -70,7 +70,7 @@ impl Collector for KeyLookups {
 /// `userbase_personal_data_removed_total{cause="erase"|"purge", kind="users"|"addresses"|...}`: rows removed by
 /// this process, read from the personal-data service at each scrape.
 #[derive(Debug)]
-struct Removed(Arc<PurgeTotals>);
+struct Removed(Arc<RemovedTotals>);
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RemovedLabels {

@@ -18,7 +18,7 @@ pub use addresses::{AddressService, MAX_ADDRESSES_PER_USER};
 pub use bulk::{BulkAction, BulkCounts, BulkItem, BulkMode, BulkOutcome, BulkService, BULK_BATCH};
 pub use keys::{KeyService, DEFAULT_KEY_CACHE_TTL};
 pub use organizations::{check_role, OrganizationPatch, OrganizationService};
-pub use personal_data::{Erasure, PersonalDataService, PurgeTotals, SubjectData, PURGE_BATCH};
+pub use personal_data::{Erasure, PersonalDataService, RemovedTotals, SubjectData, PURGE_BATCH};
 pub use pricing::PricingService;
 pub use projects::{NewProject, ProjectService, ProjectUpdate};
 pub use records::{RecordPatch, RecordService};

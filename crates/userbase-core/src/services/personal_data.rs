@@ -1,6 +1,6 @@
 //! Personal data: permanent erase of one user, the retention purge of users deleted longer ago than their
 //! project keeps them (`deleted_retention_days`), and the export of everything stored about one user. Erase and
-//! purge remove the same rows (`ErasureStore`); what they removed is counted (`PurgeTotals`) and answered as
+//! purge remove the same rows (`ErasureStore`); what they removed is counted (`RemovedTotals`) and answered as
 //! counts, for callers to log (counts and ids, never personal data).
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -55,12 +55,12 @@ pub struct SubjectData {
 
 /// Rows removed by erases and by purges since the process started, by kind (for `/metrics`).
 #[derive(Debug, Default)]
-pub struct PurgeTotals {
+pub struct RemovedTotals {
     erased: [AtomicU64; 10],
     purged: [AtomicU64; 10],
 }
 
-impl PurgeTotals {
+impl RemovedTotals {
     fn add(totals: &[AtomicU64; 10], counts: &ErasedCounts) {
         for (total, (_, n)) in totals.iter().zip(counts.kinds()) {
             total.fetch_add(n, Ordering::Relaxed);
@@ -84,7 +84,7 @@ impl PurgeTotals {
 pub struct PersonalDataService {
     store: Arc<dyn Store>,
     keys: Option<KeyService>,
-    totals: Arc<PurgeTotals>,
+    totals: Arc<RemovedTotals>,
 }
 
 impl PersonalDataService {
@@ -99,7 +99,7 @@ impl PersonalDataService {
     }
 
     /// What erases and purges of this service removed so far.
-    pub fn totals(&self) -> Arc<PurgeTotals> {
+    pub fn totals(&self) -> Arc<RemovedTotals> {
         self.totals.clone()
     }
 
@@ -122,7 +122,7 @@ impl PersonalDataService {
         let erased =
             self.store.erase_user(&project.id, user.numeric_id).await?.ok_or_else(DomainError::user_not_found)?;
         self.removed(&erased);
-        PurgeTotals::add(&self.totals.erased, &erased.counts);
+        RemovedTotals::add(&self.totals.erased, &erased.counts);
         Ok(Erasure { user_id: user.public_id, counts: erased.counts })
     }
 
@@ -141,7 +141,7 @@ impl PersonalDataService {
         loop {
             let batch = self.store.purge_deleted_users(&project.id, cutoff, PURGE_BATCH).await?;
             self.removed(&batch);
-            PurgeTotals::add(&self.totals.purged, &batch.counts);
+            RemovedTotals::add(&self.totals.purged, &batch.counts);
             counts.add(&batch.counts);
             if batch.counts.users < u64::from(PURGE_BATCH) {
                 break;
@@ -151,7 +151,7 @@ impl PersonalDataService {
             let removed =
                 self.store.purge_expired_idempotency_records(&project.id, now - REPLAY_WINDOW, PURGE_BATCH).await?;
             let batch = ErasedCounts { idempotency_records: removed, ..ErasedCounts::default() };
-            PurgeTotals::add(&self.totals.purged, &batch);
+            RemovedTotals::add(&self.totals.purged, &batch);
             counts.add(&batch);
             if removed < u64::from(PURGE_BATCH) {
                 break;
