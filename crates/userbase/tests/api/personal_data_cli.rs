@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use userbase_core::ids::{HumanId, ObjectId, ProjectId, PublicUserId};
-use userbase_core::store::{NewUserRecord, RefsChange, Store, UniqueClaims};
+use userbase_core::store::{NewUserRecord, RefsChange, Store, UniqueClaims, UserFilter};
 use userbase_core::time_util::now_utc;
 use userbase_core::user::{BuiltonExtras, Profile, User, UserKey, UserStatus};
 use userbase_core::values::Email;
@@ -82,6 +82,44 @@ async fn purge_dry_run_counts_and_removes_nothing_then_purge_removes_what_is_due
     assert!(stdout(&due).starts_with("acme would remove: users=1 "), "retention 0: {}", stdout(&due));
 }
 
+/// The `users=N` count of a `userbase purge` line.
+fn users_removed(line: &str) -> u64 {
+    let count = line.split_whitespace().find_map(|w| w.strip_prefix("users=")).unwrap_or_else(|| panic!("{line}"));
+    count.parse().unwrap()
+}
+
+async fn two_purges_at_once_both_succeed_and_remove_each_user_once(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else { return };
+    assert!(userbase(&db, &["projects", "create", "acme"]).status.success());
+    let store = open(&db).await;
+    // More than two batches of 500, so that the processes overlap.
+    const USERS: u64 = 1_100;
+    let mut made = tokio::task::JoinSet::new();
+    for i in 0..USERS {
+        let store = store.clone();
+        made.spawn(async move { user(&store, &format!("u{i}@example.com"), Some(time::Duration::days(31))).await });
+    }
+    made.join_all().await;
+    let purge = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_userbase"))
+            .args(["purge", "--project", "acme"])
+            .env("USERBASE_DATABASE_URL", &db.url)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (purge(), purge());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(a.status.success() && b.status.success(), "neither purge fails");
+    let (from_a, from_b) = (users_removed(&stdout(&a)), users_removed(&stdout(&b)));
+    // A purge that found the rest held by the other stops; the next run takes what is left.
+    let rest = users_removed(&stdout(&userbase(&db, &["purge", "--project", "acme"])));
+    assert_eq!(from_a + from_b + rest, USERS, "each user removed once: {from_a} + {from_b} + {rest}");
+    let left = store.count_users(&acme(), &UserFilter::live().including_deleted(true)).await.unwrap();
+    assert_eq!(left, 0);
+}
+
 async fn serve_purges_in_the_background_and_counts_it_in_metrics(backend: Backend) {
     let Some(db) = TestDatabase::create(backend).await else { return };
     assert!(userbase(&db, &["projects", "create", "acme"]).status.success());
@@ -132,6 +170,7 @@ async fn a_key_of_an_erased_user_stops_working_on_another_caching_server(backend
 
 backend_tests!(
     purge_dry_run_counts_and_removes_nothing_then_purge_removes_what_is_due,
+    two_purges_at_once_both_succeed_and_remove_each_user_once,
     serve_purges_in_the_background_and_counts_it_in_metrics,
     a_key_of_an_erased_user_stops_working_on_another_caching_server,
 );
