@@ -89,6 +89,8 @@ pub struct KeyArgs {
     pub user: Option<String>,
     pub scopes: Vec<String>,
     pub expires_in: Option<String>,
+    /// The server secret that hashes the new key (as `serve` uses it).
+    pub secrets: userbase_core::server_secret::ServerSecrets,
 }
 
 /// Parses `90d`, `12h`, `30m` or `45s`.
@@ -108,7 +110,7 @@ fn parse_duration(text: &str) -> anyhow::Result<time::Duration> {
 
 pub async fn create_key(database: &str, project: &str, args: KeyArgs) -> anyhow::Result<()> {
     let store = open(database).await?;
-    let keys = KeyService::new(store.clone());
+    let keys = KeyService::new(store.clone()).with_server_secrets(args.secrets);
     let project_id = project_id(project)?;
     let kind = match args.kind {
         KeyKindArg::Secret => KeyKind::Secret,
@@ -141,7 +143,8 @@ pub async fn create_key(database: &str, project: &str, args: KeyArgs) -> anyhow:
 }
 
 pub async fn update_project(database: &str, args: crate::cli::ProjectUpdateArgs) -> anyhow::Result<()> {
-    let projects = ProjectService::new(open(database).await?);
+    let outbound = crate::hardening::outbound_policy(&args.outbound)?;
+    let projects = ProjectService::new(open(database).await?).with_outbound_check(outbound);
     let id = project_id(&args.id)?;
     let current = projects.get(&id).await.map_err(describe)?;
     let touches_jwt = args.jwt_clear
