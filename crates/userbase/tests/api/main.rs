@@ -30,6 +30,8 @@ mod gigs_pagination;
 mod gigs_seed;
 mod gigs_support;
 mod gigs_users;
+mod hardening_outbound;
+mod hardening_secret;
 mod health;
 mod if_match;
 mod key_changes;
