@@ -167,7 +167,7 @@ pub enum ProjectsCommand {
     /// List projects.
     List,
     /// Change a project's name, default locale, end-user JWT verification or geocoder.
-    Update(ProjectUpdateArgs),
+    Update(Box<ProjectUpdateArgs>),
 }
 
 #[derive(Debug, Args)]

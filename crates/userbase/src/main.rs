@@ -50,7 +50,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Projects { command } => match command {
             ProjectsCommand::Create { id, name } => admin::create_project(&db, &id, name).await,
             ProjectsCommand::List => admin::list_projects(&db).await,
-            ProjectsCommand::Update(args) => admin::update_project(&db, args).await,
+            ProjectsCommand::Update(args) => admin::update_project(&db, *args).await,
         },
         Command::Import(args) => {
             let import = transfer::ImportArgs {

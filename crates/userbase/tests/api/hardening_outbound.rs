@@ -22,16 +22,16 @@ use crate::support::TestApp;
 
 /// What a fake answers to every request.
 #[derive(Clone)]
-enum Answer {
+pub(crate) enum Answer {
     Body(String),
     RedirectTo(String),
 }
 
 /// A fake provider answering every path, counting the requests that reach it.
-struct Fake {
+pub(crate) struct Fake {
     /// `http://host:port`.
     base: String,
-    port: u16,
+    pub(crate) port: u16,
     hits: Arc<AtomicUsize>,
     server: tokio::task::JoinHandle<()>,
 }
@@ -44,7 +44,7 @@ impl Drop for Fake {
 
 impl Fake {
     /// `None` when `ip` cannot be bound here (an address this host lacks).
-    async fn start(ip: &str, answer: Answer) -> Option<Self> {
+    pub(crate) async fn start(ip: &str, answer: Answer) -> Option<Self> {
         let listener = tokio::net::TcpListener::bind((ip, 0)).await.ok()?;
         let addr = listener.local_addr().unwrap();
         let hits = Arc::new(AtomicUsize::new(0));
@@ -69,7 +69,7 @@ impl Fake {
         Some(Self { base, port: addr.port(), hits, server })
     }
 
-    fn hits(&self) -> usize {
+    pub(crate) fn hits(&self) -> usize {
         self.hits.load(Ordering::SeqCst)
     }
 }

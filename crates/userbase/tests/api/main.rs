@@ -30,6 +30,7 @@ mod gigs_pagination;
 mod gigs_seed;
 mod gigs_support;
 mod gigs_users;
+mod hardening_cli;
 mod hardening_outbound;
 mod hardening_secret;
 mod health;
