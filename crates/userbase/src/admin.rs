@@ -191,7 +191,7 @@ pub async fn update_project(database: &str, args: crate::cli::ProjectUpdateArgs)
 pub async fn list_keys(database: &str, project: &str) -> anyhow::Result<()> {
     let keys = KeyService::new(open(database).await?).list(&project_id(project)?).await.map_err(describe)?;
     let now = time::OffsetDateTime::now_utc();
-    println!("{:<22} {:<12} {:<16} {:<8} {:<26} LAST USED", "ID", "KIND", "PREFIX", "STATE", "CREATED");
+    println!("{:<22} {:<12} {:<16} {:<8} {:<26} {:<26} HASH", "ID", "KIND", "PREFIX", "STATE", "CREATED", "LAST USED");
     for k in keys.into_iter().map(|listed| listed.key) {
         let state = if k.revoked_at.is_some() {
             "revoked"
@@ -200,14 +200,16 @@ pub async fn list_keys(database: &str, project: &str) -> anyhow::Result<()> {
         } else {
             "active"
         };
+        // The hash scheme tells, during a server-secret rotation, which keys still need re-issuing.
         println!(
-            "{:<22} {:<12} {:<16} {:<8} {:<26} {}",
+            "{:<22} {:<12} {:<16} {:<8} {:<26} {:<26} {}",
             k.id,
             k.kind.as_str(),
             k.prefix,
             state,
             time_text(k.created_at),
-            k.last_used_at.map(time_text).unwrap_or_else(|| "never".into())
+            k.last_used_at.map(time_text).unwrap_or_else(|| "never".into()),
+            k.hash_scheme.to_stored()
         );
     }
     Ok(())

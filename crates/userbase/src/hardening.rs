@@ -28,7 +28,20 @@ pub fn server_secrets(args: &SecretArgs) -> anyhow::Result<ServerSecrets> {
 fn read_secret(path: &std::path::Path, option: &str) -> anyhow::Result<ServerSecret> {
     let content = std::fs::read(path)
         .with_context(|| format!("cannot read the server secret file {} ({option})", path.display()))?;
+    warn_if_readable_by_others(path);
     ServerSecret::from_bytes(&content).map_err(|e| anyhow!("{} ({option}): {e}", path.display()))
+}
+
+/// A secret file others can read is as good as none against a local reader; say so (but start anyway: the
+/// operator may have reasons, such as a container's read-only mount).
+fn warn_if_readable_by_others(path: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o004 != 0) {
+            tracing::warn!(file = %path.display(), "the server secret file is readable by every user; chmod 600 it");
+        }
+    }
 }
 
 /// One log line at start saying how the server is hardened, and what it means when it is not.

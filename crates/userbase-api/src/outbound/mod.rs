@@ -275,11 +275,23 @@ impl OutboundClient {
         Self { http, policy }
     }
 
-    /// Sends `GET url` with these headers, if the policy allows its address.
-    pub async fn get(&self, url: Url, accept: &'static str) -> Result<reqwest::Response, SendError> {
+    /// A request to `url`, if the policy allows its address (a name is checked when it is resolved); send it
+    /// with `send`. For requests other than a plain GET (webhooks will POST).
+    pub fn request(&self, method: reqwest::Method, url: Url) -> Result<reqwest::RequestBuilder, SendError> {
         self.policy.check_literal(&url).map_err(SendError::Refused)?;
         let http = self.http.as_ref().ok_or(SendError::Unreachable)?;
-        http.get(url).header("accept", accept).send().await.map_err(|e| SendError::of(&e))
+        Ok(http.request(method, url))
+    }
+
+    /// Sends a request made by `request`, telling a refused address from other failures.
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, SendError> {
+        request.send().await.map_err(|e| SendError::of(&e))
+    }
+
+    /// Sends `GET url` accepting `accept`, if the policy allows its address.
+    pub async fn get(&self, url: Url, accept: &'static str) -> Result<reqwest::Response, SendError> {
+        let request = self.request(reqwest::Method::GET, url)?.header("accept", accept);
+        self.send(request).await
     }
 }
 

@@ -128,6 +128,12 @@ async fn serve_and_keys_create_share_the_server_secret(backend: Backend) {
     assert!(matches!(scheme(&bootstrap).await, HashScheme::Peppered(_)));
     assert!(matches!(scheme(&peppered).await, HashScheme::Peppered(_)));
     assert_eq!(scheme(&plain).await, HashScheme::Sha256);
+    let listed = stdout(&userbase(&db, &["keys", "list", "--project", "default"]));
+    let hash_of = |key: &str| {
+        let prefix = &key[..14];
+        listed.lines().find(|l| l.contains(prefix)).unwrap().split_whitespace().last().unwrap().to_owned()
+    };
+    assert!(hash_of(&peppered).starts_with("pepper:") && hash_of(&plain) == "sha256", "{listed}");
 
     let with_secret = Server::start(&db, &["--no-bootstrap", "--secret-file", secret_path]);
     for key in [&bootstrap, &peppered, &plain] {
