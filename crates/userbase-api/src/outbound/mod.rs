@@ -349,4 +349,18 @@ mod tests {
         let named = OutboundPolicy::allowing(["localhost"]).unwrap();
         assert_eq!(named.allowed_addresses("localhost", addrs(&["127.0.0.1", "::1"])).unwrap().len(), 2);
     }
+
+    /// The resolver's refusal comes back through reqwest as `SendError::Refused`, before any connection is made
+    /// (`localhost` resolves from the hosts file; nothing listens on port 9 anyway).
+    #[tokio::test]
+    async fn a_name_resolving_to_a_refused_address_fails_as_refused() {
+        let client = OutboundClient::new(Arc::new(OutboundPolicy::public_only()), 0, |b| b);
+        for url in ["http://localhost:9/jwks.json", "http://127.0.0.1:9/", "http://[::1]:9/"] {
+            let sent = client.get(Url::parse(url).unwrap(), "application/json").await;
+            assert!(matches!(sent, Err(SendError::Refused(_))), "{url}: {sent:?}");
+        }
+        let allowed = OutboundClient::new(Arc::new(OutboundPolicy::allowing(["localhost"]).unwrap()), 0, |b| b);
+        let sent = allowed.get(Url::parse("http://localhost:9/").unwrap(), "application/json").await;
+        assert!(matches!(sent, Err(SendError::Unreachable)), "allowed, so tried (and nothing listens): {sent:?}");
+    }
 }

@@ -160,7 +160,41 @@ async fn serve_and_keys_create_share_the_server_secret(backend: Backend) {
     assert!(!missing.status.success() && stderr(&missing).contains("cannot read the server secret file"));
 }
 
+/// `serve` says once at start whether a server secret is set (and what its absence means); the secret itself
+/// never reaches the log.
+async fn serve_logs_once_whether_a_server_secret_is_set(backend: Backend) {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+    let Some(db) = TestDatabase::create(backend).await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let secret_file = dir.path().join("secret");
+    let secret = "a-long-server-secret-that-must-never-be-logged-0123456789";
+    std::fs::write(&secret_file, secret).unwrap();
+    let with_secret = ["--secret-file", secret_file.to_str().unwrap()];
+    for (extra, warned) in [(&[][..], 1), (&with_secret[..], 0)] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_userbase"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--no-bootstrap"])
+            .args(extra)
+            .env("USERBASE_DATABASE_URL", &db.url)
+            .env("RUST_LOG", "info")
+            .env_remove("USERBASE_SECRET_FILE")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = BufReader::new(child.stdout.take().unwrap());
+        assert!(out.lines().map_while(Result::ok).any(|l| l.contains("listening on")), "the server started");
+        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        let mut log = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+        child.wait().unwrap();
+        assert_eq!(log.matches("no server secret is set").count(), warned, "{log}");
+        assert!(!log.contains(secret), "{log}");
+    }
+}
+
 backend_tests!(
+    serve_logs_once_whether_a_server_secret_is_set,
     projects_update_refuses_internal_urls_unless_the_operator_allows_them,
     serve_fetches_an_internal_jwks_url_only_with_outbound_allow,
     serve_and_keys_create_share_the_server_secret,
