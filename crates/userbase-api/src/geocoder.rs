@@ -2,12 +2,17 @@
 //! with a 2 s bound on the whole exchange, and the first result's `lat`/`lon` as the position, its
 //! `place_id` as the place id and the result object as the raw answer. Any failure is logged (kind and
 //! project only: never the address text or the URL, which may carry credentials) and gives no position.
+//! Requests go through the outbound-address policy (`crate::outbound`): a refused address fails like an
+//! unreachable provider.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use userbase_core::address::Geo;
 use userbase_core::geocode::{Geocoded, Geocoder};
 use userbase_core::ids::ProjectId;
+
+use crate::outbound::{OutboundClient, OutboundPolicy, SendError};
 
 /// The bound on one lookup: connect, request and the whole answer.
 pub const TIMEOUT: Duration = Duration::from_secs(2);
@@ -20,6 +25,8 @@ const SERVICE: &str = "nominatim";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Failure {
     BadUrl,
+    /// The outbound-address policy refused the provider's address.
+    Refused,
     Timeout,
     Unreachable,
     Status(u16),
@@ -32,6 +39,7 @@ impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Failure::BadUrl => f.write_str("bad_url"),
+            Failure::Refused => f.write_str("refused_address"),
             Failure::Timeout => f.write_str("timeout"),
             Failure::Unreachable => f.write_str("unreachable"),
             Failure::Status(code) => write!(f, "status_{code}"),
@@ -44,28 +52,39 @@ impl std::fmt::Display for Failure {
 
 #[derive(Clone)]
 pub struct NominatimGeocoder {
-    http: reqwest::Client,
+    http: OutboundClient,
 }
 
 impl Default for NominatimGeocoder {
+    /// A geocoder that calls public addresses only.
     fn default() -> Self {
-        let http = reqwest::Client::builder()
-            .connect_timeout(TIMEOUT)
-            .timeout(TIMEOUT)
-            // Nominatim's usage policy asks clients to say who they are.
-            .user_agent(concat!("userbase/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default();
+        Self::new(Arc::new(OutboundPolicy::public_only()))
+    }
+}
+
+impl NominatimGeocoder {
+    /// A geocoder whose requests follow `policy`.
+    pub fn new(policy: Arc<OutboundPolicy>) -> Self {
+        // No redirects: a provider answers its search URL itself.
+        let http = OutboundClient::new(policy, 0, |builder| {
+            builder
+                .connect_timeout(TIMEOUT)
+                .timeout(TIMEOUT)
+                // Nominatim's usage policy asks clients to say who they are.
+                .user_agent(concat!("userbase/", env!("CARGO_PKG_VERSION")))
+        });
         Self { http }
     }
 }
 
-/// The one outbound request of the geocoder: a GET of `url`, its body read up to `MAX_BYTES`. A policy on
-/// which addresses may be called wraps this function.
-async fn fetch(http: &reqwest::Client, url: reqwest::Url) -> Result<Vec<u8>, Failure> {
+/// The one outbound request of the geocoder: a GET of `url`, its body read up to `MAX_BYTES`.
+async fn fetch(http: &OutboundClient, url: reqwest::Url) -> Result<Vec<u8>, Failure> {
     let sent = |e: reqwest::Error| if e.is_timeout() { Failure::Timeout } else { Failure::Unreachable };
-    let mut response = http.get(url).header("accept", "application/json").send().await.map_err(sent)?;
+    let mut response = http.get(url, "application/json").await.map_err(|e| match e {
+        SendError::Refused(_) => Failure::Refused,
+        SendError::Timeout => Failure::Timeout,
+        SendError::Unreachable => Failure::Unreachable,
+    })?;
     if !response.status().is_success() {
         return Err(Failure::Status(response.status().as_u16()));
     }

@@ -13,6 +13,7 @@ mod gigs;
 mod health;
 mod metrics;
 mod middleware;
+pub mod outbound;
 mod propeller;
 pub mod v1;
 
@@ -20,6 +21,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use userbase_core::idempotency::IdempotencyService;
+use userbase_core::server_secret::ServerSecrets;
 use userbase_core::services::{
     AddressService, BulkService, KeyService, OrganizationService, PersonalDataService, PricingService, ProjectService,
     RecordService, UserService, DEFAULT_KEY_CACHE_TTL,
@@ -60,25 +62,53 @@ pub struct Services {
     pub personal_data: PersonalDataService,
 }
 
+/// The server's settings that reach the services.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    /// How long verified keys are reused (see `KeyService::with_cache_ttl`).
+    pub key_cache_ttl: std::time::Duration,
+    /// Which addresses the server's own requests (JWKS, geocoder) may go to.
+    pub outbound: Arc<outbound::OutboundPolicy>,
+    /// The server secret(s) that hash new keys and sign access tokens; none by default.
+    pub server_secrets: ServerSecrets,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            key_cache_ttl: DEFAULT_KEY_CACHE_TTL,
+            outbound: Arc::new(outbound::OutboundPolicy::public_only()),
+            server_secrets: ServerSecrets::none(),
+        }
+    }
+}
+
 impl AppState {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self::with_key_cache_ttl(store, DEFAULT_KEY_CACHE_TTL)
+        Self::with_settings(store, ServerSettings::default())
     }
 
     /// How long verified keys are reused (see `KeyService::with_cache_ttl`); revocations and project changes
     /// made by other processes reach the cache as the store reports them (`KeyService::follow_changes`).
     pub fn with_key_cache_ttl(store: Arc<dyn Store>, key_cache_ttl: std::time::Duration) -> Self {
-        let keys = KeyService::with_cache_ttl(store.clone(), key_cache_ttl).follow_changes();
+        Self::with_settings(store, ServerSettings { key_cache_ttl, ..ServerSettings::default() })
+    }
+
+    pub fn with_settings(store: Arc<dyn Store>, settings: ServerSettings) -> Self {
+        let keys = KeyService::with_cache_ttl(store.clone(), settings.key_cache_ttl)
+            .with_server_secrets(settings.server_secrets)
+            .follow_changes();
         let personal_data = PersonalDataService::new(store.clone()).with_key_cache(keys.clone());
+        let outbound = settings.outbound;
         Self(Arc::new(Services {
             users: UserService::new(store.clone()).with_key_cache(keys.clone()),
             addresses: AddressService::new(store.clone())
-                .with_geocoder(Arc::new(geocoder::NominatimGeocoder::default())),
+                .with_geocoder(Arc::new(geocoder::NominatimGeocoder::new(outbound.clone()))),
             bulk: BulkService::new(store.clone()),
             idempotency: IdempotencyService::new(store.clone()),
-            jwt: auth::JwtVerifier::default(),
+            jwt: auth::JwtVerifier::new(outbound.clone()),
             metrics: metrics::Metrics::new(keys.clone(), personal_data.totals()),
-            projects: ProjectService::new(store.clone()).with_key_cache(keys.clone()),
+            projects: ProjectService::new(store.clone()).with_key_cache(keys.clone()).with_outbound_check(outbound),
             keys,
             organizations: OrganizationService::new(store.clone()),
             records: RecordService::new(store.clone()),

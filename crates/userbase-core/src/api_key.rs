@@ -1,7 +1,9 @@
 //! API keys: a recognisable prefix, a public key id and 256 bits of randomness. Only a SHA-256 hash of the
 //! secret part is stored; a presented key is found by its id and its hash compared in constant time.
 //! SHA-256 (not a slow password hash) is right here: the secret has 256 bits of entropy, so there is
-//! nothing to brute-force, and verification stays cheap on every request.
+//! nothing to brute-force, and verification stays cheap on every request. With a server secret set
+//! (`server_secret`), new keys store an HMAC of the secret part keyed by it instead, and access tokens are
+//! keyed by it too.
 
 use std::fmt;
 
@@ -10,6 +12,7 @@ use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 
 use crate::ids::{random_base62, ProjectId};
+use crate::server_secret::{HashScheme, ServerSecret, ServerSecrets};
 
 /// The scopes of a user-bound key (BoltonSea's access flags).
 pub const SCOPES: [&str; 5] = ["read", "create", "update", "delete", "manage"];
@@ -123,6 +126,15 @@ impl SecretHash {
         Self(Sha256::digest(secret.as_bytes()).into())
     }
 
+    /// The hash of a key's secret part under `scheme`; `None` when it names a server secret this process
+    /// does not know (the key cannot be verified here).
+    fn under(secret: &str, scheme: &HashScheme, secrets: &ServerSecrets) -> Option<Self> {
+        match scheme {
+            HashScheme::Sha256 => Some(Self::of(secret)),
+            HashScheme::Peppered(id) => secrets.by_id(id).map(|s| Self(s.key_hash(secret))),
+        }
+    }
+
     /// Constant-time comparison with a stored hash.
     pub fn matches(&self, stored: &[u8]) -> bool {
         stored.len() == 32 && bool::from(self.0.ct_eq(stored))
@@ -139,7 +151,7 @@ impl fmt::Debug for SecretHash {
 pub struct PresentedKey {
     pub kind: KeyKind,
     pub id: KeyId,
-    pub hash: SecretHash,
+    secret: String,
 }
 
 impl fmt::Debug for PresentedKey {
@@ -161,7 +173,20 @@ impl PresentedKey {
         if secret.len() != SECRET_LEN || !secret.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return None;
         }
-        Some(Self { kind, id, hash: SecretHash::of(secret) })
+        Some(Self { kind, id, secret: secret.to_owned() })
+    }
+
+    /// Whether the secret part hashes to `stored` under the stored key's scheme (constant-time comparison).
+    /// A key hashed under a server secret this process lacks never matches; an unknown key's stand-in is
+    /// compared all the same, so that time does not tell the cases apart.
+    pub fn matches(&self, stored: &[u8], scheme: &HashScheme, secrets: &ServerSecrets) -> bool {
+        match SecretHash::under(&self.secret, scheme, secrets) {
+            Some(hash) => hash.matches(stored),
+            None => {
+                let _ = SecretHash::of(&self.secret).matches(stored);
+                false
+            }
+        }
     }
 }
 
@@ -173,9 +198,20 @@ pub const ACCESS_TOKEN_SECONDS: i64 = 1800;
 
 type HmacSha256 = hmac::Hmac<Sha256>;
 
-fn token_mac(stored_hash: &[u8], key_id: &KeyId, expires: i64) -> Option<hmac::Hmac<Sha256>> {
+/// The HMAC of a token: keyed by the server secret when there is one (the stored hash is then part of the
+/// message, so the token is still bound to the key as it is stored), else by the key's stored hash. The
+/// latter is all a database reader needs to mint tokens, which is what a server secret prevents.
+fn token_mac(stored_hash: &[u8], key_id: &KeyId, expires: i64, secret: Option<&ServerSecret>) -> Option<HmacSha256> {
     use hmac::Mac;
-    let mut mac = <HmacSha256 as Mac>::new_from_slice(stored_hash).ok()?;
+    let mut mac = match secret {
+        Some(secret) => {
+            let mut mac = <HmacSha256 as Mac>::new_from_slice(secret.token_key()).ok()?;
+            mac.update(stored_hash);
+            mac.update(b":");
+            mac
+        }
+        None => <HmacSha256 as Mac>::new_from_slice(stored_hash).ok()?,
+    };
     mac.update(key_id.as_str().as_bytes());
     mac.update(b":");
     mac.update(expires.to_string().as_bytes());
@@ -183,12 +219,12 @@ fn token_mac(stored_hash: &[u8], key_id: &KeyId, expires: i64) -> Option<hmac::H
 }
 
 /// An OAuth2 access token: `ub_at_<key id>_<expiry, unix seconds>_<HMAC>`. Stateless, so every server
-/// verifies it; the HMAC is keyed by the key's stored secret hash and verification looks the key up,
-/// so revoking the key revokes its tokens at once.
-pub fn mint_access_token(key_id: &KeyId, stored_hash: &[u8], expires: i64) -> Option<String> {
+/// verifies it; the HMAC is keyed by the current server secret (or, without one, by the key's stored
+/// secret hash) and verification looks the key up, so revoking the key revokes its tokens at once.
+pub fn mint_access_token(key_id: &KeyId, stored_hash: &[u8], expires: i64, secrets: &ServerSecrets) -> Option<String> {
     use base64::Engine;
     use hmac::Mac;
-    let tag = token_mac(stored_hash, key_id, expires)?.finalize().into_bytes();
+    let tag = token_mac(stored_hash, key_id, expires, secrets.current())?.finalize().into_bytes();
     let tag = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(tag);
     Some(format!("ub_at_{}_{expires}_{tag}", key_id.body()))
 }
@@ -211,11 +247,17 @@ impl PresentedAccessToken {
         Some(Self { key_id, expires, tag })
     }
 
-    /// Genuine (constant-time HMAC check) and not expired at `now` (unix seconds).
-    pub fn verify(&self, stored_hash: &[u8], now: i64) -> bool {
+    /// Genuine (constant-time HMAC check) and not expired at `now` (unix seconds). With server secrets,
+    /// only an HMAC under one of them counts (the previous one too, during a rotation); without, only one
+    /// keyed by the stored hash.
+    pub fn verify(&self, stored_hash: &[u8], now: i64, secrets: &ServerSecrets) -> bool {
         use hmac::Mac;
+        let genuine_under = |secret: Option<&ServerSecret>| {
+            token_mac(stored_hash, &self.key_id, self.expires, secret)
+                .is_some_and(|m| m.verify_slice(&self.tag).is_ok())
+        };
         let genuine =
-            token_mac(stored_hash, &self.key_id, self.expires).is_some_and(|m| m.verify_slice(&self.tag).is_ok());
+            if secrets.is_set() { secrets.all().any(|s| genuine_under(Some(s))) } else { genuine_under(None) };
         genuine && self.expires > now
     }
 }
@@ -235,6 +277,8 @@ pub struct ApiKey {
     pub expires_at: Option<OffsetDateTime>,
     pub revoked_at: Option<OffsetDateTime>,
     pub last_used_at: Option<OffsetDateTime>,
+    /// How the stored hash of its secret was made.
+    pub hash_scheme: HashScheme,
 }
 
 impl ApiKey {
@@ -275,13 +319,23 @@ pub struct NewKey {
 }
 
 impl NewKey {
+    /// A new key hashed without a server secret.
     pub fn generate(self, now: OffsetDateTime) -> GeneratedKey {
+        self.generate_with(now, None)
+    }
+
+    /// A new key, its secret part hashed under `server_secret` when given.
+    pub fn generate_with(self, now: OffsetDateTime, server_secret: Option<&ServerSecret>) -> GeneratedKey {
         let id = KeyId::generate();
         let secret = random_base62(SECRET_LEN);
         let plaintext = format!("ub_{}_{}_{}", self.kind.token_tag(), id.body(), secret);
         let prefix = plaintext[..14].to_owned();
+        let (hash, hash_scheme) = match server_secret {
+            Some(s) => (SecretHash(s.key_hash(&secret)), HashScheme::Peppered(s.id().to_owned())),
+            None => (SecretHash::of(&secret), HashScheme::Sha256),
+        };
         GeneratedKey {
-            hash: SecretHash::of(&secret),
+            hash,
             record: ApiKey {
                 id,
                 project_id: self.project_id,
@@ -294,6 +348,7 @@ impl NewKey {
                 expires_at: self.expires_at,
                 revoked_at: None,
                 last_used_at: None,
+                hash_scheme,
             },
             plaintext,
         }
@@ -305,6 +360,10 @@ mod tests {
     use super::*;
 
     fn new_key(kind: KeyKind) -> GeneratedKey {
+        new_key_with(kind, None)
+    }
+
+    fn new_key_with(kind: KeyKind, secret: Option<&ServerSecret>) -> GeneratedKey {
         NewKey {
             project_id: ProjectId::parse("p").unwrap(),
             kind,
@@ -313,8 +372,14 @@ mod tests {
             scopes: vec![],
             expires_at: None,
         }
-        .generate(OffsetDateTime::now_utc())
+        .generate_with(OffsetDateTime::now_utc(), secret)
     }
+
+    fn server_secret(byte: u8) -> ServerSecret {
+        ServerSecret::from_bytes(&[byte; 32]).unwrap()
+    }
+
+    const NO_SECRETS: ServerSecrets = ServerSecrets::none();
 
     #[test]
     fn a_generated_key_parses_back_to_its_id_and_hash() {
@@ -323,7 +388,22 @@ mod tests {
         let presented = PresentedKey::parse(&key.plaintext).unwrap();
         assert_eq!(presented.kind, KeyKind::Secret);
         assert_eq!(presented.id, key.record.id);
-        assert!(presented.hash.matches(&key.hash.0));
+        assert_eq!(key.record.hash_scheme, HashScheme::Sha256);
+        assert!(presented.matches(&key.hash.0, &key.record.hash_scheme, &NO_SECRETS));
+    }
+
+    #[test]
+    fn a_key_hashed_under_a_server_secret_verifies_only_where_that_secret_is_known() {
+        let (current, previous, other) = (server_secret(b'c'), server_secret(b'p'), server_secret(b'o'));
+        let key = new_key_with(KeyKind::Secret, Some(&previous));
+        assert_eq!(key.record.hash_scheme, HashScheme::Peppered(previous.id().to_owned()));
+        assert_ne!(key.hash.0, SecretHash::of(key.plaintext.rsplit('_').next().unwrap()).0, "not a plain SHA-256");
+        let presented = PresentedKey::parse(&key.plaintext).unwrap();
+        let scheme = &key.record.hash_scheme;
+        assert!(presented.matches(&key.hash.0, scheme, &ServerSecrets::new(previous.clone(), None)));
+        assert!(presented.matches(&key.hash.0, scheme, &ServerSecrets::new(current.clone(), Some(previous))));
+        assert!(!presented.matches(&key.hash.0, scheme, &ServerSecrets::new(current, Some(other))));
+        assert!(!presented.matches(&key.hash.0, scheme, &NO_SECRETS));
     }
 
     #[test]
@@ -333,7 +413,7 @@ mod tests {
         let last = tampered.pop().unwrap();
         tampered.push(if last == 'a' { 'b' } else { 'a' });
         let presented = PresentedKey::parse(&tampered).unwrap();
-        assert!(!presented.hash.matches(&key.hash.0));
+        assert!(!presented.matches(&key.hash.0, &HashScheme::Sha256, &NO_SECRETS));
     }
 
     #[test]
@@ -346,14 +426,36 @@ mod tests {
     #[test]
     fn access_tokens_verify_only_with_their_key_and_before_expiry() {
         let key = new_key(KeyKind::Secret);
-        let token = mint_access_token(&key.record.id, &key.hash.0, 2_000).unwrap();
+        let token = mint_access_token(&key.record.id, &key.hash.0, 2_000, &NO_SECRETS).unwrap();
         let presented = PresentedAccessToken::parse(&token).unwrap();
         assert_eq!(presented.key_id, key.record.id);
-        assert!(presented.verify(&key.hash.0, 1_999));
-        assert!(!presented.verify(&key.hash.0, 2_000), "expired");
-        assert!(!presented.verify(&new_key(KeyKind::Secret).hash.0, 1_000), "another key's hash");
+        assert!(presented.verify(&key.hash.0, 1_999, &NO_SECRETS));
+        assert!(!presented.verify(&key.hash.0, 2_000, &NO_SECRETS), "expired");
+        assert!(!presented.verify(&new_key(KeyKind::Secret).hash.0, 1_000, &NO_SECRETS), "another key's hash");
         let forged = token.replace("_2000_", "_9999_");
-        assert!(!PresentedAccessToken::parse(&forged).unwrap().verify(&key.hash.0, 1_000), "a changed expiry");
+        assert!(
+            !PresentedAccessToken::parse(&forged).unwrap().verify(&key.hash.0, 1_000, &NO_SECRETS),
+            "a changed expiry"
+        );
+    }
+
+    #[test]
+    fn with_a_server_secret_only_tokens_signed_under_it_verify() {
+        let key = new_key(KeyKind::Secret);
+        let (current, previous) = (server_secret(b'c'), server_secret(b'p'));
+        let secrets = ServerSecrets::new(current.clone(), None);
+        // What anyone who can read the database can compute: the HMAC keyed by the stored hash.
+        let minted_from_the_database = mint_access_token(&key.record.id, &key.hash.0, 2_000, &NO_SECRETS).unwrap();
+        let forged = PresentedAccessToken::parse(&minted_from_the_database).unwrap();
+        assert!(!forged.verify(&key.hash.0, 1_000, &secrets));
+        let issued = mint_access_token(&key.record.id, &key.hash.0, 2_000, &secrets).unwrap();
+        let issued = PresentedAccessToken::parse(&issued).unwrap();
+        assert!(issued.verify(&key.hash.0, 1_000, &secrets));
+        assert!(!issued.verify(&key.hash.0, 1_000, &NO_SECRETS), "not without the secret");
+        assert!(!issued.verify(&new_key(KeyKind::Secret).hash.0, 1_000, &secrets), "another key's hash");
+        let rotated = ServerSecrets::new(server_secret(b'n'), Some(current));
+        assert!(issued.verify(&key.hash.0, 1_000, &rotated), "the previous secret still verifies during a rotation");
+        assert!(!issued.verify(&key.hash.0, 1_000, &ServerSecrets::new(previous, None)));
     }
 
     #[test]

@@ -89,6 +89,8 @@ pub struct KeyArgs {
     pub user: Option<String>,
     pub scopes: Vec<String>,
     pub expires_in: Option<String>,
+    /// The server secret that hashes the new key (as `serve` uses it).
+    pub secrets: userbase_core::server_secret::ServerSecrets,
 }
 
 /// Parses `90d`, `12h`, `30m` or `45s`.
@@ -108,7 +110,7 @@ fn parse_duration(text: &str) -> anyhow::Result<time::Duration> {
 
 pub async fn create_key(database: &str, project: &str, args: KeyArgs) -> anyhow::Result<()> {
     let store = open(database).await?;
-    let keys = KeyService::new(store.clone());
+    let keys = KeyService::new(store.clone()).with_server_secrets(args.secrets);
     let project_id = project_id(project)?;
     let kind = match args.kind {
         KeyKindArg::Secret => KeyKind::Secret,
@@ -141,7 +143,8 @@ pub async fn create_key(database: &str, project: &str, args: KeyArgs) -> anyhow:
 }
 
 pub async fn update_project(database: &str, args: crate::cli::ProjectUpdateArgs) -> anyhow::Result<()> {
-    let projects = ProjectService::new(open(database).await?);
+    let outbound = crate::hardening::outbound_policy(&args.outbound)?;
+    let projects = ProjectService::new(open(database).await?).with_outbound_check(outbound);
     let id = project_id(&args.id)?;
     let current = projects.get(&id).await.map_err(describe)?;
     let touches_jwt = args.jwt_clear
@@ -194,7 +197,7 @@ pub async fn update_project(database: &str, args: crate::cli::ProjectUpdateArgs)
 pub async fn list_keys(database: &str, project: &str) -> anyhow::Result<()> {
     let keys = KeyService::new(open(database).await?).list(&project_id(project)?).await.map_err(describe)?;
     let now = time::OffsetDateTime::now_utc();
-    println!("{:<22} {:<12} {:<16} {:<8} {:<26} LAST USED", "ID", "KIND", "PREFIX", "STATE", "CREATED");
+    println!("{:<22} {:<12} {:<16} {:<8} {:<26} {:<26} HASH", "ID", "KIND", "PREFIX", "STATE", "CREATED", "LAST USED");
     for k in keys.into_iter().map(|listed| listed.key) {
         let state = if k.revoked_at.is_some() {
             "revoked"
@@ -203,14 +206,16 @@ pub async fn list_keys(database: &str, project: &str) -> anyhow::Result<()> {
         } else {
             "active"
         };
+        // The hash scheme tells, during a server-secret rotation, which keys still need re-issuing.
         println!(
-            "{:<22} {:<12} {:<16} {:<8} {:<26} {}",
+            "{:<22} {:<12} {:<16} {:<8} {:<26} {:<26} {}",
             k.id,
             k.kind.as_str(),
             k.prefix,
             state,
             time_text(k.created_at),
-            k.last_used_at.map(time_text).unwrap_or_else(|| "never".into())
+            k.last_used_at.map(time_text).unwrap_or_else(|| "never".into()),
+            k.hash_scheme.to_stored()
         );
     }
     Ok(())

@@ -145,6 +145,31 @@ pub struct ServeArgs {
     /// (run `userbase purge` from cron instead).
     #[arg(long, env = "USERBASE_PURGE_INTERVAL_SECONDS", default_value_t = 300)]
     pub purge_interval_seconds: u64,
+    #[command(flatten)]
+    pub outbound: OutboundArgs,
+    #[command(flatten)]
+    pub secret: SecretArgs,
+}
+
+/// Which addresses the server's own requests (JWKS URLs, geocoders) may go to.
+#[derive(Debug, Args)]
+pub struct OutboundArgs {
+    /// Hosts the server may send requests to although they are not public: host names (exact), IP addresses
+    /// or CIDR ranges; repeat or separate with commas. By default loopback, private, link-local and other
+    /// non-public addresses are refused.
+    #[arg(long = "outbound-allow", env = "USERBASE_OUTBOUND_ALLOW", value_delimiter = ',', value_name = "HOST|CIDR")]
+    pub outbound_allow: Vec<String>,
+}
+
+/// The server secret that keys access-token signatures and new keys' hashes.
+#[derive(Debug, Args)]
+pub struct SecretArgs {
+    /// A file holding the server secret (at least 32 bytes; trailing whitespace ignored). Read once at start.
+    #[arg(long, env = "USERBASE_SECRET_FILE", value_name = "PATH")]
+    pub secret_file: Option<std::path::PathBuf>,
+    /// During a rotation: the previous server secret, still accepted for keys hashed and tokens signed with it.
+    #[arg(long, env = "USERBASE_OLD_SECRET_FILE", value_name = "PATH", requires = "secret_file")]
+    pub old_secret_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -203,6 +228,8 @@ pub struct ProjectUpdateArgs {
     /// Days a deleted user stays restorable before the retention purge removes it for good (0 to 3650).
     #[arg(long)]
     pub deleted_retention_days: Option<u32>,
+    #[command(flatten)]
+    pub outbound: OutboundArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -235,6 +262,8 @@ pub enum KeysCommand {
         /// The key stops working after this long: e.g. 90d, 12h, 30m.
         #[arg(long)]
         expires_in: Option<String>,
+        #[command(flatten)]
+        secret: SecretArgs,
     },
     /// List a project's keys (never their secrets).
     List {

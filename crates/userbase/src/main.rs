@@ -5,6 +5,7 @@
 
 mod admin;
 mod cli;
+mod hardening;
 mod serve;
 mod telemetry;
 mod transfer;
@@ -72,8 +73,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
         }
         Command::Keys { command } => match command {
-            KeysCommand::Create { project, kind, name, user, scopes, expires_in } => {
-                let key = admin::KeyArgs { kind, name, user, scopes, expires_in };
+            KeysCommand::Create { project, kind, name, user, scopes, expires_in, secret } => {
+                let key = admin::KeyArgs {
+                    kind,
+                    name,
+                    user,
+                    scopes,
+                    expires_in,
+                    secrets: hardening::server_secrets(&secret)?,
+                };
                 admin::create_key(&db, &project, key).await
             }
             KeysCommand::List { project } => admin::list_keys(&db, &project).await,

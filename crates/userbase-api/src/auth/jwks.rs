@@ -1,7 +1,8 @@
 //! JWKS URLs: fetched with timeouts and a size bound, cached per process for ten minutes, and fetched
 //! again (at most once a second) when a token names a key the cached set lacks, so key rotation needs
 //! no restart. The cache is an optimisation only: every process can fetch the same keys. Each URL has its
-//! own lock, so one project's slow issuer never holds up another project's logins.
+//! own lock, so one project's slow issuer never holds up another project's logins. Fetches go through the
+//! outbound-address policy (`crate::outbound`); a refused address is an unavailable key set.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex as SyncMutex, PoisonError};
@@ -9,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::JwkSet;
 use tokio::sync::Mutex;
+
+use crate::outbound::{OutboundClient, OutboundPolicy, SendError};
 
 const TTL: Duration = Duration::from_secs(600);
 /// Unknown-kid refetches per URL; bounds what a flood of made-up kids can cost the issuer.
@@ -33,20 +36,15 @@ type Slot = Arc<Mutex<Cached>>;
 
 #[derive(Clone)]
 pub struct JwksCache {
-    http: reqwest::Client,
+    http: OutboundClient,
     /// Held only to find or add a slot, never across an await.
     slots: Arc<SyncMutex<HashMap<String, Slot>>>,
 }
 
 impl Default for JwksCache {
+    /// A cache that fetches from public addresses only.
     fn default() -> Self {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::limited(3))
-            .build()
-            .unwrap_or_default();
-        Self { http, slots: Arc::default() }
+        Self::new(Arc::new(OutboundPolicy::public_only()))
     }
 }
 
@@ -60,6 +58,14 @@ fn has_kid(set: &JwkSet, kid: Option<&str>) -> bool {
 }
 
 impl JwksCache {
+    /// A cache whose fetches follow `policy` (redirects included: each is checked like the first URL).
+    pub fn new(policy: Arc<OutboundPolicy>) -> Self {
+        let http = OutboundClient::new(policy, 3, |builder| {
+            builder.connect_timeout(Duration::from_secs(3)).timeout(Duration::from_secs(5))
+        });
+        Self { http, slots: Arc::default() }
+    }
+
     /// The key set at `url`, fresh enough, and holding `kid` if it can.
     pub async fn get(&self, url: &str, kid: Option<&str>) -> Lookup {
         let slot = {
@@ -92,15 +98,29 @@ impl JwksCache {
         }
     }
 
+    /// Logs a failure without the URL, which may carry credentials; a refused host is named (the operator needs
+    /// it to decide whether to allow it).
     async fn fetch(&self, url: &str) -> Option<JwkSet> {
-        let mut response = match self.http.get(url).send().await {
+        let Ok(url) = reqwest::Url::parse(url) else {
+            tracing::warn!("JWKS URL does not parse");
+            return None;
+        };
+        let mut response = match self.http.get(url, "application/json").await {
             Ok(r) if r.status().is_success() => r,
             Ok(r) => {
                 tracing::warn!(status = r.status().as_u16(), "JWKS fetch failed");
                 return None;
             }
+            Err(SendError::Refused(refused)) => {
+                tracing::warn!(
+                    outbound.host = refused.host(),
+                    reason = %refused,
+                    "JWKS fetch refused by the outbound-address policy (--outbound-allow)"
+                );
+                return None;
+            }
             Err(e) => {
-                tracing::warn!(error = %e, "JWKS fetch failed");
+                tracing::warn!(error = ?e, "JWKS fetch failed");
                 return None;
             }
         };

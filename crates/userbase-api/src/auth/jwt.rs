@@ -114,6 +114,11 @@ pub struct JwtVerifier {
 }
 
 impl JwtVerifier {
+    /// A verifier whose JWKS fetches follow `policy`.
+    pub fn new(policy: std::sync::Arc<crate::outbound::OutboundPolicy>) -> Self {
+        Self { jwks: JwksCache::new(policy) }
+    }
+
     /// The `sub` of a genuine, current token for these settings.
     pub async fn verify(&self, settings: &JwtSettings, token: &str) -> Result<String, JwtError> {
         let header = decode_header(token).map_err(|_| JwtError::Malformed)?;

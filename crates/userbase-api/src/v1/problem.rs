@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use userbase_core::error::{Conflict, FieldError};
 use userbase_core::filter::FilterError;
+use userbase_core::outbound::OUTBOUND_ADDRESS_REFUSED;
 use userbase_core::DomainError;
 
 use crate::auth::AuthError;
@@ -133,8 +134,14 @@ impl From<DomainError> for Problem {
                     [one] => format!("{}: {}", one.field, one.message),
                     _ => format!("{} fields are invalid.", errors.len()),
                 };
-                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Validation failed", detail)
-                    .with_errors(errors)
+                // A setting naming an address the server will not call gets its own code, so a client can
+                // tell "fix the value" from "ask the operator" (the field errors carry it too).
+                let (code, title) = if errors.iter().all(|e| e.code == OUTBOUND_ADDRESS_REFUSED) {
+                    (OUTBOUND_ADDRESS_REFUSED, "Outbound address refused")
+                } else {
+                    ("validation_failed", "Validation failed")
+                };
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, title, detail).with_errors(errors)
             }
             DomainError::InvalidParameter(e) => Problem::invalid_param(&e.field, e.code, e.message),
             DomainError::Conflict(c) => {

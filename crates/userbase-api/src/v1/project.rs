@@ -132,7 +132,9 @@ pub async fn get_project(Admin(principal): Admin) -> Response {
 
 /// Change the project's name, default locale, end-user JWT settings, geocoder or retention of deleted users.
 ///
-/// Inside `jwt`, absent fields stay and `null` clears; `geocoder_url: null` removes the geocoder.
+/// Inside `jwt`, absent fields stay and `null` clears; `geocoder_url: null` removes the geocoder. A JWKS or
+/// geocoder URL whose host the server's outbound-address policy refuses (loopback, private and other non-public
+/// addresses, unless the server's operator allows them) is a 422 `outbound_address_refused` naming the field.
 #[utoipa::path(patch, path = "/project", tag = "project", request_body = ProjectInput,
     responses((status = 200, description = "The project", body = ProjectView)))]
 pub async fn update_project(

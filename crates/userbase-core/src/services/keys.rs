@@ -10,6 +10,7 @@ use crate::api_key::{
 };
 use crate::error::DomainError;
 use crate::ids::{ProjectId, PublicUserId};
+use crate::server_secret::{HashScheme, ServerSecrets};
 use crate::store::{KeyChange, KeyChanges, ListedKey, Store, StoredKey};
 use crate::time_util::now_utc;
 use crate::user::UserKey;
@@ -64,6 +65,8 @@ impl KeyCache {
 pub struct KeyService {
     store: Arc<dyn Store>,
     cache: Arc<KeyCache>,
+    /// The server secrets (none unless the operator set one): they hash new keys and sign access tokens.
+    secrets: Arc<ServerSecrets>,
 }
 
 impl KeyService {
@@ -82,7 +85,14 @@ impl KeyService {
             store_lookups: AtomicU64::new(0),
             stop: tokio::sync::watch::channel(()).0,
         };
-        Self { store, cache: Arc::new(cache) }
+        Self { store, cache: Arc::new(cache), secrets: Arc::default() }
+    }
+
+    /// New keys are hashed under the current server secret and access tokens signed with it; keys hashed
+    /// under the previous one, and its tokens, still verify.
+    pub fn with_server_secrets(mut self, secrets: ServerSecrets) -> Self {
+        self.secrets = Arc::new(secrets);
+        self
     }
 
     /// Keeps the cache in step with revocations and project changes made by any process on the database
@@ -187,7 +197,7 @@ impl KeyService {
                 ));
             }
         }
-        let key = new.generate(now_utc());
+        let key = new.generate_with(now_utc(), self.secrets.current());
         self.store.insert_key(&key.record, &key.hash).await?;
         self.cache.unknown.remove(&key.record.id);
         Ok(key)
@@ -234,7 +244,7 @@ impl KeyService {
             return Ok(None);
         }
         let expires = now_utc().unix_timestamp() + ACCESS_TOKEN_SECONDS;
-        let token = mint_access_token(&stored.key.id, &stored.hash, expires)
+        let token = mint_access_token(&stored.key.id, &stored.hash, expires, &self.secrets)
             .ok_or_else(|| DomainError::Internal("could not sign an access token".into()))?;
         Ok(Some((token, ACCESS_TOKEN_SECONDS)))
     }
@@ -247,7 +257,7 @@ impl KeyService {
         let now = now_utc();
         let ok = stored.key.kind == KeyKind::Secret
             && stored.key.is_usable(now)
-            && token.verify(&stored.hash, now.unix_timestamp());
+            && token.verify(&stored.hash, now.unix_timestamp(), &self.secrets);
         Ok(ok.then_some(stored))
     }
 
@@ -282,10 +292,11 @@ impl KeyService {
         };
         let Some(stored) = self.find(&presented.id).await? else {
             // The same comparison a known id costs, so that time does not tell ids apart.
-            let _ = presented.hash.matches(&UNKNOWN_KEY_HASH);
+            let _ = presented.matches(&UNKNOWN_KEY_HASH, &HashScheme::Sha256, &self.secrets);
             return Ok(None);
         };
-        let genuine = presented.hash.matches(&stored.hash) && presented.kind == stored.key.kind;
+        let genuine = presented.matches(&stored.hash, &stored.key.hash_scheme, &self.secrets)
+            && presented.kind == stored.key.kind;
         Ok((genuine && stored.key.is_usable(now_utc())).then_some(stored))
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::api_key::{GeneratedKey, KeyKind, NewKey};
 use crate::error::{Conflict, DomainError, FieldError};
 use crate::ids::ProjectId;
+use crate::outbound::{OutboundCheck, OUTBOUND_ADDRESS_REFUSED};
 use crate::project::{JwtSettings, Project, ProjectSettings};
 use crate::store::Store;
 use crate::time_util::now_utc;
@@ -81,13 +82,43 @@ pub struct ProjectService {
     store: Arc<dyn Store>,
     /// Verified keys carry their project's settings; a change must reach this cache at once.
     keys: Option<super::KeyService>,
+    /// The server's outbound-address policy, for settings naming a URL the server will call.
+    outbound: Option<Arc<dyn OutboundCheck>>,
 }
 
 impl ProjectService {
     pub const BOOTSTRAP_PROJECT: &'static str = "default";
 
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store, keys: None }
+        Self { store, keys: None, outbound: None }
+    }
+
+    /// URLs the server will call (JWKS, geocoder) are checked against `outbound` when they are written.
+    pub fn with_outbound_check(mut self, outbound: Arc<dyn OutboundCheck>) -> Self {
+        self.outbound = Some(outbound);
+        self
+    }
+
+    /// Refuses new URL settings whose host the outbound policy refuses, each named by its field. A URL left as
+    /// it was is not checked again: changing the project's name must not fail because the policy changed.
+    async fn check_outbound(&self, before: &Project, after: &Project) -> Result<(), DomainError> {
+        let Some(outbound) = &self.outbound else { return Ok(()) };
+        let urls = [
+            ("jwt.jwks_url", &before.settings.jwt.jwks_url, &after.settings.jwt.jwks_url),
+            ("geocoder_url", &before.settings.geocoder_url, &after.settings.geocoder_url),
+        ];
+        let mut errors = Vec::new();
+        for (field, old, new) in urls {
+            let Some(url) = new.as_deref().filter(|_| old != new) else { continue };
+            if let Err(reason) = outbound.check(url).await {
+                errors.push(FieldError::new(field, OUTBOUND_ADDRESS_REFUSED, reason));
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(DomainError::Invalid(errors))
+        }
     }
 
     /// Project changes made through this service also clear `keys`' cache of verified keys.
@@ -116,7 +147,8 @@ impl ProjectService {
     /// Changes a project's name, default locale, JWT settings or geocoder (already checked by the caller's surface
     /// for what needs cryptography, such as PEM keys).
     pub async fn update(&self, id: &ProjectId, update: ProjectUpdate) -> Result<Project, DomainError> {
-        let mut project = self.get(id).await?;
+        let before = self.get(id).await?;
+        let mut project = before.clone();
         if let Some(name) = update.name {
             if name.is_empty() || name.chars().count() > 200 {
                 return Err(DomainError::invalid("name", "invalid_name", "A project name is 1 to 200 characters."));
@@ -144,6 +176,7 @@ impl ProjectService {
         if let Some(geocoder_url) = update.geocoder_url {
             project.settings.geocoder_url = geocoder_url.as_deref().map(parse_geocoder_url).transpose()?;
         }
+        self.check_outbound(&before, &project).await?;
         project.updated_at = now_utc();
         self.store.update_project(&project).await?;
         if let Some(keys) = &self.keys {

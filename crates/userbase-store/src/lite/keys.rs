@@ -27,7 +27,10 @@ impl KeyStore for SqliteStore {
         self.lite
             .write(move |conn| {
                 conn.prepare_cached(&INSERT_KEY)
-                    .and_then(|mut stmt| stmt.execute(rusqlite::params_from_iter(sql::insert_args(&key, &hash))))
+                    .and_then(|mut stmt| {
+                        let scheme = key.hash_scheme.to_stored();
+                        stmt.execute(rusqlite::params_from_iter(sql::insert_args(&key, &hash, &scheme)))
+                    })
                     .map_err(store_error)?;
                 Ok(())
             })
@@ -47,7 +50,7 @@ impl KeyStore for SqliteStore {
         let rows = self.lite.read(|conn| {
             conn.prepare_cached(&KEYS_OF_PROJECT)
                 .and_then(|mut stmt| {
-                    stmt.query_map([project.as_str()], |row| Ok((rows::key(row)?, row.get::<_, Option<String>>(11)?)))?
+                    stmt.query_map([project.as_str()], |row| Ok((rows::key(row)?, row.get::<_, Option<String>>(12)?)))?
                         .collect::<Result<Vec<_>, _>>()
                 })
                 .map_err(store_error)

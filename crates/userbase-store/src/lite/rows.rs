@@ -94,6 +94,7 @@ pub fn key(row: &Row<'_>) -> rusqlite::Result<KeyRow> {
         expires_at: row.get(8)?,
         revoked_at: row.get(9)?,
         last_used_at: row.get(10)?,
+        hash_scheme: row.get(11)?,
     })
 }
 
@@ -101,11 +102,11 @@ pub fn key(row: &Row<'_>) -> rusqlite::Result<KeyRow> {
 pub fn stored_key(row: &Row<'_>) -> rusqlite::Result<StoredKeyRow> {
     Ok(StoredKeyRow {
         key: key(row)?,
-        secret_hash: row.get(11)?,
-        p_name: row.get(12)?,
-        p_settings: json(row, 13)?,
-        p_created_at: row.get(14)?,
-        p_updated_at: row.get(15)?,
+        secret_hash: row.get(12)?,
+        p_name: row.get(13)?,
+        p_settings: json(row, 14)?,
+        p_created_at: row.get(15)?,
+        p_updated_at: row.get(16)?,
     })
 }
 

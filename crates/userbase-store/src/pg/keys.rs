@@ -13,7 +13,8 @@ use crate::sql::time::DbTime;
 #[async_trait::async_trait]
 impl KeyStore for PgStore {
     async fn insert_key(&self, key: &ApiKey, hash: &SecretHash) -> Result<(), StoreError> {
-        sql::insert_args(key, hash)
+        let scheme = key.hash_scheme.to_stored();
+        sql::insert_args(key, hash, &scheme)
             .into_iter()
             .fold(sqlx::query(sql::INSERT_KEY), |query, arg| query.bind(arg))
             .execute(&self.writer)

@@ -9,6 +9,7 @@ use time::Date;
 use userbase_core::api_key::{ApiKey, KeyId, KeyKind};
 use userbase_core::ids::{HumanId, ObjectId, ProjectId, PublicUserId};
 use userbase_core::project::{Project, ProjectSettings};
+use userbase_core::server_secret::HashScheme;
 use userbase_core::store::{StoreError, StoredKey};
 use userbase_core::user::{BuiltonExtras, Profile, User, UserStatus};
 use userbase_core::values::{CountryCode, Email, ExternalRef, Gender, GroupRef, Locale, Metadata};
@@ -66,6 +67,7 @@ pub struct KeyRow {
     pub expires_at: Option<DbTime>,
     pub revoked_at: Option<DbTime>,
     pub last_used_at: Option<DbTime>,
+    pub hash_scheme: String,
 }
 
 impl TryFrom<KeyRow> for ApiKey {
@@ -84,6 +86,7 @@ impl TryFrom<KeyRow> for ApiKey {
             expires_at: r.expires_at.map(|t| t.0),
             revoked_at: r.revoked_at.map(|t| t.0),
             last_used_at: r.last_used_at.map(|t| t.0),
+            hash_scheme: HashScheme::parse(&r.hash_scheme).ok_or_else(|| corrupt("api_keys.hash_scheme"))?,
         })
     }
 }

@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use userbase_core::api_key::{KeyId, KeyKind, NewKey};
+use userbase_core::server_secret::{HashScheme, ServerSecret};
 use userbase_core::store::{KeyChange, KeyChanges, RefsChange, UniqueClaims};
 use userbase_core::time_util::now_utc;
 use userbase_core::user::UserStatus;
@@ -117,8 +118,42 @@ async fn next_change(changes: &mut KeyChanges) -> Option<KeyChange> {
     tokio::time::timeout(Duration::from_secs(2), changes.recv()).await.ok().flatten()
 }
 
+/// A key hashed under a server secret is stored with its scheme, which every read gives back; keys made
+/// without one read as `sha256`.
+async fn keys_keep_the_scheme_of_their_hash(backend: Backend) {
+    let Some(f) = fixture(backend).await else { return };
+    let p = project("acme");
+    f.store.insert_project(&p).await.unwrap();
+    let secret = ServerSecret::from_bytes(&[b's'; 32]).unwrap();
+    let new = |name: &str| NewKey {
+        project_id: p.id.clone(),
+        kind: KeyKind::Secret,
+        name: Some(name.into()),
+        user_id: None,
+        scopes: vec![],
+        expires_at: None,
+    };
+    let peppered = new("peppered").generate_with(now_utc(), Some(&secret));
+    let plain = new("plain").generate(now_utc());
+    for key in [&peppered, &plain] {
+        f.store.insert_key(&key.record, &key.hash).await.unwrap();
+    }
+    assert_eq!(peppered.record.hash_scheme, HashScheme::Peppered(secret.id().to_owned()));
+    assert_eq!(plain.record.hash_scheme, HashScheme::Sha256);
+    for key in [&peppered, &plain] {
+        let found = f.store.find_key(&key.record.id).await.unwrap().unwrap();
+        assert_eq!(found.key.hash_scheme, key.record.hash_scheme);
+        assert!(key.hash.matches(&found.hash));
+    }
+    let listed: Vec<_> = f.store.list_keys(&p.id).await.unwrap().into_iter().map(|l| l.key.hash_scheme).collect();
+    assert!(listed.contains(&peppered.record.hash_scheme) && listed.contains(&HashScheme::Sha256), "{listed:?}");
+    let revoked = f.store.revoke_key(&peppered.record.id, now_utc()).await.unwrap().unwrap();
+    assert_eq!(revoked.hash_scheme, peppered.record.hash_scheme);
+}
+
 backend_tests!(
     keys_are_found_with_their_hash_and_project_and_revoked_once,
     listed_keys_name_their_users,
-    a_key_of_a_deleted_user_is_not_found_and_the_change_is_announced
+    a_key_of_a_deleted_user_is_not_found_and_the_change_is_announced,
+    keys_keep_the_scheme_of_their_hash
 );

@@ -7,7 +7,7 @@ mod edge;
 mod purge;
 
 use tokio::net::TcpListener;
-use userbase_api::AppState;
+use userbase_api::{AppState, ServerSettings};
 use userbase_core::services::{KeyService, ProjectService};
 use userbase_store::OpenOptions;
 
@@ -28,6 +28,10 @@ impl ServeArgs {
 }
 
 pub async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
+    // Settings first: a bad secret file or allow entry stops the server before it touches the database.
+    let outbound = crate::hardening::outbound_policy(&args.outbound)?;
+    let server_secrets = crate::hardening::server_secrets(&args.secret)?;
+    crate::hardening::log_settings(&args.outbound, &server_secrets);
     let store = open_with(
         database,
         &OpenOptions {
@@ -40,7 +44,7 @@ pub async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
         None
     } else {
         ProjectService::new(store.clone())
-            .bootstrap(&KeyService::new(store.clone()))
+            .bootstrap(&KeyService::new(store.clone()).with_server_secrets(server_secrets.clone()))
             .await
             .map_err(|e| anyhow::anyhow!("bootstrap failed: {e}"))?
     };
@@ -65,7 +69,12 @@ pub async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
              Create a key with: userbase keys create --project <project-id> --kind secret"
         ),
     }
-    let state = AppState::with_key_cache_ttl(store, std::time::Duration::from_secs(args.key_cache_seconds));
+    let settings = ServerSettings {
+        key_cache_ttl: std::time::Duration::from_secs(args.key_cache_seconds),
+        outbound,
+        server_secrets,
+    };
+    let state = AppState::with_settings(store, settings);
     let purge = purge::spawn(state.personal_data.clone(), std::time::Duration::from_secs(args.purge_interval_seconds));
     let app = userbase_api::router(state);
     edge::serve(listener, app, args.limits(), shutdown_signal()).await;

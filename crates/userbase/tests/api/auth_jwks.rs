@@ -51,7 +51,7 @@ impl Drop for Issuer {
 }
 
 async fn a_jwks_url_is_fetched_and_refreshed_on_key_rotation(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn_allowing_loopback(backend).await else { return };
     let issuer = Issuer::start(fixture("jwks1.json"), None).await;
     configure_jwt(&app, &app.key, json!({ "jwks_url": issuer.url })).await;
     app.create_user(json!({"auth_subject": "sub-1"})).await;
@@ -69,7 +69,7 @@ async fn a_jwks_url_is_fetched_and_refreshed_on_key_rotation(backend: Backend) {
 }
 
 async fn a_jwks_url_is_still_consulted_when_pem_keys_are_configured_too(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn_allowing_loopback(backend).await else { return };
     let issuer = Issuer::start(fixture("jwks2.json"), None).await;
     configure_jwt(&app, &app.key, json!({ "public_keys_pem": [fixture("rsa1.pub.pem")], "jwks_url": issuer.url }))
         .await;
@@ -84,7 +84,7 @@ async fn a_jwks_url_is_still_consulted_when_pem_keys_are_configured_too(backend:
 }
 
 async fn a_slow_issuer_of_one_project_does_not_hold_up_another(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn_allowing_loopback(backend).await else { return };
     let (asked, release) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
     let slow = Issuer::start(fixture("jwks1.json"), Some((asked.clone(), release.clone()))).await;
     let fast = Issuer::start(fixture("jwks1.json"), None).await;
@@ -114,7 +114,7 @@ async fn a_slow_issuer_of_one_project_does_not_hold_up_another(backend: Backend)
 }
 
 async fn an_unreachable_or_garbled_jwks_url_refuses_tokens_with_401(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn_allowing_loopback(backend).await else { return };
     let closed = {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         format!("http://{}/jwks.json", listener.local_addr().unwrap())

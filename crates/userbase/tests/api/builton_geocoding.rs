@@ -102,7 +102,7 @@ fn oslo_s() -> Value {
 }
 
 async fn a_found_place_is_stored_and_shown_and_nothing_is_asked_without_a_url(backend: Backend) {
-    let Some(b) = Builton::spawn(backend).await else { return };
+    let Some(b) = Builton::spawn_allowing_loopback(backend).await else { return };
     let fake = FakeNominatim::start(Mode::Finds).await;
     let user = b.admin_create(json!({"addresses": [oslo_s()]})).await;
     let path = format!("/users/{}", oid(&user));
@@ -151,7 +151,7 @@ async fn a_found_place_is_stored_and_shown_and_nothing_is_asked_without_a_url(ba
 }
 
 async fn a_down_slow_or_nonsensical_provider_never_fails_the_write(backend: Backend) {
-    let Some(b) = Builton::spawn(backend).await else { return };
+    let Some(b) = Builton::spawn_allowing_loopback(backend).await else { return };
     let user = b.admin_create(json!({})).await;
     let path = format!("/users/{}/addresses", oid(&user));
     let mut fakes = Vec::new();
@@ -188,7 +188,7 @@ async fn a_down_slow_or_nonsensical_provider_never_fails_the_write(backend: Back
 }
 
 async fn a_geocoder_url_must_be_an_http_url(backend: Backend) {
-    let Some(b) = Builton::spawn(backend).await else { return };
+    let Some(b) = Builton::spawn_allowing_loopback(backend).await else { return };
     for bad in [json!("ftp://geo.example"), json!("geo.example"), json!("http://geo.example/?key=1"), json!(5)] {
         let reply = set_geocoder(&b, bad.clone()).await;
         assert_eq!(reply.status, if bad.is_string() { 422 } else { 400 }, "{bad}: {:?}", reply.body);

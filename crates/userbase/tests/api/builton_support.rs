@@ -25,7 +25,15 @@ pub enum As<'a> {
 
 impl Builton {
     pub async fn spawn(backend: userbase_testing::Backend) -> Option<Self> {
-        let app = TestApp::spawn(backend).await?;
+        Self::with_app(TestApp::spawn(backend).await?).await
+    }
+
+    /// `spawn` with a server that may call 127.0.0.1 (where the tests' fake geocoders listen).
+    pub async fn spawn_allowing_loopback(backend: userbase_testing::Backend) -> Option<Self> {
+        Self::with_app(TestApp::spawn_allowing_loopback(backend).await?).await
+    }
+
+    async fn with_app(app: TestApp) -> Option<Self> {
         configure_jwt(&app, &app.key, json!({ "hs256_secret": HS_SECRET })).await;
         let pk = app.new_key("acme", KeyKind::Publishable).await;
         Some(Self { app, pk })

@@ -14,6 +14,9 @@ pub(crate) fn userbase(db: &TestDatabase, args: &[&str]) -> Output {
         .args(args)
         .env("USERBASE_DATABASE_URL", &db.url)
         .env("RUST_LOG", "warn")
+        .env_remove("USERBASE_OUTBOUND_ALLOW")
+        .env_remove("USERBASE_SECRET_FILE")
+        .env_remove("USERBASE_OLD_SECRET_FILE")
         .output()
         .expect("run userbase")
 }
@@ -22,7 +25,7 @@ pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
@@ -40,6 +43,9 @@ impl Server {
             .args(extra)
             .env("USERBASE_DATABASE_URL", &db.url)
             .env("RUST_LOG", "warn")
+            .env_remove("USERBASE_OUTBOUND_ALLOW")
+            .env_remove("USERBASE_SECRET_FILE")
+            .env_remove("USERBASE_OLD_SECRET_FILE")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -355,16 +361,16 @@ async fn the_geocoder_url_is_set_and_removed_from_the_cli(backend: Backend) {
         store.get_project(&id).await.unwrap().unwrap().settings.geocoder_url
     };
     assert_eq!(stored().await, None, "none by default");
-    let set = userbase(&db, &["projects", "update", "acme", "--geocoder-url", "https://geo.example/nominatim/"]);
+    let set = userbase(&db, &["projects", "update", "acme", "--geocoder-url", "https://93.184.216.34/nominatim/"]);
     assert!(set.status.success(), "{}", stderr(&set));
-    assert_eq!(stored().await.as_deref(), Some("https://geo.example/nominatim"));
+    assert_eq!(stored().await.as_deref(), Some("https://93.184.216.34/nominatim"));
     let refused = userbase(&db, &["projects", "update", "acme", "--geocoder-url", "ftp://geo.example"]);
     assert!(!refused.status.success());
     assert!(stderr(&refused).contains("geocoder URL"), "{}", stderr(&refused));
-    assert_eq!(stored().await.as_deref(), Some("https://geo.example/nominatim"), "a refused change changes nothing");
+    assert_eq!(stored().await.as_deref(), Some("https://93.184.216.34/nominatim"), "a refused change changes nothing");
     // Another change leaves it; --no-geocoder removes it.
     assert!(userbase(&db, &["projects", "update", "acme", "--name", "Acme"]).status.success());
-    assert_eq!(stored().await.as_deref(), Some("https://geo.example/nominatim"));
+    assert_eq!(stored().await.as_deref(), Some("https://93.184.216.34/nominatim"));
     assert!(userbase(&db, &["projects", "update", "acme", "--no-geocoder"]).status.success());
     assert_eq!(stored().await, None);
 }

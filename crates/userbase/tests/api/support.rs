@@ -6,7 +6,8 @@ use reqwest::Method;
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
-use userbase_api::AppState;
+use userbase_api::outbound::OutboundPolicy;
+use userbase_api::{AppState, ServerSettings};
 use userbase_core::api_key::{KeyKind, NewKey};
 use userbase_core::ids::ProjectId;
 use userbase_core::services::NewProject;
@@ -24,6 +25,19 @@ pub struct TestApp {
 }
 
 impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// A second server on a `TestApp`'s database.
+pub struct Sibling {
+    pub base: String,
+    pub state: AppState,
+    server: JoinHandle<()>,
+}
+
+impl Drop for Sibling {
     fn drop(&mut self) {
         self.server.abort();
     }
@@ -56,14 +70,36 @@ pub fn ids(list: &Value) -> Vec<String> {
 impl TestApp {
     /// `None` when the backend is not available (PostgreSQL without configuration).
     pub async fn spawn(backend: Backend) -> Option<Self> {
-        Self::spawn_with(backend, OpenOptions { max_connections: Some(8), ..OpenOptions::default() }).await
+        Self::spawn_with(backend, Self::options()).await
     }
 
     /// `spawn` with these store options (a short query time bound, a small pool).
     pub async fn spawn_with(backend: Backend, options: OpenOptions) -> Option<Self> {
+        Self::spawn_with_settings(backend, options, ServerSettings::default()).await
+    }
+
+    /// `spawn` for tests whose fake providers (JWKS issuers, geocoders) listen on 127.0.0.1: the server is
+    /// told to allow that address, as an operator would with `--outbound-allow 127.0.0.1`.
+    pub async fn spawn_allowing_loopback(backend: Backend) -> Option<Self> {
+        Self::spawn_with_settings(backend, Self::options(), Self::allowing_loopback()).await
+    }
+
+    /// Server settings whose outbound policy allows 127.0.0.1.
+    pub fn allowing_loopback() -> ServerSettings {
+        let outbound = OutboundPolicy::allowing(["127.0.0.1"]).unwrap();
+        ServerSettings { outbound: std::sync::Arc::new(outbound), ..ServerSettings::default() }
+    }
+
+    /// The store options of `spawn`.
+    pub fn options() -> OpenOptions {
+        OpenOptions { max_connections: Some(8), ..OpenOptions::default() }
+    }
+
+    /// `spawn` with these store options and server settings (outbound policy, server secret).
+    pub async fn spawn_with_settings(backend: Backend, options: OpenOptions, settings: ServerSettings) -> Option<Self> {
         let db = TestDatabase::create(backend).await?;
         let store = userbase_store::open(&db.url, &options).await.unwrap();
-        let state = AppState::new(store);
+        let state = AppState::with_settings(store, settings);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let app = userbase_api::router(state.clone());
@@ -73,6 +109,19 @@ impl TestApp {
         let mut test_app = Self { base, http: reqwest::Client::new(), key: String::new(), state, _db: db, server };
         test_app.key = test_app.new_project("acme").await;
         Some(test_app)
+    }
+
+    /// Another server on the same database, with other settings (as a second replica, or a restart with
+    /// another configuration, would be).
+    pub async fn sibling(&self, settings: ServerSettings) -> Sibling {
+        let state = AppState::with_settings(self.state.store.clone(), settings);
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let app = userbase_api::router(state.clone());
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Sibling { base, state, server }
     }
 
     /// Creates a project and returns a secret key for it.
