@@ -20,8 +20,8 @@ use std::sync::Arc;
 use axum::Router;
 use userbase_core::idempotency::IdempotencyService;
 use userbase_core::services::{
-    AddressService, BulkService, KeyService, OrganizationService, PricingService, ProjectService, RecordService,
-    UserService, DEFAULT_KEY_CACHE_TTL,
+    AddressService, BulkService, KeyService, NestedBulkService, OrganizationService, PricingService, ProjectService,
+    RecordService, UserService, DEFAULT_KEY_CACHE_TTL,
 };
 use userbase_core::store::Store;
 
@@ -48,6 +48,8 @@ pub struct Services {
     pub users: UserService,
     pub addresses: AddressService,
     pub bulk: BulkService,
+    /// Bulk upserts with nested addresses, attributes, pricing and parent (Propeller).
+    pub nested_bulk: NestedBulkService,
     pub idempotency: IdempotencyService,
     pub jwt: auth::JwtVerifier,
     pub metrics: std::sync::Arc<metrics::Metrics>,
@@ -72,6 +74,7 @@ impl AppState {
             addresses: AddressService::new(store.clone())
                 .with_geocoder(Arc::new(geocoder::NominatimGeocoder::default())),
             bulk: BulkService::new(store.clone()),
+            nested_bulk: NestedBulkService::new(store.clone()),
             idempotency: IdempotencyService::new(store.clone()),
             jwt: auth::JwtVerifier::default(),
             metrics: metrics::Metrics::new(keys.clone()),

@@ -7,7 +7,7 @@ use crate::ids::{HumanId, ObjectId, PublicUserId};
 use crate::page::{Item, Page, PageParams};
 use crate::patch::Patch;
 use crate::project::Project;
-use crate::store::{NewUserRecord, RefsChange, Store, StoreError, UniqueClaims, UserFilter};
+use crate::store::{NewUserRecord, RefsChange, Store, StoreError, UniqueClaims, UpsertKey, UserFilter};
 use crate::time_util::now_utc;
 use crate::user::{BuiltonExtras, Profile, User, UserKey, UserStatus};
 use crate::values::{ExternalRef, MetadataLimits};
@@ -242,6 +242,28 @@ impl UserService {
             page.total = Some(self.store.count_users(&project.id, filter).await?);
         }
         Ok(page)
+    }
+
+    /// The live users holding an external ref with this `source_id`, of `source` when one is given, oldest
+    /// first (Propeller's `sourceId` lookup key, which names several users when only the source tells them
+    /// apart). One indexed query.
+    pub async fn find_by_external_id(
+        &self,
+        project: &Project,
+        source: Option<&str>,
+        source_id: &str,
+    ) -> Result<Vec<User>, DomainError> {
+        let values = [source_id.to_owned()];
+        let users = self.store.find_users_by(&project.id, &UpsertKey::AnyExternalRef, &values).await?;
+        Ok(users
+            .into_iter()
+            .filter(|u| {
+                u.profile
+                    .external_refs
+                    .iter()
+                    .any(|r| r.source_id() == source_id && source.is_none_or(|s| r.source() == s))
+            })
+            .collect())
     }
 
     /// The integer id of a live user, for the records a user owns (addresses, orders, pricing...).

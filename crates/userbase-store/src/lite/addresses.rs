@@ -102,6 +102,47 @@ impl AddressStore for SqliteStore {
         rows_of(rows)
     }
 
+    async fn write_addresses(
+        &self,
+        project: &ProjectId,
+        inserts: &[NewAddressRecord],
+        updates: &[Address],
+    ) -> Result<Vec<Address>, StoreError> {
+        sql::check_batch(project, inserts, updates)?;
+        if inserts.is_empty() && updates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (inserts, updates) = (inserts.to_vec(), updates.to_vec());
+        // One job in a savepoint of its own: a stale update undoes the whole batch. A prepared single-row
+        // statement run in place costs no round trip, so SQLite gains nothing from multi-row text.
+        let rows = self
+            .lite
+            .write(move |conn| {
+                let mut rows = Vec::with_capacity(inserts.len() + updates.len());
+                for rec in &inserts {
+                    let write = AddressWrite::new(&rec.fields, rec.created_at);
+                    let leading: [&dyn ToSql; 4] =
+                        [&rec.project_id.as_str(), &rec.user_id, &rec.public_id.as_str(), &DbTime(rec.created_at)];
+                    rows.push(
+                        write_row(conn, &INSERT, &leading, &write)?
+                            .ok_or_else(|| StoreError::Backend("an inserted address was not returned".into()))?,
+                    );
+                }
+                for a in &updates {
+                    let write = AddressWrite::new(&a.fields, a.updated_at);
+                    let leading: [&dyn ToSql; 3] = [&a.project_id.as_str(), &a.numeric_id, &a.version];
+                    rows.push(write_row(conn, &UPDATE, &leading, &write)?.ok_or(StoreError::VersionMismatch)?);
+                }
+                for row in rows.iter().filter(|r| r.is_default) {
+                    let params = rusqlite::params![row.user_id, row.address_type.as_str(), row.id];
+                    execute(conn, &CLEAR_OTHER_DEFAULTS, params)?;
+                }
+                Ok(rows)
+            })
+            .await?;
+        rows_of(rows)
+    }
+
     async fn addresses_of_users(&self, project: &ProjectId, user_ids: &[i64]) -> Result<Vec<Address>, StoreError> {
         if user_ids.is_empty() {
             return Ok(Vec::new());

@@ -72,6 +72,20 @@ pub static INSERT_ADDRESS: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// A multi-row insert up to `VALUES`: project_id, user_id, public_id, created_at, then the write columns.
+pub static INSERT_ADDRESSES_COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    format!("INSERT INTO addresses (project_id, user_id, public_id, created_at, {}) ", WRITE_COLUMNS.join(", "))
+});
+
+/// Checks that every address of a batched write belongs to the project (a caller's bug otherwise).
+pub fn check_batch(project: &ProjectId, inserts: &[NewAddressRecord], updates: &[Address]) -> Result<(), StoreError> {
+    if inserts.iter().all(|r| &r.project_id == project) && updates.iter().all(|a| &a.project_id == project) {
+        Ok(())
+    } else {
+        Err(StoreError::Backend("a batched address belongs to another project".into()))
+    }
+}
+
 /// `$1..$3` are project_id, id and the expected version; the write columns follow.
 pub static UPDATE_ADDRESS: LazyLock<String> = LazyLock::new(|| {
     let sets: Vec<String> = WRITE_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 4)).collect();

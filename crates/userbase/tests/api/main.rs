@@ -38,6 +38,8 @@ mod openapi;
 mod organizations;
 mod path_ids;
 mod pricing;
+mod propeller_support;
+mod propeller_users;
 mod query_params;
 mod records;
 mod tenancy;
