@@ -27,6 +27,8 @@ static BY_NUMERIC_ID: LazyLock<String> = LazyLock::new(|| numbered(&sql::ADDRESS
 static DELETE: LazyLock<String> = LazyLock::new(|| numbered(sql::DELETE_ADDRESS));
 static COUNT: LazyLock<String> = LazyLock::new(|| numbered(sql::COUNT_ADDRESSES));
 static DELETE_OF_KIND: LazyLock<String> = LazyLock::new(|| numbered(sql::DELETE_ADDRESSES_OF_KIND));
+static CLEAR_DEFAULTS_BEFORE_BATCH: LazyLock<String> =
+    LazyLock::new(|| numbered(sql::CLEAR_DEFAULTS_BEFORE_BATCH_LITE));
 static OF_USERS: LazyLock<String> = LazyLock::new(|| numbered(&sql::ADDRESSES_OF_USERS_LITE));
 
 /// Binds the write columns of `w` (in `sql::addresses::WRITE_COLUMNS` order) from parameter `first` on.
@@ -112,12 +114,26 @@ impl AddressStore for SqliteStore {
         if inserts.is_empty() && updates.is_empty() {
             return Ok(Vec::new());
         }
-        let (inserts, updates) = (inserts.to_vec(), updates.to_vec());
+        let (mut inserts, mut updates) = (inserts.to_vec(), updates.to_vec());
+        let (default_pairs, update_order) = sql::settle_defaults(&mut inserts, &mut updates);
+        let updated_ids = serde_json::to_string(&updates.iter().map(|a| a.numeric_id).collect::<Vec<_>>())
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
         // One job in a savepoint of its own: a stale update undoes the whole batch. A prepared single-row
         // statement run in place costs no round trip, so SQLite gains nothing from multi-row text.
         let rows = self
             .lite
             .write(move |conn| {
+                for (user_id, t) in &default_pairs {
+                    let params = rusqlite::params![user_id, t.as_str(), updated_ids];
+                    execute(conn, &CLEAR_DEFAULTS_BEFORE_BATCH, params)?;
+                }
+                let mut updated: Vec<Option<AddressRow>> = (0..updates.len()).map(|_| None).collect();
+                for i in update_order {
+                    let a = &updates[i];
+                    let write = AddressWrite::new(&a.fields, a.updated_at);
+                    let leading: [&dyn ToSql; 3] = [&a.project_id.as_str(), &a.numeric_id, &a.version];
+                    updated[i] = Some(write_row(conn, &UPDATE, &leading, &write)?.ok_or(StoreError::VersionMismatch)?);
+                }
                 let mut rows = Vec::with_capacity(inserts.len() + updates.len());
                 for rec in &inserts {
                     let write = AddressWrite::new(&rec.fields, rec.created_at);
@@ -128,15 +144,7 @@ impl AddressStore for SqliteStore {
                             .ok_or_else(|| StoreError::Backend("an inserted address was not returned".into()))?,
                     );
                 }
-                for a in &updates {
-                    let write = AddressWrite::new(&a.fields, a.updated_at);
-                    let leading: [&dyn ToSql; 3] = [&a.project_id.as_str(), &a.numeric_id, &a.version];
-                    rows.push(write_row(conn, &UPDATE, &leading, &write)?.ok_or(StoreError::VersionMismatch)?);
-                }
-                for row in rows.iter().filter(|r| r.is_default) {
-                    let params = rusqlite::params![row.user_id, row.address_type.as_str(), row.id];
-                    execute(conn, &CLEAR_OTHER_DEFAULTS, params)?;
-                }
+                rows.extend(updated.into_iter().flatten());
                 Ok(rows)
             })
             .await?;

@@ -93,7 +93,37 @@ impl AddressStore for PgStore {
         if inserts.is_empty() && updates.is_empty() {
             return Ok(Vec::new());
         }
+        let (mut inserts, mut updates) = (inserts.to_vec(), updates.to_vec());
+        let (default_pairs, update_order) = sql::settle_defaults(&mut inserts, &mut updates);
+        let updated_ids: Vec<i64> = updates.iter().map(|a| a.numeric_id).collect();
         let mut tx = self.begin_write().await.map_err(store_error)?;
+        for (user_id, t) in &default_pairs {
+            sqlx::query(sql::CLEAR_DEFAULTS_BEFORE_BATCH_PG)
+                .bind(user_id)
+                .bind(t.as_str())
+                .bind(&updated_ids)
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+        }
+        let mut updated: Vec<Option<AddressRow>> = (0..updates.len()).map(|_| None).collect();
+        for i in update_order {
+            let a = &updates[i];
+            let write = AddressWrite::new(&a.fields, a.updated_at);
+            let query = sqlx::query_as::<_, AddressRow>(&sql::UPDATE_ADDRESS)
+                .bind(a.project_id.as_str())
+                .bind(a.numeric_id)
+                .bind(a.version);
+            let row = write
+                .args()
+                .into_iter()
+                .fold(query, |query, arg| query.bind(arg))
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(store_error)?
+                .ok_or(StoreError::VersionMismatch)?;
+            updated[i] = Some(row);
+        }
         let mut rows: Vec<AddressRow> = Vec::with_capacity(inserts.len() + updates.len());
         for chunk in inserts.chunks(ADDRESS_ROWS_PER_STATEMENT) {
             let writes: Vec<AddressWrite<'_>> =
@@ -118,32 +148,8 @@ impl AddressStore for PgStore {
             returned.sort_by_key(|row| order.get(row.public_id.as_str()).copied().unwrap_or(usize::MAX));
             rows.extend(returned);
         }
-        for a in updates {
-            let write = AddressWrite::new(&a.fields, a.updated_at);
-            let query = sqlx::query_as::<_, AddressRow>(&sql::UPDATE_ADDRESS)
-                .bind(a.project_id.as_str())
-                .bind(a.numeric_id)
-                .bind(a.version);
-            let row = write
-                .args()
-                .into_iter()
-                .fold(query, |query, arg| query.bind(arg))
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(store_error)?
-                .ok_or(StoreError::VersionMismatch)?;
-            rows.push(row);
-        }
-        for row in rows.iter().filter(|r| r.is_default) {
-            sqlx::query(sql::CLEAR_OTHER_DEFAULTS)
-                .bind(row.user_id)
-                .bind(row.address_type.as_str())
-                .bind(row.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(store_error)?;
-        }
         tx.commit().await.map_err(store_error)?;
+        rows.extend(updated.into_iter().flatten());
         rows.into_iter().map(TryInto::try_into).collect()
     }
 

@@ -9,6 +9,7 @@ mod concurrency;
 mod keys;
 mod organizations;
 mod projects;
+mod propeller;
 mod records;
 mod users;
 
