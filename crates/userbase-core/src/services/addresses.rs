@@ -25,6 +25,13 @@ pub enum AddressAction {
     Updated,
 }
 
+/// What an upsert by code did to each address of one user, in its order, or why it wrote none of them.
+pub type UpsertedAddresses = Result<Vec<(AddressAction, Address)>, DomainError>;
+
+/// Where each address of one user goes in a batched write: its action, whether it is an insert (else an
+/// update), and its index among those.
+type Plan = Result<Vec<(AddressAction, bool, usize)>, DomainError>;
+
 /// Addresses one user may have; enough for any real use, small enough to list in one page.
 pub const MAX_ADDRESSES_PER_USER: usize = 100;
 
@@ -185,7 +192,7 @@ impl AddressService {
         &self,
         project: &Project,
         batch: Vec<(i64, Vec<AddressPatch>)>,
-    ) -> Result<Vec<Result<Vec<(AddressAction, Address)>, DomainError>>, DomainError> {
+    ) -> Result<Vec<UpsertedAddresses>, DomainError> {
         for _ in 0..2 {
             match self.upsert_by_code_once(project, &batch).await {
                 Err(DomainError::PreconditionFailed) => continue,
@@ -199,7 +206,7 @@ impl AddressService {
         &self,
         project: &Project,
         batch: &[(i64, Vec<AddressPatch>)],
-    ) -> Result<Vec<Result<Vec<(AddressAction, Address)>, DomainError>>, DomainError> {
+    ) -> Result<Vec<UpsertedAddresses>, DomainError> {
         let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
         let mut held: HashMap<i64, Vec<Address>> = HashMap::new();
         for a in self.store.addresses_of_users(&project.id, &ids).await? {
@@ -209,7 +216,7 @@ impl AddressService {
         let mut inserts: Vec<NewAddressRecord> = Vec::new();
         let mut updates: Vec<Address> = Vec::new();
         // Per user: where each of its addresses ended up (an insert or an update, by index), or its error.
-        let mut plans: Vec<Result<Vec<(AddressAction, bool, usize)>, DomainError>> = Vec::with_capacity(batch.len());
+        let mut plans: Vec<Plan> = Vec::with_capacity(batch.len());
         for (user_id, patches) in batch {
             let existing = held.remove(user_id).unwrap_or_default();
             if patches.iter().any(|p| p.address_type.is_none()) {
