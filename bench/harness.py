@@ -16,7 +16,9 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 SEED = int(os.environ.get("BENCH_SEED_USERS", "10000"))
 BULK = int(os.environ.get("BENCH_BULK_USERS", "100000"))
 PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
-OPS = os.environ.get("BENCH_OPS", "create,get,list,email,patch").split(",")
+OPS = [op for op in os.environ.get("BENCH_OPS", "create,get,list,email,patch").split(",") if op]
+PROPELLER = int(os.environ.get("BENCH_PROPELLER_USERS", "50000"))
+PROPELLER_BATCH = 10_000  # the most one Propeller bulk request carries
 BACKENDS = os.environ.get("BENCH_BACKENDS", "sqlite,postgres").split(",")
 
 
@@ -84,6 +86,28 @@ def users_ndjson(n, prefix):
     ).encode()
 
 
+def propeller_users(start, n):
+    """A Propeller bulk body: n users keyed by (source, sourceId), each with one delivery address."""
+    return json.dumps({"users": [
+        {"source": "bench", "sourceId": str(i), "firstName": f"P{i}", "lastName": "Bench", "email": f"p{i}@bench.test",
+         "phone": 612345678, "language": "NL",
+         "addresses": [{"type": "delivery", "code": f"D{i}", "street": "Main", "number": str(i % 500),
+                        "postalCode": "6822 DE", "city": "Arnhem", "country": "NL"}]}
+        for i in range(start, start + n)]}).encode()
+
+
+def propeller_bulk(name, base, key, server_pid):
+    """POST /propeller/v2/users/bulk/sourceId in requests of 10,000 users with nested addresses."""
+    bodies = [propeller_users(start, min(PROPELLER_BATCH, PROPELLER - start)) for start in range(0, PROPELLER, PROPELLER_BATCH)]
+    before, started, created = cpu_seconds(server_pid), time.time(), 0
+    for body in bodies:
+        status, answer = http("POST", base + "/propeller/v2/users/bulk/sourceId", key, body)
+        created += sum(1 for item in json.loads(answer)["data"] if item["success"])
+    seconds = time.time() - started
+    return {"op": f"propeller {PROPELLER}", "backend": name, "users_per_s": created / seconds, "seconds": seconds,
+            "errors": PROPELLER - created, "server_cpu_pct": 100 * (cpu_seconds(server_pid) - before) / seconds}
+
+
 def run_backend(name, url, port):
     cli = lambda *args: subprocess.run([BIN, "--database", url, *args], capture_output=True, text=True, check=True).stdout
     cli("projects", "create", "bench")
@@ -113,13 +137,17 @@ def run_backend(name, url, port):
             result["server_cpu_pct"] = 100 * (cpu_seconds(server.pid) - before) / DURATION
             rows.append({"op": op, "backend": name, **result})
             print(f"  {name:9} {op:7} {result['req_per_s']:9.0f} req/s", flush=True)
-        body = users_ndjson(BULK, "bulk")
-        before, started = cpu_seconds(server.pid), time.time()
-        status, answer = http("POST", base + "/v1/users/bulk", key, body, "application/x-ndjson")
-        seconds = time.time() - started
-        created = json.loads(answer)["created"]
-        rows.append({"op": f"bulk {BULK}", "backend": name, "users_per_s": created / seconds, "seconds": seconds,
-                     "errors": BULK - created, "server_cpu_pct": 100 * (cpu_seconds(server.pid) - before) / seconds})
+        if BULK > 0:
+            body = users_ndjson(BULK, "bulk")
+            before, started = cpu_seconds(server.pid), time.time()
+            status, answer = http("POST", base + "/v1/users/bulk", key, body, "application/x-ndjson")
+            seconds = time.time() - started
+            created = json.loads(answer)["created"]
+            rows.append({"op": f"bulk {BULK}", "backend": name, "users_per_s": created / seconds, "seconds": seconds,
+                         "errors": BULK - created, "server_cpu_pct": 100 * (cpu_seconds(server.pid) - before) / seconds})
+        if PROPELLER > 0:
+            rows.append(propeller_bulk(name, base, key, server.pid))
+            print(f"  {name:9} propeller {rows[-1]['users_per_s']:9.0f} users/s", flush=True)
         rss = peak_rss_mib(server.pid)
         for r in rows:
             r["server_peak_rss_mib"] = rss

@@ -23,8 +23,8 @@ use axum::Router;
 use userbase_core::idempotency::IdempotencyService;
 use userbase_core::server_secret::ServerSecrets;
 use userbase_core::services::{
-    AddressService, BulkService, KeyService, OrganizationService, PersonalDataService, PricingService, ProjectService,
-    RecordService, UserService, DEFAULT_KEY_CACHE_TTL,
+    AddressService, BulkService, KeyService, NestedBulkService, OrganizationService, PersonalDataService,
+    PricingService, ProjectService, RecordService, UserService, DEFAULT_KEY_CACHE_TTL,
 };
 use userbase_core::store::Store;
 
@@ -51,6 +51,8 @@ pub struct Services {
     pub users: UserService,
     pub addresses: AddressService,
     pub bulk: BulkService,
+    /// Bulk upserts with nested addresses, attributes, pricing and parent (Propeller).
+    pub nested_bulk: NestedBulkService,
     pub idempotency: IdempotencyService,
     pub jwt: auth::JwtVerifier,
     pub metrics: std::sync::Arc<metrics::Metrics>,
@@ -105,6 +107,7 @@ impl AppState {
             addresses: AddressService::new(store.clone())
                 .with_geocoder(Arc::new(geocoder::NominatimGeocoder::new(outbound.clone()))),
             bulk: BulkService::new(store.clone()),
+            nested_bulk: NestedBulkService::new(store.clone()),
             idempotency: IdempotencyService::new(store.clone()),
             jwt: auth::JwtVerifier::new(outbound.clone()),
             metrics: metrics::Metrics::new(keys.clone(), personal_data.totals()),

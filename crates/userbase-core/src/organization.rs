@@ -34,6 +34,8 @@ pub struct Organization {
 pub enum OrganizationKey {
     Public(OrganizationId),
     Numeric(i64),
+    /// The organization holding this external reference (unique per project).
+    External(ExternalRef),
 }
 
 /// A user's membership of an organization, with both sides' public ids.

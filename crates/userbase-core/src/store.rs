@@ -91,6 +91,12 @@ pub enum UpsertKey {
     Email,
     /// The `source_id` of the external reference with this `source`.
     ExternalRef(String),
+    /// The integer id (`numeric_id`), given in decimal; values that are not integers match nothing.
+    NumericId,
+    /// An external reference of any source: the store matches users holding a live ref whose `source_id` is
+    /// one of the values; a bulk upsert matches each item's first ref, source and id (Propeller's
+    /// `source` + `sourceId` lookup key).
+    AnyExternalRef,
 }
 
 /// The result of claiming an idempotency key.
@@ -289,6 +295,17 @@ pub trait AddressStore: Send + Sync {
         records: &[NewAddressRecord],
     ) -> Result<Vec<Address>, StoreError>;
 
+    /// Writes addresses of many users in one transaction (multi-row inserts where the backend gains from
+    /// them): `inserts`, then `updates`, each only at its stored version (else `VersionMismatch`, and nothing
+    /// is written); then every address written as the default of its type takes the flag from its user's
+    /// other addresses of that type. The written addresses: the inserts in order, then the updates in order.
+    async fn write_addresses(
+        &self,
+        project: &ProjectId,
+        inserts: &[NewAddressRecord],
+        updates: &[Address],
+    ) -> Result<Vec<Address>, StoreError>;
+
     /// The addresses of many users of a project in one query, by user id then oldest first. Ids of another
     /// project's users give nothing.
     async fn addresses_of_users(&self, project: &ProjectId, user_ids: &[i64]) -> Result<Vec<Address>, StoreError>;
@@ -462,6 +479,16 @@ pub trait PricingStore: Send + Sync {
     async fn delete_pricing(&self, project: &ProjectId, user_id: i64) -> Result<u64, StoreError>;
 }
 
+/// Opaque attributes of users (Propeller's bulk `attributes`): one JSON document per user, kept as given.
+#[async_trait]
+pub trait AttributeStore: Send + Sync {
+    /// Sets the attributes of many users of the project in one transaction (a user listed twice keeps the
+    /// last). The ids are of the project's users (the caller read them); reads are scoped by project.
+    async fn put_attributes(&self, project: &ProjectId, items: &[(i64, serde_json::Value)]) -> Result<(), StoreError>;
+
+    async fn get_attributes(&self, project: &ProjectId, user_id: i64) -> Result<Option<serde_json::Value>, StoreError>;
+}
+
 /// Idempotency-key records.
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync {
@@ -496,6 +523,7 @@ pub trait Store:
     + OrganizationStore
     + RecordStore
     + PricingStore
+    + AttributeStore
     + IdempotencyStore
     + crate::erasure::ErasureStore
     + Send

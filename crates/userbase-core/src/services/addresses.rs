@@ -18,6 +18,20 @@ use crate::user::{User, UserKey};
 use super::race::until_not_overtaken;
 use super::{AddressPatch, UserService};
 
+/// What an upsert by code did to one address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressAction {
+    Created,
+    Updated,
+}
+
+/// What an upsert by code did to each address of one user, in its order, or why it wrote none of them.
+pub type UpsertedAddresses = Result<Vec<(AddressAction, Address)>, DomainError>;
+
+/// Where each address of one user goes in a batched write: its action, whether it is an insert (else an
+/// update), and its index among those.
+type Plan = Result<Vec<(AddressAction, bool, usize)>, DomainError>;
+
 /// Addresses one user may have; enough for any real use, small enough to list in one page.
 pub const MAX_ADDRESSES_PER_USER: usize = 100;
 
@@ -166,6 +180,122 @@ impl AddressService {
             ));
         }
         Ok(())
+    }
+
+    /// Upserts addresses of many users by their `code` (Propeller's address bulk, alone or nested in a user
+    /// bulk): an address whose code the user already has is patched, any other (or one without a code) is
+    /// created; a code sent twice for one user patches what the first created or matched. One read of the
+    /// users' addresses and one store write for the whole batch. Per user, in batch order: what happened to
+    /// each of its addresses, in its order, or why none was written (a type missing, or more than a user
+    /// may have); the users are the caller's (live, of this project).
+    pub async fn upsert_by_code(
+        &self,
+        project: &Project,
+        batch: Vec<(i64, Vec<AddressPatch>)>,
+    ) -> Result<Vec<UpsertedAddresses>, DomainError> {
+        for _ in 0..2 {
+            match self.upsert_by_code_once(project, &batch).await {
+                Err(DomainError::PreconditionFailed) => continue,
+                other => return other,
+            }
+        }
+        Err(DomainError::PreconditionFailed)
+    }
+
+    async fn upsert_by_code_once(
+        &self,
+        project: &Project,
+        batch: &[(i64, Vec<AddressPatch>)],
+    ) -> Result<Vec<UpsertedAddresses>, DomainError> {
+        let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
+        let mut held: HashMap<i64, Vec<Address>> = HashMap::new();
+        for a in self.store.addresses_of_users(&project.id, &ids).await? {
+            held.entry(a.user_id).or_default().push(a);
+        }
+        let now = now_utc();
+        let mut inserts: Vec<NewAddressRecord> = Vec::new();
+        let mut updates: Vec<Address> = Vec::new();
+        // Per user: where each of its addresses ended up (an insert or an update, by index), or its error.
+        let mut plans: Vec<Plan> = Vec::with_capacity(batch.len());
+        for (user_id, patches) in batch {
+            let existing = held.remove(user_id).unwrap_or_default();
+            if patches.iter().any(|p| p.address_type.is_none()) {
+                plans.push(Err(DomainError::invalid("type", "required", "An address needs a type.")));
+                continue;
+            }
+            let mut by_code: HashMap<String, (bool, usize)> = HashMap::new();
+            let mut plan = Vec::with_capacity(patches.len());
+            let (first_insert, first_update) = (inserts.len(), updates.len());
+            for patch in patches {
+                let code = match &patch.code {
+                    crate::patch::Patch::Set(c) => Some(c.clone()),
+                    _ => None,
+                };
+                let pending = code.as_ref().and_then(|c| by_code.get(c).copied());
+                let matched = code.as_ref().and_then(|c| existing.iter().find(|a| a.fields.code.as_ref() == Some(c)));
+                match (pending, matched) {
+                    (Some((true, i)), _) => {
+                        patch.clone().apply(&mut inserts[i].fields);
+                        plan.push((AddressAction::Created, true, i));
+                    }
+                    (Some((false, i)), _) => {
+                        patch.clone().apply(&mut updates[i].fields);
+                        plan.push((AddressAction::Updated, false, i));
+                    }
+                    (None, Some(found)) => {
+                        let mut a = found.clone();
+                        patch.clone().apply(&mut a.fields);
+                        a.updated_at = now;
+                        updates.push(a);
+                        let at = (false, updates.len() - 1);
+                        by_code.extend(code.map(|c| (c, at)));
+                        plan.push((AddressAction::Updated, false, at.1));
+                    }
+                    (None, None) => {
+                        let mut fields = AddressFields::blank(patch.address_type.unwrap_or(AddressType::Delivery));
+                        patch.clone().apply(&mut fields);
+                        inserts.push(NewAddressRecord {
+                            project_id: project.id.clone(),
+                            user_id: *user_id,
+                            public_id: AddressId::generate(now),
+                            fields,
+                            created_at: now,
+                        });
+                        let at = (true, inserts.len() - 1);
+                        by_code.extend(code.map(|c| (c, at)));
+                        plan.push((AddressAction::Created, true, at.1));
+                    }
+                }
+            }
+            if existing.len() + (inserts.len() - first_insert) > MAX_ADDRESSES_PER_USER {
+                inserts.truncate(first_insert);
+                updates.truncate(first_update);
+                plans.push(Err(DomainError::invalid(
+                    "addresses",
+                    "too_many_addresses",
+                    format!("A user has at most {MAX_ADDRESSES_PER_USER} addresses."),
+                )));
+                continue;
+            }
+            plans.push(Ok(plan));
+        }
+        let inserted = inserts.len();
+        let mut written = self.store.write_addresses(&project.id, &inserts, &updates).await?;
+        let updated = written.split_off(inserted.min(written.len()));
+        Ok(plans
+            .into_iter()
+            .map(|plan| {
+                plan?
+                    .into_iter()
+                    .map(|(action, is_insert, i)| {
+                        let list = if is_insert { &written } else { &updated };
+                        list.get(i)
+                            .map(|a| (action, a.clone()))
+                            .ok_or_else(|| DomainError::Internal("a batched address was not written".into()))
+                    })
+                    .collect()
+            })
+            .collect())
     }
 
     /// The user's addresses, oldest first, optionally of one type.

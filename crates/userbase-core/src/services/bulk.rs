@@ -26,7 +26,7 @@ pub enum BulkMode {
 }
 
 /// One input item, already translated from its surface's format.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct BulkItem {
     /// The `usr_` id an upsert by id matches on.
     pub id: Option<String>,
@@ -74,6 +74,14 @@ impl BulkCounts {
     }
 }
 
+/// What was done to which user, with both of its ids (`BulkService::apply_detailed`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkDone {
+    pub action: BulkAction,
+    pub public_id: PublicUserId,
+    pub numeric_id: i64,
+}
+
 /// The result for one item: what was done to which user, or why nothing was.
 pub type BulkOutcome = Result<(BulkAction, PublicUserId), DomainError>;
 
@@ -96,14 +104,39 @@ impl BulkService {
         items: Vec<BulkItem>,
         limits: MetadataLimits,
     ) -> Result<Vec<BulkOutcome>, DomainError> {
-        let mut outcomes: Vec<Option<BulkOutcome>> = (0..items.len()).map(|_| None).collect();
+        let done = self.run(project, mode, items, limits, false).await?;
+        Ok(done.into_iter().map(|o| o.map(|d| (d.action, d.public_id))).collect())
+    }
+
+    /// `apply`, answering each user's integer id too (one more query per batch, for the created users), so
+    /// that a caller can write what the items carry beside the user (addresses, attributes).
+    pub async fn apply_detailed(
+        &self,
+        project: &Project,
+        mode: &BulkMode,
+        items: Vec<BulkItem>,
+        limits: MetadataLimits,
+    ) -> Result<Vec<Result<BulkDone, DomainError>>, DomainError> {
+        self.run(project, mode, items, limits, true).await
+    }
+
+    async fn run(
+        &self,
+        project: &Project,
+        mode: &BulkMode,
+        items: Vec<BulkItem>,
+        limits: MetadataLimits,
+        with_numeric_ids: bool,
+    ) -> Result<Vec<Result<BulkDone, DomainError>>, DomainError> {
+        let mut outcomes: Vec<Option<Result<BulkDone, DomainError>>> = (0..items.len()).map(|_| None).collect();
         // Items to insert: position, the upsert key's value, the fields.
         let mut to_create: Vec<(usize, Option<String>, UserPatch)> = Vec::new();
         match mode {
             BulkMode::Create => to_create = items.into_iter().enumerate().map(|(n, i)| (n, None, i.fields)).collect(),
             BulkMode::Upsert(key) => {
                 let keys: Vec<Result<String, DomainError>> = items.iter().map(|i| key_of(key, i)).collect();
-                let values: Vec<String> = keys.iter().filter_map(|k| k.as_ref().ok().cloned()).collect();
+                let values: Vec<String> =
+                    keys.iter().filter_map(|k| k.as_ref().ok().map(|k| store_value(key, k).to_owned())).collect();
                 let existing = self.store.find_users_by(&project.id, key, &values).await?;
                 let found = index_by_key(key, &existing);
                 for (n, (item, k)) in items.into_iter().zip(keys).enumerate() {
@@ -119,6 +152,8 @@ impl BulkService {
                             outcomes[n] = Some(self.upsert_existing(project, user, item.fields, limits).await)
                         }
                         None if *key == UpsertKey::Id => outcomes[n] = Some(Err(DomainError::user_not_found())),
+                        // An unknown integer id creates a user, with an id of the store's choosing.
+                        None if *key == UpsertKey::NumericId => to_create.push((n, None, item.fields)),
                         None => to_create.push((n, Some(k), item.fields)),
                     }
                 }
@@ -141,9 +176,13 @@ impl BulkService {
         // Items whose insert lost a race on the upsert key itself: another request created that user since
         // it was looked up. An upsert then updates the winner instead.
         let mut lost: Vec<(usize, String, UserPatch)> = Vec::new();
+        let mut created: Vec<usize> = Vec::new();
         for (((n, kept), record), outcome) in record_items.into_iter().zip(records).zip(inserted) {
             outcomes[n] = Some(match (outcome, kept) {
-                (InsertOutcome::Inserted, _) => Ok((BulkAction::Created, record.public_id)),
+                (InsertOutcome::Inserted, _) => {
+                    created.push(n);
+                    Ok(BulkDone { action: BulkAction::Created, public_id: record.public_id, numeric_id: 0 })
+                }
                 (InsertOutcome::Conflict(c), Some((value, fields))) if lost_on_key(mode, c) => {
                     lost.push((n, value, fields));
                     continue;
@@ -151,8 +190,22 @@ impl BulkService {
                 (InsertOutcome::Conflict(c), _) => Err(DomainError::Conflict(c)),
             });
         }
+        if with_numeric_ids && !created.is_empty() {
+            let public: Vec<String> = created
+                .iter()
+                .filter_map(|&n| outcomes[n].as_ref().and_then(|o| o.as_ref().ok()))
+                .map(|d| d.public_id.as_str().to_owned())
+                .collect();
+            let users = self.store.find_users_by(&project.id, &UpsertKey::Id, &public).await?;
+            let ids: HashMap<&str, i64> = users.iter().map(|u| (u.public_id.as_str(), u.numeric_id)).collect();
+            for n in created {
+                if let Some(Ok(done)) = outcomes[n].as_mut() {
+                    done.numeric_id = ids.get(done.public_id.as_str()).copied().unwrap_or(0);
+                }
+            }
+        }
         if let (BulkMode::Upsert(key), false) = (mode, lost.is_empty()) {
-            let values: Vec<String> = lost.iter().map(|(_, v, _)| v.clone()).collect();
+            let values: Vec<String> = lost.iter().map(|(_, v, _)| store_value(key, v).to_owned()).collect();
             let winners = self.store.find_users_by(&project.id, key, &values).await?;
             let found = index_by_key(key, &winners);
             for (n, value, fields) in lost {
@@ -182,21 +235,22 @@ impl BulkService {
         user: &User,
         fields: UserPatch,
         limits: MetadataLimits,
-    ) -> BulkOutcome {
+    ) -> Result<BulkDone, DomainError> {
+        let done = |action, u: &User| BulkDone { action, public_id: u.public_id.clone(), numeric_id: u.numeric_id };
         let mut changed = user.clone();
         fields.clone().apply(&mut changed.profile, &mut changed.status, limits)?;
         if changed.profile == user.profile && changed.status == user.status {
-            return Ok((BulkAction::Unchanged, user.public_id.clone()));
+            return Ok(done(BulkAction::Unchanged, user));
         }
         changed.updated_at = now_utc();
         let refs = super::users::RefRows::of(project, user).change_to(project, &changed);
         match self.store.update_user(&changed, super::users::claims_of(project, &changed), refs).await {
-            Ok(u) => Ok((BulkAction::Updated, u.public_id)),
+            Ok(u) => Ok(done(BulkAction::Updated, &u)),
             // Someone else wrote the user since it was read: apply the item to the current version.
             Err(StoreError::VersionMismatch) => {
                 let key = UserKey::Numeric(user.numeric_id);
                 let u = self.users.update(project, &key, fields, limits, None).await?;
-                Ok((BulkAction::Updated, u.public_id))
+                Ok(done(BulkAction::Updated, &u))
             }
             Err(e) => Err(e.into()),
         }
@@ -208,7 +262,7 @@ fn lost_on_key(mode: &BulkMode, conflict: Conflict) -> bool {
     matches!(
         (mode, conflict),
         (BulkMode::Upsert(UpsertKey::Email), Conflict::Email)
-            | (BulkMode::Upsert(UpsertKey::ExternalRef(_)), Conflict::ExternalRef)
+            | (BulkMode::Upsert(UpsertKey::ExternalRef(_) | UpsertKey::AnyExternalRef), Conflict::ExternalRef)
     )
 }
 
@@ -216,7 +270,16 @@ fn lost_on_key(mode: &BulkMode, conflict: Conflict) -> bool {
 fn key_of(key: &UpsertKey, item: &BulkItem) -> Result<String, DomainError> {
     let missing = |field: &str, what: &str| DomainError::Invalid(vec![FieldError::new(field, "required", what)]);
     match key {
-        UpsertKey::Id => item.id.clone().ok_or_else(|| missing("id", "An upsert by id needs the user's id.")),
+        UpsertKey::Id | UpsertKey::NumericId => {
+            item.id.clone().ok_or_else(|| missing("id", "An upsert by id needs the user's id."))
+        }
+        UpsertKey::AnyExternalRef => item
+            .fields
+            .external_refs
+            .as_ref()
+            .and_then(|refs| refs.first())
+            .map(|r| pair_key(r.source(), r.source_id()))
+            .ok_or_else(|| missing("external_refs", "An upsert by external ref needs a ref.")),
         UpsertKey::Email => match &item.fields.email {
             crate::patch::Patch::Set(e) => Ok(e.normalized()),
             _ => Err(missing("email", "An upsert by email needs an email.")),
@@ -231,6 +294,19 @@ fn key_of(key: &UpsertKey, item: &BulkItem) -> Result<String, DomainError> {
     }
 }
 
+/// The key of an item upserted by its (source, source id) pair; NUL cannot occur in either part.
+fn pair_key(source: &str, source_id: &str) -> String {
+    format!("{source}\u{0}{source_id}")
+}
+
+/// What the store matches an item's key value on: the source id of a pair, else the value itself.
+fn store_value<'a>(key: &UpsertKey, value: &'a str) -> &'a str {
+    match key {
+        UpsertKey::AnyExternalRef => value.split_once('\u{0}').map_or(value, |(_, id)| id),
+        _ => value,
+    }
+}
+
 /// Existing users by the key value they match; with duplicates (possible where emails are not unique),
 /// the oldest wins.
 fn index_by_key<'a>(key: &UpsertKey, users: &'a [User]) -> HashMap<String, &'a User> {
@@ -238,6 +314,10 @@ fn index_by_key<'a>(key: &UpsertKey, users: &'a [User]) -> HashMap<String, &'a U
     for u in users {
         let values: Vec<String> = match key {
             UpsertKey::Id => vec![u.public_id.as_str().to_owned()],
+            UpsertKey::NumericId => vec![u.numeric_id.to_string()],
+            UpsertKey::AnyExternalRef => {
+                u.profile.external_refs.iter().map(|r| pair_key(r.source(), r.source_id())).collect()
+            }
             UpsertKey::Email => u.profile.email.iter().map(|e| e.normalized()).collect(),
             UpsertKey::ExternalRef(source) => u
                 .profile

@@ -3,6 +3,7 @@
 mod address_patch;
 mod addresses;
 mod bulk;
+mod bulk_nested;
 mod keys;
 mod organizations;
 mod personal_data;
@@ -14,8 +15,9 @@ mod user_patch;
 mod users;
 
 pub use address_patch::AddressPatch;
-pub use addresses::{AddressService, MAX_ADDRESSES_PER_USER};
-pub use bulk::{BulkAction, BulkCounts, BulkItem, BulkMode, BulkOutcome, BulkService, BULK_BATCH};
+pub use addresses::{AddressAction, AddressService, MAX_ADDRESSES_PER_USER};
+pub use bulk::{BulkAction, BulkCounts, BulkDone, BulkItem, BulkMode, BulkOutcome, BulkService, BULK_BATCH};
+pub use bulk_nested::{NestedBulkService, NestedDone, NestedItem};
 pub use keys::{KeyService, DEFAULT_KEY_CACHE_TTL};
 pub use organizations::{check_role, OrganizationPatch, OrganizationService};
 pub use personal_data::{Erasure, PersonalDataService, RemovedTotals, SubjectData, PURGE_BATCH};

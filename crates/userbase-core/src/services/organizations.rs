@@ -11,7 +11,7 @@ use crate::project::Project;
 use crate::store::{NewOrganizationRecord, RefsChange, Store};
 use crate::time_util::now_utc;
 use crate::user::{User, UserKey};
-use crate::values::{ExternalRef, MetadataLimits, MetadataPatch};
+use crate::values::{ExternalRef, GroupRef, MetadataLimits, MetadataPatch};
 
 use super::race::until_not_overtaken;
 use super::users::claims_of;
@@ -145,6 +145,49 @@ impl OrganizationService {
             created_at: now,
         };
         Ok(self.store.insert_organization(&record).await?)
+    }
+
+    /// The organization a user's parent group names (Propeller's `parent`): by integer id, an existing
+    /// organization of the project; by external reference, the organization holding it, created (named after
+    /// the reference) when there is none. Of concurrent first uses of one reference, one creates it and the
+    /// others find it (the reference is unique per project).
+    pub async fn resolve_group(&self, project: &Project, group: &GroupRef) -> Result<Organization, DomainError> {
+        let external = match group {
+            GroupRef::Id { id } => {
+                return self.store.find_organization(&project.id, &OrganizationKey::Numeric(*id)).await?.ok_or_else(
+                    || DomainError::invalid("parent_group", "unknown_organization", "No organization has this id."),
+                )
+            }
+            GroupRef::External { source, source_id } => {
+                ExternalRef::parse("parent_group", source, source_id).map_err(|e| DomainError::Invalid(vec![e]))?
+            }
+        };
+        let key = OrganizationKey::External(external.clone());
+        for _ in 0..2 {
+            if let Some(org) = self.store.find_organization(&project.id, &key).await? {
+                return Ok(org);
+            }
+            let name = format!("{} {}", external.source(), external.source_id());
+            let patch = OrganizationPatch {
+                name: Some(name.chars().take(200).collect()),
+                external_ref: Patch::Set(external.clone()),
+                ..OrganizationPatch::default()
+            };
+            match self.create(project, patch).await {
+                Err(DomainError::Conflict(_)) => continue,
+                other => return other,
+            }
+        }
+        Err(DomainError::Internal("an organization's external ref was taken and not found".into()))
+    }
+
+    /// Makes a live user a member of an organization (role `member`) unless they are one already.
+    pub async fn ensure_member(&self, project: &Project, org_id: i64, user_id: i64) -> Result<(), DomainError> {
+        let held = self.store.list_memberships(&project.id, Some(org_id), Some(user_id)).await?;
+        if held.is_empty() {
+            self.store.put_membership(&project.id, org_id, user_id, "member", now_utc()).await?;
+        }
+        Ok(())
     }
 
     pub async fn update(

@@ -265,6 +265,28 @@ impl UserService {
         Ok(page)
     }
 
+    /// The live users holding an external ref with this `source_id`, of `source` when one is given, oldest
+    /// first (Propeller's `sourceId` lookup key, which names several users when only the source tells them
+    /// apart). One indexed query.
+    pub async fn find_by_external_id(
+        &self,
+        project: &Project,
+        source: Option<&str>,
+        source_id: &str,
+    ) -> Result<Vec<User>, DomainError> {
+        let values = [source_id.to_owned()];
+        let users = self.store.find_users_by(&project.id, &UpsertKey::AnyExternalRef, &values).await?;
+        Ok(users
+            .into_iter()
+            .filter(|u| {
+                u.profile
+                    .external_refs
+                    .iter()
+                    .any(|r| r.source_id() == source_id && source.is_none_or(|s| r.source() == s))
+            })
+            .collect())
+    }
+
     /// The integer id of a live user, for the records a user owns (addresses, orders, pricing...).
     pub async fn live_id(&self, project: &Project, key: &UserKey) -> Result<i64, DomainError> {
         Ok(self.get(project, key).await?.numeric_id)

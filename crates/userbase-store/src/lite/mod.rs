@@ -11,6 +11,7 @@
 //! values of `sql/` with the PostgreSQL store.
 
 mod addresses;
+mod attributes;
 mod changes;
 mod erasure;
 mod idempotency;

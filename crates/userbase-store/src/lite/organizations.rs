@@ -18,6 +18,12 @@ use crate::SqliteStore;
 
 static BY_PUBLIC_ID: LazyLock<String> =
     LazyLock::new(|| format!("{} WHERE o.project_id = ?1 AND o.public_id = ?2", sql::SELECT_ORGANIZATION));
+static BY_EXTERNAL_REF: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{} WHERE o.project_id = ?1 AND o.source = ?2 AND o.source_id = ?3 AND o.deleted_at IS NULL",
+        sql::SELECT_ORGANIZATION
+    )
+});
 static BY_NUMERIC_ID: LazyLock<String> =
     LazyLock::new(|| format!("{} WHERE o.project_id = ?1 AND o.id = ?2", sql::SELECT_ORGANIZATION));
 static PAGE: LazyLock<String> = LazyLock::new(|| {
@@ -41,6 +47,10 @@ fn organization(
         }
         OrganizationKey::Numeric(id) => {
             query_opt(conn, &BY_NUMERIC_ID, rusqlite::params![project.as_str(), id], rows::organization)
+        }
+        OrganizationKey::External(r) => {
+            let params = rusqlite::params![project.as_str(), r.source(), r.source_id()];
+            query_opt(conn, &BY_EXTERNAL_REF, params, rows::organization)
         }
     }?;
     row.map(TryInto::try_into).transpose()

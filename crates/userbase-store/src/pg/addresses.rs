@@ -13,6 +13,9 @@ use crate::sql::addresses::{AddressRow, AddressWrite};
 use crate::sql::paging::Assembled;
 use crate::sql::time::DbTime;
 
+/// Rows per multi-row address insert: 39 bound values each stays well under PostgreSQL's 65,535 limit.
+const ADDRESS_ROWS_PER_STATEMENT: usize = 500;
+
 impl PgStore {
     /// Inserts an address inside `tx`, first taking the default flag from the user's others of its type.
     async fn insert_in(
@@ -77,6 +80,76 @@ impl AddressStore for PgStore {
             rows.push(Self::insert_in(&mut tx, rec).await.map_err(store_error)?);
         }
         tx.commit().await.map_err(store_error)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn write_addresses(
+        &self,
+        project: &ProjectId,
+        inserts: &[NewAddressRecord],
+        updates: &[Address],
+    ) -> Result<Vec<Address>, StoreError> {
+        sql::check_batch(project, inserts, updates)?;
+        if inserts.is_empty() && updates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (mut inserts, mut updates) = (inserts.to_vec(), updates.to_vec());
+        let (default_pairs, update_order) = sql::settle_defaults(&mut inserts, &mut updates);
+        let updated_ids: Vec<i64> = updates.iter().map(|a| a.numeric_id).collect();
+        let mut tx = self.begin_write().await.map_err(store_error)?;
+        for (user_id, t) in &default_pairs {
+            sqlx::query(sql::CLEAR_DEFAULTS_BEFORE_BATCH_PG)
+                .bind(user_id)
+                .bind(t.as_str())
+                .bind(&updated_ids)
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+        }
+        let mut updated: Vec<Option<AddressRow>> = (0..updates.len()).map(|_| None).collect();
+        for i in update_order {
+            let a = &updates[i];
+            let write = AddressWrite::new(&a.fields, a.updated_at);
+            let query = sqlx::query_as::<_, AddressRow>(&sql::UPDATE_ADDRESS)
+                .bind(a.project_id.as_str())
+                .bind(a.numeric_id)
+                .bind(a.version);
+            let row = write
+                .args()
+                .into_iter()
+                .fold(query, |query, arg| query.bind(arg))
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(store_error)?
+                .ok_or(StoreError::VersionMismatch)?;
+            updated[i] = Some(row);
+        }
+        let mut rows: Vec<AddressRow> = Vec::with_capacity(inserts.len() + updates.len());
+        for chunk in inserts.chunks(ADDRESS_ROWS_PER_STATEMENT) {
+            let writes: Vec<AddressWrite<'_>> =
+                chunk.iter().map(|r| AddressWrite::new(&r.fields, r.created_at)).collect();
+            let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(sql::INSERT_ADDRESSES_COLUMNS.as_str());
+            qb.push_values(chunk.iter().zip(&writes), |mut b, (r, w)| {
+                b.push_bind(r.project_id.as_str())
+                    .push_bind(r.user_id)
+                    .push_bind(r.public_id.as_str())
+                    .push_bind(DbTime(r.created_at));
+                for arg in w.args() {
+                    b.push_bind(arg);
+                }
+            });
+            qb.push(" RETURNING ").push(sql::ADDRESS_COLUMNS);
+            let full = chunk.len() == ADDRESS_ROWS_PER_STATEMENT;
+            let mut returned: Vec<AddressRow> =
+                qb.build_query_as().persistent(full).fetch_all(&mut *tx).await.map_err(store_error)?;
+            // RETURNING promises no order: put the rows back in the order of the records.
+            let order: std::collections::HashMap<&str, usize> =
+                chunk.iter().enumerate().map(|(i, r)| (r.public_id.as_str(), i)).collect();
+            returned.sort_by_key(|row| order.get(row.public_id.as_str()).copied().unwrap_or(usize::MAX));
+            rows.extend(returned);
+        }
+        tx.commit().await.map_err(store_error)?;
+        rows.extend(updated.into_iter().flatten());
         rows.into_iter().map(TryInto::try_into).collect()
     }
 

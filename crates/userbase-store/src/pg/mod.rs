@@ -4,6 +4,7 @@
 //! inserts are `bulk`, and group commit of single creates is `coalesce`. The SQL text and rows come from `sql/`.
 
 mod addresses;
+mod attributes;
 mod bulk;
 mod changes;
 mod coalesce;

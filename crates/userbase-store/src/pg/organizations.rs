@@ -54,6 +54,12 @@ impl PgStore {
         match key {
             OrganizationKey::Public(id) => qb.push(" AND o.public_id = ").push_bind(id.as_str()),
             OrganizationKey::Numeric(id) => qb.push(" AND o.id = ").push_bind(*id),
+            OrganizationKey::External(r) => qb
+                .push(" AND o.source = ")
+                .push_bind(r.source())
+                .push(" AND o.source_id = ")
+                .push_bind(r.source_id())
+                .push(" AND o.deleted_at IS NULL"),
         };
         let row = qb.build_query_as::<OrganizationRow>().fetch_optional(&self.reader).await.map_err(store_error)?;
         row.map(TryInto::try_into).transpose()

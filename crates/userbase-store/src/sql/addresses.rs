@@ -72,6 +72,57 @@ pub static INSERT_ADDRESS: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// A multi-row insert up to `VALUES`: project_id, user_id, public_id, created_at, then the write columns.
+pub static INSERT_ADDRESSES_COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    format!("INSERT INTO addresses (project_id, user_id, public_id, created_at, {}) ", WRITE_COLUMNS.join(", "))
+});
+
+/// Clears the stored defaults of a user's addresses of a type before a batched write gives the flag to one
+/// of its rows; rows the batch updates (`$3`, their ids) are left to their update, so their versions hold.
+pub const CLEAR_DEFAULTS_BEFORE_BATCH_PG: &str = "UPDATE addresses SET is_default = FALSE, version = version + 1 \
+    WHERE user_id = $1 AND type = $2 AND is_default AND NOT (id = ANY($3))";
+/// The same on SQLite: `$3` is the ids as a JSON array.
+pub const CLEAR_DEFAULTS_BEFORE_BATCH_LITE: &str = "UPDATE addresses SET is_default = FALSE, version = version + 1 \
+    WHERE user_id = $1 AND type = $2 AND is_default AND id NOT IN (SELECT value FROM json_each($3))";
+
+/// Settles the default flags of a batched write: per (user, type), only the last address written as the
+/// default (inserts in order, then updates in order) keeps the flag. The (user, type) pairs whose stored
+/// defaults must be cleared first, and the order to run the updates in (those losing or lacking the flag
+/// first, so that a row taking it never meets another that still has it).
+pub fn settle_defaults(
+    inserts: &mut [NewAddressRecord],
+    updates: &mut [Address],
+) -> (Vec<(i64, AddressType)>, Vec<usize>) {
+    let mut seen: Vec<(i64, AddressType)> = Vec::new();
+    let mut take = |user: i64, t: AddressType, is_default: &mut bool| {
+        if *is_default {
+            if seen.contains(&(user, t)) {
+                *is_default = false;
+            } else {
+                seen.push((user, t));
+            }
+        }
+    };
+    for a in updates.iter_mut().rev() {
+        take(a.user_id, a.fields.address_type, &mut a.fields.is_default);
+    }
+    for r in inserts.iter_mut().rev() {
+        take(r.user_id, r.fields.address_type, &mut r.fields.is_default);
+    }
+    let mut order: Vec<usize> = (0..updates.len()).collect();
+    order.sort_by_key(|&i| updates[i].fields.is_default);
+    (seen, order)
+}
+
+/// Checks that every address of a batched write belongs to the project (a caller's bug otherwise).
+pub fn check_batch(project: &ProjectId, inserts: &[NewAddressRecord], updates: &[Address]) -> Result<(), StoreError> {
+    if inserts.iter().all(|r| &r.project_id == project) && updates.iter().all(|a| &a.project_id == project) {
+        Ok(())
+    } else {
+        Err(StoreError::Backend("a batched address belongs to another project".into()))
+    }
+}
+
 /// `$1..$3` are project_id, id and the expected version; the write columns follow.
 pub static UPDATE_ADDRESS: LazyLock<String> = LazyLock::new(|| {
     let sets: Vec<String> = WRITE_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 4)).collect();

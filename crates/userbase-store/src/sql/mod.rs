@@ -5,6 +5,7 @@
 //! `pg/` and `lite/` build on this module, never the other way round.
 
 pub mod addresses;
+pub mod attributes;
 pub mod erasure;
 pub mod filter;
 pub mod idempotency;

@@ -53,9 +53,30 @@ pub fn push_users_by_key<'a, S: SqlSink<'a>>(qb: &mut S, project: &'a str, key: 
             qb.push_bind(project).push(" AND source = ").push_bind(source.as_str());
             qb.push(" AND source_id IN ");
         }
+        UpsertKey::AnyExternalRef => {
+            // Served by the (project_id, source_id) index of the refs.
+            qb.push(" AND id IN (SELECT user_id FROM user_external_refs WHERE live AND project_id = ");
+            qb.push_bind(project).push(" AND source_id IN ");
+        }
+        UpsertKey::NumericId => {
+            // Integers bind as integers on both backends; anything else names no user.
+            let ids: Vec<i64> = values.iter().filter_map(|v| v.parse().ok()).collect();
+            qb.push(" AND id IN (");
+            if ids.is_empty() {
+                qb.push("NULL");
+            }
+            for (i, id) in ids.into_iter().enumerate() {
+                if i > 0 {
+                    qb.push(", ");
+                }
+                qb.push_bind(id);
+            }
+            qb.push(") ORDER BY id");
+            return;
+        }
     }
     qb.push_list(values.iter().map(String::as_str));
-    if matches!(key, UpsertKey::ExternalRef(_)) {
+    if matches!(key, UpsertKey::ExternalRef(_) | UpsertKey::AnyExternalRef) {
         qb.push(")");
     }
     qb.push(" ORDER BY id");

@@ -10,6 +10,7 @@ mod erasure;
 mod keys;
 mod organizations;
 mod projects;
+mod propeller;
 mod records;
 mod users;
 

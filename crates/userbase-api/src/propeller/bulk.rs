@@ -1,0 +1,254 @@
+//! `POST /users/bulk/sourceId` and `POST /users/bulk/id`: upsert many users, each with its nested
+//! `addresses` (upserted by `code`), `attributes` (kept as given), `pricing` and `parent`.
+//!
+//! The body is bounded (`MAX_BULK_BYTES`, `MAX_BULK_USERS`) rather than streamed: the contract answers a
+//! schema error anywhere in the payload with a 400 for the whole request, so every item is checked before
+//! any is written. Items are then written in batches of `BULK_BATCH` (multi-row statements, one
+//! transaction per batch and per kind of row); each item succeeds or fails on its own, and the answer has one
+//! result per item, in input order.
+
+use std::collections::BTreeMap;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::value::RawValue;
+use serde_json::{json, Map, Value};
+use userbase_core::patch::Patch;
+use userbase_core::services::{BulkAction, BulkItem, BulkMode, NestedItem, BULK_BATCH};
+use userbase_core::store::UpsertKey;
+use userbase_core::values::MetadataLimits;
+
+use super::address_input::read_address;
+use super::error::PropellerError;
+use super::extract::Admin;
+use super::pricing::read_pricing;
+use super::schema::{type_name, Obj, Violations};
+use super::user_input::{PayloadErrors, UserInput, USER_KEYS};
+use super::users::envelope;
+use crate::dialect::{declared_media_type, parse_json_slice, BodyError};
+use crate::AppState;
+
+/// Largest bulk body: 10,000 users with a few addresses each fit several times over.
+pub const MAX_BULK_BYTES: usize = 64 * 1024 * 1024;
+/// Most users one bulk request may carry.
+pub const MAX_BULK_USERS: usize = 10_000;
+
+/// Which lookup key a bulk endpoint matches users on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BulkKey {
+    SourceId,
+    Id,
+}
+
+impl BulkKey {
+    fn name(self) -> &'static str {
+        match self {
+            BulkKey::SourceId => "sourceId",
+            BulkKey::Id => "id",
+        }
+    }
+}
+
+/// One item, checked: what to write, and the key to report (as sent: a number stays a number).
+struct Checked {
+    shown: Value,
+    item: Result<NestedItem, String>,
+}
+
+pub async fn bulk_by_source_id(
+    state: State<AppState>,
+    admin: Admin,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, PropellerError> {
+    bulk(state, admin, headers, body, BulkKey::SourceId).await
+}
+
+pub async fn bulk_by_id(
+    state: State<AppState>,
+    admin: Admin,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, PropellerError> {
+    bulk(state, admin, headers, body, BulkKey::Id).await
+}
+
+async fn bulk(
+    State(state): State<AppState>,
+    Admin(principal): Admin,
+    headers: HeaderMap,
+    body: Body,
+    key: BulkKey,
+) -> Result<Response, PropellerError> {
+    let mime = declared_media_type(&headers)?;
+    if mime != "application/json" && !(mime.starts_with("application/") && mime.ends_with("+json")) {
+        return Err(BodyError::UnsupportedMediaType.into());
+    }
+    let bytes = to_bytes(body, MAX_BULK_BYTES).await.map_err(|_| PropellerError::too_large(MAX_BULK_BYTES))?;
+    // The kit's checks (syntax, NUL, an object at the top), then the items as raw slices of the body.
+    parse_json_slice::<serde::de::IgnoredAny>(&bytes)?;
+    let top: BTreeMap<&str, &RawValue> =
+        serde_json::from_slice(&bytes).map_err(|_| PropellerError::invalid_json("Invalid JSON payload"))?;
+    let mut v = Violations::default();
+    for name in top.keys().filter(|k| **k != "users") {
+        v.push("#", format_args!("extraneous key [{name}] is not permitted"));
+    }
+    let raw_users: Vec<&RawValue> = match top.get("users") {
+        None => {
+            v.push("#", "required key [users] not found");
+            Vec::new()
+        }
+        Some(raw) => serde_json::from_str(raw.get()).map_err(|_| {
+            let found: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+            PropellerError::schema(vec![format!("#/users: expected type: JSONArray, found: {}", type_name(&found))])
+        })?,
+    };
+    if raw_users.len() > MAX_BULK_USERS {
+        v.push("#/users", format_args!("expected maximum item count: {MAX_BULK_USERS}, found: {}", raw_users.len()));
+    }
+    if !v.is_empty() {
+        return Err(PropellerError::schema(v.0));
+    }
+    let mut checked = Vec::with_capacity(raw_users.len());
+    let mut missing_keys = Vec::new();
+    for (i, raw) in raw_users.iter().enumerate() {
+        let at = format!("#/users/{i}");
+        let map: Map<String, Value> = match serde_json::from_str(raw.get()) {
+            Ok(Value::Object(map)) => map,
+            Ok(other) => {
+                v.push(&at, format_args!("expected type: JSONObject, found: {}", type_name(&other)));
+                continue;
+            }
+            Err(_) => return Err(PropellerError::invalid_json("Invalid JSON payload")),
+        };
+        if let Some(c) = check_item(&Obj::new(at, &map), key, &mut v, &mut missing_keys) {
+            checked.push(c);
+        }
+    }
+    drop(raw_users);
+    if !v.is_empty() {
+        v.0.truncate(100);
+        return Err(PropellerError::schema(v.0));
+    }
+    if !missing_keys.is_empty() {
+        missing_keys.truncate(100);
+        return Err(PropellerError::lookup_key_not_found(missing_keys));
+    }
+    drop(bytes);
+    let mode = BulkMode::Upsert(match key {
+        BulkKey::SourceId => UpsertKey::AnyExternalRef,
+        BulkKey::Id => UpsertKey::NumericId,
+    });
+    let lookup_key = key.name();
+    let mut data = Vec::with_capacity(checked.len());
+    let mut batch: Vec<NestedItem> = Vec::with_capacity(BULK_BATCH);
+    let mut shown: Vec<(Value, Option<String>)> = Vec::with_capacity(BULK_BATCH);
+    let mut rest = checked.into_iter().peekable();
+    while rest.peek().is_some() {
+        for c in rest.by_ref().take(BULK_BATCH) {
+            match c.item {
+                Ok(item) => {
+                    batch.push(item);
+                    shown.push((c.shown, None));
+                }
+                Err(message) => shown.push((c.shown, Some(message))),
+            }
+        }
+        let mut outcomes = state
+            .nested_bulk
+            .apply(&principal.project, &mode, std::mem::take(&mut batch), MetadataLimits::DEFAULT)
+            .await?
+            .into_iter();
+        for (key_value, refused) in shown.drain(..) {
+            let outcome = match refused {
+                Some(message) => Err(message),
+                None => match outcomes.next() {
+                    Some(Ok(done)) => Ok(done),
+                    Some(Err(userbase_core::DomainError::Internal(m))) => {
+                        return Err(userbase_core::DomainError::Internal(m).into())
+                    }
+                    Some(Err(e)) => Err(PropellerError::from(e).message()),
+                    None => return Err(userbase_core::DomainError::Internal("missing bulk outcome".into()).into()),
+                },
+            };
+            data.push(match outcome {
+                Ok(done) => {
+                    let action = if done.user.action == BulkAction::Created { "create" } else { "update" };
+                    json!({"action": action, "id": done.user.numeric_id, "key": key_value,
+                           "lookupKey": lookup_key, "success": true})
+                }
+                Err(error) => json!({"action": "create", "error": error, "key": key_value,
+                                     "lookupKey": lookup_key, "success": false}),
+            });
+        }
+    }
+    let total = data.len();
+    Ok(envelope(StatusCode::OK, Value::Array(data), "Completed", Some(total)))
+}
+
+/// Checks one item: schema violations go to `v`, a missing lookup key to `missing`; values that are not
+/// valid fail the item alone.
+fn check_item(o: &Obj<'_>, key: BulkKey, v: &mut Violations, missing: &mut Vec<String>) -> Option<Checked> {
+    let mut allowed: Vec<&str> = USER_KEYS.to_vec();
+    allowed.extend(["attributes", "pricing", "addresses"]);
+    if key == BulkKey::Id {
+        allowed.push("id");
+    }
+    o.allow(&allowed, v);
+    let before = v.0.len();
+    let mut e = PayloadErrors::default();
+    let input = UserInput::read(o, v, &mut e);
+    let shown = match key {
+        BulkKey::SourceId => o.map.get("sourceId").cloned().unwrap_or(Value::Null),
+        BulkKey::Id => o.map.get("id").cloned().unwrap_or(Value::Null),
+    };
+    let id = match key {
+        BulkKey::Id => match &shown {
+            Value::Number(n) => n.as_i64().map(|n| n.to_string()),
+            Value::String(s) => Some(s.clone()),
+            Value::Null => None,
+            other => {
+                v.push(&o.at_key("id"), format_args!("expected type: Integer, found: {}", type_name(other)));
+                None
+            }
+        },
+        BulkKey::SourceId => None,
+    };
+    if shown.is_null() {
+        missing.push(format!("{}: required key [{}] not found", o.at, key.name()));
+    }
+    let addresses = o
+        .objects("addresses", v)
+        .map(|items| items.iter().map(|a| read_address(a, true, v, &mut e)).collect::<Vec<_>>());
+    let pricing = o.object("pricing", v).map(|p| read_pricing(&p, v, &mut e)).unwrap_or_default();
+    let attributes = o.map.get("attributes").filter(|a| !a.is_null()).cloned();
+    if v.0.len() > before {
+        return None;
+    }
+    if !e.0.is_empty() {
+        return Some(Checked { shown, item: Err(e.0.join("; ")) });
+    }
+    let mut fields = input.patch;
+    fields.external_refs = input.source_ref.map(|r| vec![r]);
+    if let Some(language) = input.language {
+        fields.locale = Patch::Set(language);
+    }
+    let parent = match input.parent {
+        Patch::Set(group) => Some(group),
+        Patch::Clear => {
+            fields.parent_group = Patch::Clear;
+            None
+        }
+        Patch::Keep => None,
+    };
+    let item = NestedItem {
+        item: BulkItem { id, fields },
+        parent,
+        addresses,
+        attributes,
+        pricing: pricing.into_iter().map(|(item, _, _)| item).collect(),
+    };
+    Some(Checked { shown, item: Ok(item) })
+}

@@ -1,0 +1,150 @@
+//! Propeller bulk upserts: by sourceId and by id, per-item results in input order, nested addresses and
+//! attributes, whole-payload schema errors, and 10,000 users in one request on each backend.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+use userbase_core::ids::ProjectId;
+use userbase_testing::{backend_tests, Backend};
+
+use crate::gigs_support::assert_same_shape;
+use crate::propeller_support::{assert_error, create, message, prop};
+use crate::support::TestApp;
+
+async fn bulk_by_source_id_creates_then_updates(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let existing = create(&app, json!({"firstName": "Old", "sourceId": "3002197", "source": "ERP"})).await;
+    let body = json!({"users": [
+        {"source": "ERP", "sourceId": 3002196, "firstName": "New", "language": "NL",
+         "attributes": [{"name": "segment", "value": "gold"}],
+         "pricing": {"categories": [{"id": 7, "pricing": {"type": "SP", "amount": 10}}]},
+         "addresses": [{"type": "delivery", "code": "D1", "street": "A", "city": "X", "country": "NL"},
+                       {"type": "invoice", "code": "I1", "street": "B", "city": "Y", "country": "NL", "isDefault": "Y"}]},
+        {"source": "ERP", "sourceId": "3002197", "lastName": "Updated"},
+        {"source": "ERP", "sourceId": "bad", "email": "not-an-email"}
+    ]});
+    let r = prop(&app, Method::POST, "/users/bulk/sourceId", Some(&body)).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!((r.body["messages"].clone(), r.body["total"].clone()), (json!(["Completed"]), json!(3)));
+    let example = json!({"action": "create", "id": 14713, "key": 3002196, "lookupKey": "sourceId", "success": true});
+    assert_same_shape(&r.body["data"][0], &example, "data[0]");
+    assert_eq!(r.body["data"][0]["key"], 3002196, "the key as sent");
+    assert_eq!(
+        r.body["data"][1],
+        json!({"action": "update", "id": existing, "key": "3002197", "lookupKey": "sourceId", "success": true})
+    );
+    assert_eq!((r.body["data"][2]["success"].as_bool(), r.body["data"][2]["error"].is_string()), (Some(false), true));
+    let new_id = r.body["data"][0]["id"].as_i64().unwrap();
+    let addresses = prop(&app, Method::GET, "/users/sourceId/3002196/addresses", None).await;
+    assert_eq!(addresses.body["total"], 2, "{:?}", addresses.body);
+    let attrs = app.state.store.get_attributes(&ProjectId::parse("acme").unwrap(), new_id).await.unwrap();
+    assert_eq!(attrs, Some(json!([{"name": "segment", "value": "gold"}])));
+    let public = app.get(&format!("/v1/users?filter=numeric_id%20eq%20{new_id}")).await.body["data"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(app.get(&format!("/v1/users/{public}/pricing")).await.body["data"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        prop(&app, Method::GET, &format!("/users/id/{existing}"), None).await.body["data"]["lastName"],
+        "Updated"
+    );
+
+    // Again: the same keys update, the addresses are matched by code (not added twice).
+    let again = json!({"users": [{"source": "ERP", "sourceId": 3002196, "firstName": "Newer",
+        "addresses": [{"type": "delivery", "code": "D1", "street": "A2", "city": "X", "country": "NL"}]}]});
+    let r = prop(&app, Method::POST, "/users/bulk/sourceId", Some(&again)).await;
+    assert_eq!(
+        (r.body["data"][0]["action"].as_str(), r.body["data"][0]["id"].as_i64()),
+        (Some("update"), Some(new_id))
+    );
+    let addresses = prop(&app, Method::GET, "/users/sourceId/3002196/addresses?type=delivery", None).await;
+    assert_eq!(addresses.body["data"].as_array().map(Vec::len), Some(1));
+    assert_eq!(addresses.body["data"][0]["street"], "A2");
+}
+
+async fn bulk_by_id_updates_known_ids_and_creates_unknown_ones(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let existing = create(&app, json!({"firstName": "Old"})).await;
+    let body = json!({"users": [{"id": existing, "firstName": "Renamed"}, {"id": 987654, "firstName": "Fresh"}]});
+    let r = prop(&app, Method::POST, "/users/bulk/id", Some(&body)).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(
+        r.body["data"][0],
+        json!({"action": "update", "id": existing, "key": existing, "lookupKey": "id", "success": true})
+    );
+    let created = &r.body["data"][1];
+    assert_eq!((created["action"].as_str(), created["key"].as_i64()), (Some("create"), Some(987654)));
+    let new_id = created["id"].as_i64().unwrap();
+    assert_ne!(new_id, 987654, "ids are the server's");
+    assert_eq!(prop(&app, Method::GET, &format!("/users/id/{new_id}"), None).await.body["data"]["firstName"], "Fresh");
+    assert_eq!(
+        prop(&app, Method::GET, &format!("/users/id/{existing}"), None).await.body["data"]["firstName"],
+        "Renamed"
+    );
+}
+
+async fn bulk_schema_errors_refuse_the_whole_payload(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let extra = json!({"users": [{"source": "ERP", "sourceId": "1", "x": 1}]});
+    let r = prop(&app, Method::POST, "/users/bulk/sourceId", Some(&extra)).await;
+    assert_error(&r, 400, 10007);
+    assert_eq!(message(&r), "#/users/0: extraneous key [x] is not permitted");
+    let later =
+        json!({"users": [{"source": "ERP", "sourceId": "1"}, {"source": "ERP", "sourceId": "2", "phone": true}]});
+    assert_error(&prop(&app, Method::POST, "/users/bulk/sourceId", Some(&later)).await, 400, 10007);
+    assert_error(&prop(&app, Method::POST, "/users/bulk/sourceId", Some(&json!({"people": []}))).await, 400, 10007);
+    assert_error(&prop(&app, Method::POST, "/users/bulk/sourceId", Some(&json!({"users": {}}))).await, 400, 10007);
+    let no_key = json!({"users": [{"source": "ERP", "sourceId": "1"}, {"firstName": "no key"}]});
+    let r = prop(&app, Method::POST, "/users/bulk/sourceId", Some(&no_key)).await;
+    assert_error(&r, 400, 10016);
+    assert_eq!(message(&r), "#/users/1: required key [sourceId] not found");
+    assert_error(
+        &prop(&app, Method::POST, "/users/bulk/id", Some(&json!({"users": [{"firstName": "A"}]}))).await,
+        400,
+        10016,
+    );
+    let malformed = TestApp::read(
+        app.http
+            .post(format!("{}/propeller/v2/users/bulk/id", app.base))
+            .bearer_auth(&app.key)
+            .header("content-type", "application/json")
+            .body("{\"users\": [{]}"),
+    )
+    .await;
+    assert_error(&malformed, 400, 10005);
+    let too_many: Vec<Value> = (0..10_001).map(|i| json!({"id": i + 1})).collect();
+    let r = prop(&app, Method::POST, "/users/bulk/id", Some(&json!({"users": too_many}))).await;
+    assert_error(&r, 400, 10007);
+    assert_eq!(app.get("/v1/users").await.body["data"].as_array().map(Vec::len), Some(0), "nothing was written");
+}
+
+async fn ten_thousand_users_with_addresses_in_one_request(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let users: Vec<Value> = (0..10_000)
+        .map(|i| {
+            let email = if i == 5_000 { "broken".to_owned() } else { format!("u{i}@example.com") };
+            json!({"source": "ERP", "sourceId": format!("S{i}"), "firstName": format!("F{i}"), "email": email,
+                   "addresses": [{"type": "delivery", "code": format!("C{i}"), "street": "Main", "number": i,
+                                  "city": "Oslo", "country": "NO"}]})
+        })
+        .collect();
+    let r = prop(&app, Method::POST, "/users/bulk/sourceId", Some(&json!({"users": users}))).await;
+    assert_eq!(r.status, 200, "{:?}", r.body["error"]);
+    let data = r.body["data"].as_array().unwrap();
+    assert_eq!(data.len(), 10_000);
+    for (i, item) in data.iter().enumerate() {
+        assert_eq!(item["key"], format!("S{i}"), "results are in input order");
+        assert_eq!(item["success"].as_bool(), Some(i != 5_000), "{item}");
+    }
+    let listed = prop(&app, Method::GET, "/users?offset=1", None).await;
+    assert_eq!(listed.body["itemsFound"], 9_999);
+    let last = prop(&app, Method::GET, "/users/sourceId/S9999/addresses", None).await;
+    assert_eq!((last.body["total"].as_i64(), last.body["data"][0]["number"].as_str()), (Some(1), Some("9999")));
+    assert_error(&prop(&app, Method::GET, "/users/sourceId/S5000", None).await, 404, 70006);
+}
+
+backend_tests!(
+    bulk_by_source_id_creates_then_updates,
+    bulk_by_id_updates_known_ids_and_creates_unknown_ones,
+    bulk_schema_errors_refuse_the_whole_payload,
+    ten_thousand_users_with_addresses_in_one_request,
+);
