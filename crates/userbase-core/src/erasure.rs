@@ -21,6 +21,8 @@ pub struct ErasedCounts {
     pub subscriptions: u64,
     pub pricing: u64,
     pub external_refs: u64,
+    /// Opaque attribute documents (Propeller's bulk `attributes`).
+    pub attributes: u64,
     /// Keys bound to the removed users.
     pub keys: u64,
     /// Stored answers of `Idempotency-Key` requests that named a removed user.
@@ -29,7 +31,7 @@ pub struct ErasedCounts {
 
 impl ErasedCounts {
     /// Each kind with its count, in a fixed order (for metrics and logs).
-    pub fn kinds(&self) -> [(&'static str, u64); 10] {
+    pub fn kinds(&self) -> [(&'static str, u64); 11] {
         [
             ("users", self.users),
             ("addresses", self.addresses),
@@ -39,6 +41,7 @@ impl ErasedCounts {
             ("subscriptions", self.subscriptions),
             ("pricing", self.pricing),
             ("external_refs", self.external_refs),
+            ("attributes", self.attributes),
             ("keys", self.keys),
             ("idempotency_records", self.idempotency_records),
         ]
@@ -54,6 +57,7 @@ impl ErasedCounts {
         self.subscriptions += other.subscriptions;
         self.pricing += other.pricing;
         self.external_refs += other.external_refs;
+        self.attributes += other.attributes;
         self.keys += other.keys;
         self.idempotency_records += other.idempotency_records;
     }

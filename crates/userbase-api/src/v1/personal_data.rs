@@ -35,6 +35,8 @@ pub struct ErasedCountsSchema {
     subscriptions: u64,
     pricing: u64,
     external_refs: u64,
+    /// Opaque attribute documents sent through Propeller's bulk `attributes`.
+    attributes: u64,
     /// Keys bound to the user.
     keys: u64,
     /// Stored answers of `Idempotency-Key` requests that named the user.
@@ -96,6 +98,9 @@ pub struct ExportView<'a> {
     subscriptions: Vec<RecordView<'a>>,
     #[schema(value_type = Vec<ItemView>)]
     pricing: Vec<ItemView<'a>>,
+    /// Opaque attributes sent through Propeller's bulk `attributes`, as given; `null` when none.
+    #[schema(value_type = Option<Object>)]
+    attributes: Option<&'a serde_json::Value>,
     /// Keys bound to the user, revoked ones too.
     #[schema(value_type = Vec<KeyView>)]
     keys: Vec<KeyView<'a>>,
@@ -104,7 +109,7 @@ pub struct ExportView<'a> {
 /// Erase a user permanently.
 ///
 /// Removes the user (live or deleted) at once, in one transaction, with its addresses, memberships, orders,
-/// payment methods, subscriptions, pricing, external refs, the keys bound to it (they stop working at once)
+/// payment methods, subscriptions, pricing, external refs, attributes, the keys bound to it (they stop working at once)
 /// and the stored answers of `Idempotency-Key` requests that named it. Its email and external refs become
 /// free. Unlike a delete it cannot be undone: the id answers 404 from then on, and so does a repeated erase
 /// (send an `Idempotency-Key` to have a retry replay this answer instead).
@@ -125,7 +130,7 @@ pub async fn erase_user(
 /// Export everything stored about a user.
 ///
 /// One JSON document with the user (live or deleted), its addresses, organizations and roles, orders,
-/// payment methods and subscriptions (deleted ones too), pricing, and the keys bound to it (never their
+/// payment methods and subscriptions (deleted ones too), pricing, attributes, and the keys bound to it (never their
 /// secrets), for access and portability requests.
 #[utoipa::path(get, path = "/users/{id}/export", tag = "users", params(("id" = String, Path, description = "The user's id (`usr_...`)")),
     responses((status = 200, description = "Everything stored about the user", body = ExportView)))]
@@ -154,6 +159,7 @@ pub async fn export_user(
         payment_methods: records(RecordKind::PaymentMethod),
         subscriptions: records(RecordKind::Subscription),
         pricing: data.pricing.iter().map(pricing_view).collect(),
+        attributes: data.attributes.as_ref(),
         keys: data.keys.iter().map(|k| key_view(k, Some(user_id), None)).collect(),
     };
     Ok(axum::Json(view).into_response())

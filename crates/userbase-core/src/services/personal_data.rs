@@ -49,6 +49,8 @@ pub struct SubjectData {
     /// Orders, payment methods and subscriptions, deleted ones too, each kind oldest first.
     pub records: Vec<UserRecord>,
     pub pricing: Vec<PricingItem>,
+    /// Opaque attributes sent through Propeller's bulk, as given.
+    pub attributes: Option<serde_json::Value>,
     /// Keys bound to the user (the store keeps only their hashes).
     pub keys: Vec<ApiKey>,
 }
@@ -201,6 +203,7 @@ impl PersonalDataService {
             }
         }
         let pricing = self.store.list_pricing(p, id).await?;
+        let attributes = self.store.get_attributes(p, id).await?;
         let keys = self
             .store
             .list_keys(p)
@@ -209,6 +212,6 @@ impl PersonalDataService {
             .map(|listed| listed.key)
             .filter(|key| key.user_id == Some(id))
             .collect();
-        Ok(SubjectData { user, addresses, memberships, records, pricing, keys })
+        Ok(SubjectData { user, addresses, memberships, records, pricing, attributes, keys })
     }
 }

@@ -33,6 +33,7 @@ static STATEMENTS: LazyLock<Statements> = LazyLock::new(|| {
         memberships: n(s.memberships),
         pricing: n(s.pricing),
         external_refs: n(s.external_refs),
+        attributes: n(s.attributes),
         records: n(s.records),
         keys: n(s.keys),
         idempotency: n(s.idempotency),
@@ -57,6 +58,7 @@ fn remove(conn: &Connection, project: &str, ids: &[i64], public_ids: &[String]) 
         memberships: count(&s.memberships)?,
         pricing: count(&s.pricing)?,
         external_refs: count(&s.external_refs)?,
+        attributes: count(&s.attributes)?,
         ..ErasedCounts::default()
     };
     let kinds: Vec<String> = query_all(conn, &s.records, by_users, |row| row.get(0))?;
@@ -115,7 +117,7 @@ impl ErasureStore for SqliteStore {
         let params = rusqlite::params![project.as_str(), DbTime(deleted_before), DbTime(idempotency_expired_before)];
         let counts = self.lite.read_long(|conn| {
             query_opt(conn, &STATEMENTS.count_purgeable, params, |row| {
-                let mut counts = [0i64; 10];
+                let mut counts = [0i64; 11];
                 for (i, count) in counts.iter_mut().enumerate() {
                     *count = row.get(i)?;
                 }

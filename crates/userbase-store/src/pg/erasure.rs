@@ -43,6 +43,7 @@ async fn remove(
         (&s.memberships, &mut counts.memberships),
         (&s.pricing, &mut counts.pricing),
         (&s.external_refs, &mut counts.external_refs),
+        (&s.attributes, &mut counts.attributes),
     ] {
         *count = sqlx::query(sql).bind(p).bind(ids).execute(&mut *tx).await?.rows_affected();
     }
@@ -109,7 +110,7 @@ impl ErasureStore for PgStore {
             .fetch_one(&self.reader)
             .await
             .map_err(store_error)?;
-        let mut counts = [0i64; 10];
+        let mut counts = [0i64; 11];
         for (i, count) in counts.iter_mut().enumerate() {
             *count = row.try_get(i).map_err(store_error)?;
         }

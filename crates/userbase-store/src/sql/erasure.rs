@@ -29,6 +29,7 @@ pub struct Statements {
     pub memberships: String,
     pub pricing: String,
     pub external_refs: String,
+    pub attributes: String,
     /// Returns each removed record's `kind`.
     pub records: String,
     /// Returns each removed key's `id`.
@@ -52,7 +53,7 @@ impl Statements {
         let names_due_user = (set.contains)("u.public_id", "k.response_body");
         let count_purgeable = format!(
             "SELECT (SELECT count(*) FROM users WHERE project_id = $1 AND deleted_at < $2), {}, {}, {}, {}, {}, {}, \
-             {}, {}, (SELECT count(*) FROM idempotency_keys k WHERE k.project_id = $1 AND (k.created_at < $3 OR \
+             {}, {}, {}, (SELECT count(*) FROM idempotency_keys k WHERE k.project_id = $1 AND (k.created_at < $3 OR \
              (k.response_body IS NOT NULL AND EXISTS (SELECT 1 FROM users u WHERE u.project_id = $1 \
              AND u.deleted_at < $2 AND {names_due_user}))))",
             count("addresses", ""),
@@ -63,6 +64,7 @@ impl Statements {
             count("user_pricing", ""),
             count("user_external_refs", ""),
             count("api_keys", ""),
+            count("user_attributes", ""),
         );
         Self {
             select_user: format!("SELECT id, public_id FROM users WHERE project_id = $1 AND id = $2{}", set.lock),
@@ -75,6 +77,7 @@ impl Statements {
             memberships: by_user("memberships"),
             pricing: by_user("user_pricing"),
             external_refs: by_user("user_external_refs"),
+            attributes: by_user("user_attributes"),
             records: format!("{} RETURNING kind", by_user("user_records")),
             keys: format!("{} RETURNING id", by_user("api_keys")),
             idempotency: format!(
@@ -100,7 +103,7 @@ pub const PURGE_EXPIRED_IDEMPOTENCY: &str = "DELETE FROM idempotency_keys WHERE 
     (SELECT project_id, key FROM idempotency_keys WHERE project_id = $1 AND created_at < $2 LIMIT $3)";
 
 /// Counts of `Statements::count_purgeable`, in its column order.
-pub fn purgeable_counts(c: [i64; 10]) -> ErasedCounts {
+pub fn purgeable_counts(c: [i64; 11]) -> ErasedCounts {
     let n = |i: usize| u64::try_from(c[i]).unwrap_or(0);
     ErasedCounts {
         users: n(0),
@@ -112,7 +115,8 @@ pub fn purgeable_counts(c: [i64; 10]) -> ErasedCounts {
         pricing: n(6),
         external_refs: n(7),
         keys: n(8),
-        idempotency_records: n(9),
+        attributes: n(9),
+        idempotency_records: n(10),
     }
 }
 

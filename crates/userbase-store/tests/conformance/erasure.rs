@@ -23,7 +23,7 @@ use userbase_testing::{backend_tests, Backend};
 use super::{fixture, new_user, project, Fixture};
 
 /// Rows per table that refer to the user with integer id `user`, counted in the database.
-const TABLES: [(&str, &str); 7] = [
+const TABLES: [(&str, &str); 8] = [
     ("users", "id"),
     ("addresses", "user_id"),
     ("memberships", "user_id"),
@@ -31,6 +31,7 @@ const TABLES: [(&str, &str); 7] = [
     ("user_pricing", "user_id"),
     ("user_external_refs", "user_id"),
     ("api_keys", "user_id"),
+    ("user_attributes", "user_id"),
 ];
 
 /// One number from the database, by SQL of its own (not through the store).
@@ -59,7 +60,7 @@ async fn idempotency_records(f: &Fixture) -> i64 {
 }
 
 /// A user with one row of every related kind: an email and an external ref, an address, a membership, an
-/// order, a payment method and a subscription, a pricing item, a bound key, and an idempotency record whose
+/// order, a payment method and a subscription, a pricing item, an attribute document, a bound key, and an idempotency record whose
 /// stored answer names it.
 async fn user_with_everything(f: &Fixture, p: &Project, email: &str, source_id: &str) -> User {
     let store = &f.store;
@@ -114,6 +115,8 @@ async fn user_with_everything(f: &Fixture, p: &Project, email: &str, source_id: 
         updated_at: now,
     };
     store.put_pricing(&p.id, user.numeric_id, &[item]).await.unwrap();
+    let attributes = serde_json::json!({"segment": "retail"});
+    store.put_attributes(&p.id, &[(user.numeric_id, attributes)]).await.unwrap();
     let key = NewKey {
         project_id: p.id.clone(),
         kind: KeyKind::User,
@@ -150,12 +153,13 @@ const ONE_OF_EACH: ErasedCounts = ErasedCounts {
     subscriptions: 1,
     pricing: 1,
     external_refs: 1,
+    attributes: 1,
     keys: 1,
     idempotency_records: 1,
 };
 
 fn every_table(n: i64) -> BTreeMap<&'static str, i64> {
-    let counts = [1, 1, 1, 3, 1, 1, 1];
+    let counts = [1, 1, 1, 3, 1, 1, 1, 1];
     TABLES.iter().zip(counts).map(|((table, _), c)| (*table, c * n)).collect()
 }
 

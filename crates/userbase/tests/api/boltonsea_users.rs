@@ -340,10 +340,32 @@ async fn a_user_created_here_is_the_same_user_on_every_surface(backend: Backend)
     );
 }
 
-// MERGER: the Propeller check goes here once `/propeller/v2` lands: a user created through BoltonSea is found
-// through Propeller by its id (`created["id"]`, the same integer) with the same names and email, and by its
-// lookup key `source=other_id`/`sourceId`. Register it in `backend_tests!` below.
-// async fn a_user_created_here_is_visible_through_propeller(backend: Backend) { ... }
+/// Propeller finds a BoltonSea user by its integer id (the same `id`) and by its `other_id` as a lookup key.
+async fn a_user_created_here_is_visible_through_propeller(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let key = caller(&app).await;
+    let created = bs(&app, Method::POST, "/users", Some(&key), Some(&seed_body())).await.body;
+    let by_id = crate::propeller_support::prop(
+        &app,
+        Method::GET,
+        &format!("/users/id/{}?expands=sources", created["id"]),
+        None,
+    )
+    .await;
+    assert_eq!(by_id.status, 200, "{:?}", by_id.body);
+    let u = &by_id.body["data"];
+    assert_eq!(u["id"], created["id"]);
+    assert_eq!(
+        (&u["email"], &u["firstName"], &u["lastName"]),
+        (&json!("daniel@sajmx.com"), &json!("Jamie"), &json!("Jackson"))
+    );
+    assert_eq!(u["sources"], json!([{"source": "other_id", "sourceId": "sdh23yv3bobe6yob82"}]));
+    let by_ref =
+        crate::propeller_support::prop(&app, Method::GET, "/users/sourceId/sdh23yv3bobe6yob82?source=other_id", None)
+            .await;
+    assert_eq!(by_ref.status, 200, "{:?}", by_ref.body);
+    assert_eq!(by_ref.body["data"]["id"], created["id"]);
+}
 
 backend_tests!(
     create_returns_the_user_with_its_default_profile_and_a_key_of_it_reads_it,
@@ -355,4 +377,5 @@ backend_tests!(
     users_are_found_by_email_in_the_keys_project_only,
     bad_bodies_routes_and_methods_answer_in_the_spring_shape,
     a_user_created_here_is_the_same_user_on_every_surface,
+    a_user_created_here_is_visible_through_propeller,
 );

@@ -12,7 +12,7 @@ use userbase_testing::{backend_tests, Backend};
 use crate::support::{Reply, TestApp};
 
 /// A user of `acme` with one of each related kind: an email and an external ref, an address, a membership
-/// (role `Owner`), an order, a payment method, a subscription, a pricing item and a bound key (returned:
+/// (role `Owner`), an order, a payment method, a subscription, a pricing item, Propeller attributes and a bound key (returned:
 /// the user and the key's plaintext). The user is created with an `Idempotency-Key`, so one stored answer
 /// names it.
 async fn user_with_everything(app: &TestApp, email: &str) -> (Value, String) {
@@ -33,6 +33,11 @@ async fn user_with_everything(app: &TestApp, email: &str) -> (Value, String) {
     ok(app
         .post(&format!("{path}/pricing"), &json!({"categories": [{"id": 7, "pricing": {"type": "net", "price": 9.5}}]}))
         .await);
+    // Attributes are written only by Propeller's bulk, keyed by the integer id.
+    let attributes =
+        json!({"users": [{"id": user["numeric_id"], "attributes": [{"name": "segment", "value": "gold"}]}]});
+    let bulk = app.post("/propeller/v2/users/bulk/id", &attributes).await;
+    assert_eq!(bulk.body["data"][0]["success"], true, "{:?}", bulk.body);
     let key = app.post("/v1/keys", &json!({"kind": "user", "user_id": user["id"], "scopes": ["read"]})).await;
     assert_eq!(key.status, 201, "{:?}", key.body);
     (user, key.body["secret"].as_str().unwrap().to_owned())
@@ -42,7 +47,7 @@ async fn me_with(app: &TestApp, key: &str) -> u16 {
     app.send(Method::GET, "/v1/me", Some(key), None).await.status
 }
 
-const ONE_OF_EACH: &str = r#"{"users":1,"addresses":1,"memberships":1,"orders":1,"payment_methods":1,"subscriptions":1,"pricing":1,"external_refs":1,"keys":1,"idempotency_records":1}"#;
+const ONE_OF_EACH: &str = r#"{"users":1,"addresses":1,"memberships":1,"orders":1,"payment_methods":1,"subscriptions":1,"pricing":1,"external_refs":1,"attributes":1,"keys":1,"idempotency_records":1}"#;
 
 async fn erase_removes_the_user_with_everything_related_for_good(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
@@ -138,6 +143,7 @@ async fn export_holds_every_kind_of_related_data_and_no_secret(backend: Backend)
     assert_eq!(e["payment_methods"].as_array().unwrap().len(), 1);
     assert_eq!(e["subscriptions"].as_array().unwrap().len(), 1);
     assert_eq!(e["pricing"][0]["pricing"]["price"], 9.5);
+    assert_eq!(e["attributes"], json!([{"name": "segment", "value": "gold"}]));
     assert_eq!(e["keys"].as_array().unwrap().len(), 1);
     assert_eq!((e["keys"][0]["kind"].as_str(), e["keys"][0]["user_id"].as_str()), (Some("user"), Some(id)));
     let text = e.to_string();
