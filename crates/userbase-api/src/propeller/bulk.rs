@@ -206,8 +206,21 @@ fn check_item(o: &Obj<'_>, key: BulkKey, v: &mut Violations, missing: &mut Vec<S
     };
     let id = match key {
         BulkKey::Id => match &shown {
-            Value::Number(n) => n.as_i64().map(|n| n.to_string()),
-            Value::String(s) => Some(s.clone()),
+            // Ids are positive integers; a string of digits is taken too (the vendor's type drift).
+            Value::Number(n) => match n.as_i64().filter(|n| *n > 0) {
+                Some(n) => Some(n.to_string()),
+                None => {
+                    v.push(&o.at_key("id"), format_args!("{n} is not a valid id"));
+                    None
+                }
+            },
+            Value::String(s) => match s.parse::<i64>().ok().filter(|n| *n > 0) {
+                Some(n) => Some(n.to_string()),
+                None => {
+                    v.push(&o.at_key("id"), format_args!("expected type: Integer, found: String"));
+                    None
+                }
+            },
             Value::Null => None,
             other => {
                 v.push(&o.at_key("id"), format_args!("expected type: Integer, found: {}", type_name(other)));

@@ -102,6 +102,26 @@ async fn bulk_schema_errors_refuse_the_whole_payload(backend: Backend) {
         400,
         10016,
     );
+    // An id that is no positive integer is a schema error, never a new user keyed by it.
+    for (id, said) in [
+        (json!("abc"), "#/users/0/id: expected type: Integer, found: String"),
+        (json!(-3), "#/users/0/id: -3 is not a valid id"),
+        (json!(1.5), "#/users/0/id: 1.5 is not a valid id"),
+    ] {
+        let r = prop(&app, Method::POST, "/users/bulk/id", Some(&json!({"users": [{"id": id}]}))).await;
+        assert_error(&r, 400, 10007);
+        assert_eq!(message(&r), said);
+    }
+    let huge = TestApp::read(
+        app.http
+            .post(format!("{}/propeller/v2/users/bulk/id", app.base))
+            .bearer_auth(&app.key)
+            .header("content-type", "application/json")
+            .body(r#"{"users": [{"id": 99999999999999999999}]}"#),
+    )
+    .await;
+    assert_error(&huge, 400, 10007);
+    assert!(message(&huge).starts_with("#/users/0/id: "), "{:?}", huge.body);
     let malformed = TestApp::read(
         app.http
             .post(format!("{}/propeller/v2/users/bulk/id", app.base))
