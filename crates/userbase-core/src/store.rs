@@ -23,6 +23,10 @@ pub enum StoreError {
     /// The row changed since it was read (optimistic concurrency), or is gone.
     #[error("version mismatch")]
     VersionMismatch,
+    /// A row the write refers to (its user, its organization) was removed meanwhile, e.g. by an erase that
+    /// ran between the service's read and this write; nothing was changed.
+    #[error("the {0} the write refers to is gone")]
+    Gone(&'static str),
     /// The query ran out of its time bound (or waited that long for a turn to run); nothing was changed.
     #[error("the query took longer than the time bound")]
     Timeout,

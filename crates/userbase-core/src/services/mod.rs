@@ -35,6 +35,7 @@ impl From<StoreError> for DomainError {
         match e {
             StoreError::Conflict(c) => DomainError::Conflict(c),
             StoreError::VersionMismatch => DomainError::PreconditionFailed,
+            StoreError::Gone(resource) => DomainError::NotFound { resource },
             StoreError::Timeout => DomainError::QueryTooExpensive,
             StoreError::Backend(msg) => DomainError::Internal(msg),
         }

@@ -389,6 +389,13 @@ pub fn store_error(e: rusqlite::Error) -> StoreError {
     if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) {
         return StoreError::Timeout;
     }
+    // SQLite does not say which foreign key failed; nearly every row here hangs off a user, which an erase
+    // between the service's read and this write removes.
+    if let rusqlite::Error::SqliteFailure(failure, _) = &e {
+        if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY {
+            return StoreError::Gone("user");
+        }
+    }
     match violation(&e) {
         Some(Violation::Conflict(c)) => StoreError::Conflict(c),
         _ => StoreError::Backend(e.to_string()),

@@ -130,13 +130,24 @@ pub fn outside_transaction<DB: sqlx::Database>(conn: &DB::Connection) -> bool {
 pub fn store_error(e: sqlx::Error) -> StoreError {
     // 57014 query_canceled: `statement_timeout` ran out (nothing else here cancels statements).
     if let Some(db) = e.as_database_error() {
-        if db.code().as_deref() == Some("57014") {
-            return StoreError::Timeout;
+        match db.code().as_deref() {
+            Some("57014") => return StoreError::Timeout,
+            // foreign_key_violation: the user or organization written for was removed meanwhile.
+            Some("23503") => return StoreError::Gone(gone_resource(db.constraint())),
+            _ => {}
         }
     }
     match classify(&e) {
         Some(Violation::Conflict(c)) => StoreError::Conflict(c),
         _ => StoreError::Backend(e.to_string()),
+    }
+}
+
+/// What a foreign key names, from its constraint name (`memberships_organization_id_fkey`, `addresses_user_id_fkey`).
+fn gone_resource(constraint: Option<&str>) -> &'static str {
+    match constraint {
+        Some(name) if name.contains("organization") => "organization",
+        _ => "user",
     }
 }
 

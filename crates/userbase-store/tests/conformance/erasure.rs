@@ -14,7 +14,7 @@ use userbase_core::organization::OrganizationFields;
 use userbase_core::pricing::{PricingItem, PricingRule, PricingTarget, PricingTargetKind};
 use userbase_core::project::Project;
 use userbase_core::record::{RecordKind, UserRecord};
-use userbase_core::store::{NewAddressRecord, NewOrganizationRecord, RefsChange, UniqueClaims};
+use userbase_core::store::{NewAddressRecord, NewOrganizationRecord, RefsChange, StoreError, UniqueClaims};
 use userbase_core::time_util::now_utc;
 use userbase_core::user::{User, UserStatus};
 use userbase_core::values::ExternalRef;
@@ -201,6 +201,31 @@ async fn erasing_reaches_deleted_users_and_never_another_projects(backend: Backe
     assert_eq!(rows_of(&f, user.numeric_id).await, every_table(0));
 }
 
+/// A service reads the user, then writes: an erase between the two must make the write a clean "gone", not a
+/// database error (a 500).
+async fn a_write_for_a_user_erased_meanwhile_is_refused_as_gone(backend: Backend) {
+    let Some(f) = fixture(backend).await else { return };
+    let p = project("acme");
+    f.store.insert_project(&p).await.unwrap();
+    let user = user_with_everything(&f, &p, "jerry@example.com", "42").await;
+    let org = f.store.memberships_of_user(&p.id, user.numeric_id).await.unwrap()[0].organization_id;
+    f.store.erase_user(&p.id, user.numeric_id).await.unwrap().unwrap();
+
+    let now = now_utc();
+    let address = NewAddressRecord {
+        project_id: p.id.clone(),
+        user_id: user.numeric_id,
+        public_id: AddressId::generate(now),
+        fields: AddressFields::blank(AddressType::Home),
+        created_at: now,
+    };
+    let written = f.store.insert_address(&address).await;
+    assert!(matches!(written, Err(StoreError::Gone("user"))), "{written:?}");
+    let membership = f.store.put_membership(&p.id, org, user.numeric_id, "member", now).await;
+    assert!(matches!(membership, Err(StoreError::Gone("user"))), "{membership:?}");
+    assert_eq!(rows_of(&f, user.numeric_id).await, every_table(0), "nothing was written");
+}
+
 async fn the_purge_removes_users_deleted_before_the_cutoff_and_keeps_newer_ones(backend: Backend) {
     let Some(f) = fixture(backend).await else { return };
     let (p, q) = (project("acme"), project("beta"));
@@ -287,6 +312,7 @@ async fn expired_idempotency_records_are_purged_in_batches(backend: Backend) {
 backend_tests!(
     erasing_a_user_removes_every_row_that_refers_to_it_and_frees_its_email,
     erasing_reaches_deleted_users_and_never_another_projects,
+    a_write_for_a_user_erased_meanwhile_is_refused_as_gone,
     the_purge_removes_users_deleted_before_the_cutoff_and_keeps_newer_ones,
     two_purgers_at_once_remove_each_user_once_in_bounded_batches,
     expired_idempotency_records_are_purged_in_batches,
