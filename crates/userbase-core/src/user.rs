@@ -31,7 +31,9 @@ impl UserStatus {
     }
 }
 
-/// BuiltOn's voucher, created with every user so that the BuiltOn view is always complete.
+/// BuiltOn's voucher. Every user has one, so that the BuiltOn view is always complete, and nothing changes it:
+/// it is derived from the user's object id and creation time ([`Voucher::derived`]) instead of stored, which
+/// saves about 300 bytes per user. Users created before that keep the voucher stored with them.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Voucher {
     pub uuid: String,
@@ -45,45 +47,75 @@ pub struct Voucher {
     pub modified: OffsetDateTime,
 }
 
-/// BuiltOn-only attributes, rendered verbatim by that dialect (canonical-model.md 000.3 defaults).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct BuiltonExtras {
-    pub is_company: bool,
-    pub national_id: String,
-    pub new_customer: bool,
-    pub receive_notifications: bool,
-    pub stripe_customer_id: String,
-    pub voucher: Voucher,
+impl Voucher {
+    /// The voucher of the user with this object id, created at `created`: a version-4-shaped UUID from a hash
+    /// of the object id (stable, distinct per user), valid for a year.
+    pub fn derived(object_id: &ObjectId, created: OffsetDateTime) -> Self {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::new().chain_update(b"userbase voucher\0").chain_update(object_id.as_str()).finalize();
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        Self {
+            uuid: uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string(),
+            consumed: 0,
+            initial_quantity: 0,
+            created,
+            expires: created + time::Duration::days(365),
+            modified: created,
+        }
+    }
 }
 
-impl BuiltonExtras {
-    pub fn new_for(created: OffsetDateTime) -> Self {
-        let uuid: [u8; 16] = rand::random();
-        let hex: String = uuid.iter().map(|b| format!("{b:02x}")).collect();
-        // Version 4 layout: 8-4-4-4-12 with the version and variant nibbles set.
-        let uuid = format!(
-            "{}-{}-4{}-{:x}{}-{}",
-            &hex[..8],
-            &hex[8..12],
-            &hex[13..16],
-            (u8::from_str_radix(&hex[16..17], 16).unwrap_or(0) & 0x3) | 0x8,
-            &hex[17..20],
-            &hex[20..32]
-        );
+/// BuiltOn-only attributes, rendered verbatim by that dialect (canonical-model.md 000.3 defaults). Stored as
+/// JSON with the defaults left out, so a user who never set one stores `{}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BuiltonExtras {
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub is_company: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub national_id: String,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub new_customer: bool,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub receive_notifications: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub stripe_customer_id: String,
+    /// Only for users created before vouchers were derived; see [`BuiltonExtras::voucher`].
+    #[serde(rename = "voucher", default, skip_serializing_if = "Option::is_none")]
+    pub stored_voucher: Option<Voucher>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for BuiltonExtras {
+    fn default() -> Self {
         Self {
             is_company: false,
             national_id: String::new(),
             new_customer: true,
             receive_notifications: true,
             stripe_customer_id: String::new(),
-            voucher: Voucher {
-                uuid,
-                consumed: 0,
-                initial_quantity: 0,
-                created,
-                expires: created + time::Duration::days(365),
-                modified: created,
-            },
+            stored_voucher: None,
+        }
+    }
+}
+
+impl BuiltonExtras {
+    /// The user's voucher: the stored one of an older user, else the derived one.
+    pub fn voucher(&self, object_id: &ObjectId, created: OffsetDateTime) -> Voucher {
+        match &self.stored_voucher {
+            Some(v) => v.clone(),
+            None => Voucher::derived(object_id, created),
         }
     }
 }
@@ -171,4 +203,40 @@ pub enum UserKey {
     Object(ObjectId),
     Numeric(i64),
     AuthSubject(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builton_defaults_are_stored_as_an_empty_object() {
+        assert_eq!(serde_json::to_string(&BuiltonExtras::default()).unwrap(), "{}");
+        let read: BuiltonExtras = serde_json::from_str("{}").unwrap();
+        assert_eq!(read, BuiltonExtras::default());
+        let set = BuiltonExtras { new_customer: false, national_id: "X1".into(), ..BuiltonExtras::default() };
+        let json = serde_json::to_string(&set).unwrap();
+        assert_eq!(json, r#"{"national_id":"X1","new_customer":false}"#);
+        assert_eq!(serde_json::from_str::<BuiltonExtras>(&json).unwrap(), set);
+    }
+
+    #[test]
+    fn a_stored_voucher_of_an_older_user_is_kept_and_others_are_derived() {
+        let created = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        let oid = ObjectId::generate(created);
+        let older = r#"{"is_company":false,"national_id":"","new_customer":true,"receive_notifications":true,
+            "stripe_customer_id":"","voucher":{"uuid":"f93548b4-ed76-4728-aa04-c5f4da9087be","consumed":0,
+            "initial_quantity":0,"created":"2026-12-02T19:31:21Z","expires":"2027-12-02T19:31:21Z",
+            "modified":"2026-12-02T19:31:21Z"}}"#;
+        let older: BuiltonExtras = serde_json::from_str(older).unwrap();
+        assert_eq!(older.voucher(&oid, created).uuid, "f93548b4-ed76-4728-aa04-c5f4da9087be");
+
+        let derived = BuiltonExtras::default().voucher(&oid, created);
+        assert_eq!(derived, Voucher::derived(&oid, created), "the same on every read");
+        assert_eq!((derived.created, derived.expires), (created, created + time::Duration::days(365)));
+        let parsed = uuid::Uuid::parse_str(&derived.uuid).unwrap();
+        assert_eq!(parsed.get_version_num(), 4);
+        let other = ObjectId::generate(created);
+        assert_ne!(Voucher::derived(&other, created).uuid, derived.uuid);
+    }
 }

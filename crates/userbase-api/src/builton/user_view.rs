@@ -6,7 +6,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use userbase_core::address::{Address, AddressKind};
 use userbase_core::project::Project;
-use userbase_core::user::{User, UserStatus};
+use userbase_core::user::{User, UserStatus, Voucher};
 
 /// `{"$oid": "<id>"}`.
 #[derive(Serialize)]
@@ -31,13 +31,26 @@ pub fn date(t: OffsetDateTime) -> MongoDate {
 }
 
 #[derive(Serialize)]
-struct VoucherView<'a> {
+struct VoucherView {
     consumed: i64,
     created: MongoDate,
     expires: MongoDate,
     initial_quantity: i64,
     modified: MongoDate,
-    uuid: &'a str,
+    uuid: String,
+}
+
+impl VoucherView {
+    fn new(v: Voucher) -> Self {
+        Self {
+            consumed: v.consumed,
+            created: date(v.created),
+            expires: date(v.expires),
+            initial_quantity: v.initial_quantity,
+            modified: date(v.modified),
+            uuid: v.uuid,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -151,7 +164,7 @@ pub struct BuiltonUser<'a> {
     new_customer: bool,
     receive_notifications: bool,
     stripe_customer_id: &'a str,
-    voucher: VoucherView<'a>,
+    voucher: VoucherView,
 }
 
 impl<'a> BuiltonUser<'a> {
@@ -193,14 +206,7 @@ impl<'a> BuiltonUser<'a> {
             new_customer: b.new_customer,
             receive_notifications: b.receive_notifications,
             stripe_customer_id: &b.stripe_customer_id,
-            voucher: VoucherView {
-                consumed: b.voucher.consumed,
-                created: date(b.voucher.created),
-                expires: date(b.voucher.expires),
-                initial_quantity: b.voucher.initial_quantity,
-                modified: date(b.voucher.modified),
-                uuid: &b.voucher.uuid,
-            },
+            voucher: VoucherView::new(b.voucher(&u.object_id, u.created_at)),
         }
     }
 }

@@ -100,7 +100,7 @@ impl UserService {
             human_id: HumanId::generate(),
             claims: claims(project, status, profile.email.is_some()),
             profile,
-            builton: BuiltonExtras::new_for(now),
+            builton: BuiltonExtras::default(),
             status,
             created_at: now,
             last_login_at: None,

@@ -79,7 +79,7 @@ pub fn new_user(project: &Project, email: Option<&str>) -> NewUserRecord {
         human_id: HumanId::generate(),
         claims: UniqueClaims { email: email.is_some(), live: true },
         profile,
-        builton: BuiltonExtras::new_for(now),
+        builton: BuiltonExtras::default(),
         status: UserStatus::Active,
         created_at: now,
         last_login_at: None,

@@ -74,9 +74,14 @@ async fn the_user_object_has_builtons_shape_and_defaults(backend: Backend) {
     assert_eq!(date(&voucher["expires"]) - date(&voucher["created"]), 31_536_000_000);
     assert_eq!((voucher["consumed"].as_i64(), voucher["initial_quantity"].as_i64()), (Some(0), Some(0)));
     assert_eq!(voucher["uuid"].as_str().unwrap().len(), 36);
+    assert_eq!(voucher["uuid"].as_str().unwrap().as_bytes()[14], b'4', "a version-4-shaped UUID");
+    assert_eq!(date(&voucher["created"]), date(&u["created"]));
+    let read = b.call(Method::GET, &format!("/users/{}", oid(&u)), As::Admin, None).await;
+    assert_eq!(read.body["voucher"], *voucher, "the voucher is the same on every read");
 
     let again = b.admin_create(json!({})).await;
     assert_ne!(oid(&again), id, "a service account always creates");
+    assert_ne!(again["voucher"]["uuid"], voucher["uuid"], "each user has a voucher of its own");
 }
 
 async fn updates_change_only_the_keys_sent(backend: Backend) {

@@ -33,7 +33,7 @@ async fn user(store: &Arc<dyn Store>, email: &str, deleted_ago: Option<time::Dur
         human_id: HumanId::generate(),
         claims: UniqueClaims { email: true, live: true },
         profile,
-        builton: BuiltonExtras::new_for(now),
+        builton: BuiltonExtras::default(),
         status: UserStatus::Active,
         created_at: now,
         last_login_at: None,
