@@ -184,9 +184,10 @@ impl NestedBulkService {
                 Place::Late(i) => in_late.get_mut(i).and_then(Option::take),
             };
             outcomes[n] = Some(match result {
-                Some(Ok(list)) => {
-                    Ok(NestedDone { user, addresses: list.into_iter().map(|(action, a)| (action, a.numeric_id)).collect() })
-                }
+                Some(Ok(list)) => Ok(NestedDone {
+                    user,
+                    addresses: list.into_iter().map(|(action, a)| (action, a.numeric_id)).collect(),
+                }),
                 Some(Err(e)) => Err(e),
                 None => return Err(DomainError::Internal("an address result is missing".into())),
             });
