@@ -12,6 +12,7 @@ use crate::time_util::now_utc;
 use crate::user::{User, UserKey};
 use crate::values::MetadataLimits;
 
+use super::bulk_plan::KeptForRace;
 use super::{BulkPlan, UserPatch, UserService};
 
 /// Most items a caller should hand to one `apply` call; bigger inputs are cut into batches of this size.
@@ -191,7 +192,7 @@ impl BulkService {
         for (n, user, to, fields) in updates {
             outcomes[n] = Some(self.write_update(project, &user, to, fields, limits).await);
         }
-        let (records, kept): (Vec<NewUserRecord>, Vec<(usize, Option<(String, UserPatch)>)>) =
+        let (records, kept): (Vec<NewUserRecord>, Vec<(usize, Option<KeptForRace>)>) =
             creates.into_iter().map(|(n, r, k)| (r, (n, k))).unzip();
         let inserted = self.store.insert_users(&records).await?;
         // Items whose insert lost a race on the upsert key itself: another request created that user since

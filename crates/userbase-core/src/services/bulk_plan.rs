@@ -15,8 +15,12 @@ pub struct BulkPlan {
     pub(super) updates: Vec<(usize, User, User, UserPatch)>,
     /// Items that create a user: position, the record, and for an upsert the key value and fields (in case the
     /// insert loses a race and becomes an update).
-    pub(super) creates: Vec<(usize, NewUserRecord, Option<(String, UserPatch)>)>,
+    pub(super) creates: Vec<(usize, NewUserRecord, Option<KeptForRace>)>,
 }
+
+/// An upsert's key value and fields, kept while its user is inserted: if another request created that user
+/// first, the item updates it instead.
+pub(super) type KeptForRace = (String, UserPatch);
 
 /// Where a planned item will be written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
