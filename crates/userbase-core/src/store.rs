@@ -81,7 +81,8 @@ pub struct NewAddressRecord {
 /// What happened to one record of a bulk insert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InsertOutcome {
-    Inserted,
+    /// Inserted; the user's integer id (`numeric_id`), so that a caller can write what belongs to it.
+    Inserted(i64),
     /// Left out: it would break a uniqueness rule.
     Conflict(Conflict),
 }
@@ -249,8 +250,8 @@ pub trait UserStore: Send + Sync {
     async fn insert_user(&self, user: &NewUserRecord) -> Result<User, StoreError>;
 
     /// Inserts many users in one transaction, each on its own terms: a record that would break a
-    /// uniqueness rule is left out (its outcome says which), the others are inserted. Human-id collisions
-    /// are retried. Outcomes are in record order.
+    /// uniqueness rule is left out (its outcome says which), the others are inserted (their outcome carries
+    /// the integer id). Human-id collisions are retried. Outcomes are in record order.
     async fn insert_users(&self, records: &[NewUserRecord]) -> Result<Vec<InsertOutcome>, StoreError>;
 
     /// The live users of the project whose `key` is one of `values`.

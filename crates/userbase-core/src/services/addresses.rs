@@ -16,7 +16,7 @@ use crate::time_util::now_utc;
 use crate::user::{User, UserKey};
 
 use super::race::until_not_overtaken;
-use super::{AddressPatch, UserService};
+use super::{AddressBatch, AddressPatch, AddressPlan, UserService};
 
 /// What an upsert by code did to one address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,10 +27,6 @@ pub enum AddressAction {
 
 /// What an upsert by code did to each address of one user, in its order, or why it wrote none of them.
 pub type UpsertedAddresses = Result<Vec<(AddressAction, Address)>, DomainError>;
-
-/// Where each address of one user goes in a batched write: its action, whether it is an insert (else an
-/// update), and its index among those.
-type Plan = Result<Vec<(AddressAction, bool, usize)>, DomainError>;
 
 /// Addresses one user may have; enough for any real use, small enough to list in one page.
 pub const MAX_ADDRESSES_PER_USER: usize = 100;
@@ -213,87 +209,26 @@ impl AddressService {
             held.entry(a.user_id).or_default().push(a);
         }
         let now = now_utc();
-        let mut inserts: Vec<NewAddressRecord> = Vec::new();
-        let mut updates: Vec<Address> = Vec::new();
-        // Per user: where each of its addresses ended up (an insert or an update, by index), or its error.
-        let mut plans: Vec<Plan> = Vec::with_capacity(batch.len());
+        let mut batch_plan = AddressBatch::default();
+        // Per user: the index of its plan in the batch, or its error.
+        let mut plans: Vec<Result<usize, DomainError>> = Vec::with_capacity(batch.len());
+        let mut planned = 0;
         for (user_id, patches) in batch {
             let existing = held.remove(user_id).unwrap_or_default();
-            if patches.iter().any(|p| p.address_type.is_none()) {
-                plans.push(Err(DomainError::invalid("type", "required", "An address needs a type.")));
-                continue;
-            }
-            let mut by_code: HashMap<String, (bool, usize)> = HashMap::new();
-            let mut plan = Vec::with_capacity(patches.len());
-            let (first_insert, first_update) = (inserts.len(), updates.len());
-            for patch in patches {
-                let code = match &patch.code {
-                    crate::patch::Patch::Set(c) => Some(c.clone()),
-                    _ => None,
-                };
-                let pending = code.as_ref().and_then(|c| by_code.get(c).copied());
-                let matched = code.as_ref().and_then(|c| existing.iter().find(|a| a.fields.code.as_ref() == Some(c)));
-                match (pending, matched) {
-                    (Some((true, i)), _) => {
-                        patch.clone().apply(&mut inserts[i].fields);
-                        plan.push((AddressAction::Created, true, i));
-                    }
-                    (Some((false, i)), _) => {
-                        patch.clone().apply(&mut updates[i].fields);
-                        plan.push((AddressAction::Updated, false, i));
-                    }
-                    (None, Some(found)) => {
-                        let mut a = found.clone();
-                        patch.clone().apply(&mut a.fields);
-                        a.updated_at = now;
-                        updates.push(a);
-                        let at = (false, updates.len() - 1);
-                        by_code.extend(code.map(|c| (c, at)));
-                        plan.push((AddressAction::Updated, false, at.1));
-                    }
-                    (None, None) => {
-                        let mut fields = AddressFields::blank(patch.address_type.unwrap_or(AddressType::Delivery));
-                        patch.clone().apply(&mut fields);
-                        inserts.push(NewAddressRecord {
-                            project_id: project.id.clone(),
-                            user_id: *user_id,
-                            public_id: AddressId::generate(now),
-                            fields,
-                            created_at: now,
-                        });
-                        let at = (true, inserts.len() - 1);
-                        by_code.extend(code.map(|c| (c, at)));
-                        plan.push((AddressAction::Created, true, at.1));
-                    }
-                }
-            }
-            if existing.len() + (inserts.len() - first_insert) > MAX_ADDRESSES_PER_USER {
-                inserts.truncate(first_insert);
-                updates.truncate(first_update);
-                plans.push(Err(DomainError::invalid(
-                    "addresses",
-                    "too_many_addresses",
-                    format!("A user has at most {MAX_ADDRESSES_PER_USER} addresses."),
-                )));
-                continue;
-            }
-            plans.push(Ok(plan));
+            plans.push(AddressPlan::by_code(&existing, patches, now).map(|plan| {
+                batch_plan.add(project, *user_id, plan);
+                planned += 1;
+                planned - 1
+            }));
         }
-        let inserted = inserts.len();
-        let mut written = self.store.write_addresses(&project.id, &inserts, &updates).await?;
-        let updated = written.split_off(inserted.min(written.len()));
+        let written = self.store.write_addresses(&project.id, &batch_plan.inserts, &batch_plan.updates).await?;
+        let mut results: Vec<Option<Vec<(AddressAction, Address)>>> =
+            batch_plan.results(written)?.into_iter().map(Some).collect();
         Ok(plans
             .into_iter()
             .map(|plan| {
-                plan?
-                    .into_iter()
-                    .map(|(action, is_insert, i)| {
-                        let list = if is_insert { &written } else { &updated };
-                        list.get(i)
-                            .map(|a| (action, a.clone()))
-                            .ok_or_else(|| DomainError::Internal("a batched address was not written".into()))
-                    })
-                    .collect()
+                let at = plan?;
+                results[at].take().ok_or_else(|| DomainError::Internal("an address plan was used twice".into()))
             })
             .collect())
     }

@@ -7,12 +7,13 @@ use std::sync::Arc;
 use crate::error::{Conflict, DomainError, FieldError};
 use crate::ids::PublicUserId;
 use crate::project::Project;
-use crate::store::{InsertOutcome, Store, StoreError, UpsertKey};
+use crate::store::{InsertOutcome, NewUserRecord, Store, StoreError, UpsertKey};
 use crate::time_util::now_utc;
 use crate::user::{User, UserKey};
 use crate::values::MetadataLimits;
 
-use super::{UserPatch, UserService};
+use super::bulk_plan::KeptForRace;
+use super::{BulkPlan, UserPatch, UserService};
 
 /// Most items a caller should hand to one `apply` call; bigger inputs are cut into batches of this size.
 pub const BULK_BATCH: usize = 500;
@@ -104,12 +105,12 @@ impl BulkService {
         items: Vec<BulkItem>,
         limits: MetadataLimits,
     ) -> Result<Vec<BulkOutcome>, DomainError> {
-        let done = self.run(project, mode, items, limits, false).await?;
+        let done = self.apply_detailed(project, mode, items, limits).await?;
         Ok(done.into_iter().map(|o| o.map(|d| (d.action, d.public_id))).collect())
     }
 
-    /// `apply`, answering each user's integer id too (one more query per batch, for the created users), so
-    /// that a caller can write what the items carry beside the user (addresses, attributes).
+    /// `apply`, answering each user's integer id too, so that a caller can write what the items carry beside
+    /// the user (addresses, attributes).
     pub async fn apply_detailed(
         &self,
         project: &Project,
@@ -117,18 +118,24 @@ impl BulkService {
         items: Vec<BulkItem>,
         limits: MetadataLimits,
     ) -> Result<Vec<Result<BulkDone, DomainError>>, DomainError> {
-        self.run(project, mode, items, limits, true).await
+        let plan = self.plan(project, mode, items, limits).await?;
+        self.write(project, mode, plan, limits).await
     }
 
-    async fn run(
+    /// Looks up the users a batch matches and checks every item, writing nothing: an item that would change
+    /// nothing, or is invalid, is settled here.
+    pub async fn plan(
         &self,
         project: &Project,
         mode: &BulkMode,
         items: Vec<BulkItem>,
         limits: MetadataLimits,
-        with_numeric_ids: bool,
-    ) -> Result<Vec<Result<BulkDone, DomainError>>, DomainError> {
-        let mut outcomes: Vec<Option<Result<BulkDone, DomainError>>> = (0..items.len()).map(|_| None).collect();
+    ) -> Result<BulkPlan, DomainError> {
+        let mut plan = BulkPlan {
+            outcomes: (0..items.len()).map(|_| None).collect(),
+            updates: Vec::new(),
+            creates: Vec::with_capacity(items.len()),
+        };
         // Items to insert: position, the upsert key's value, the fields.
         let mut to_create: Vec<(usize, Option<String>, UserPatch)> = Vec::new();
         match mode {
@@ -143,15 +150,17 @@ impl BulkService {
                     let k = match k {
                         Ok(k) => k,
                         Err(e) => {
-                            outcomes[n] = Some(Err(e));
+                            plan.outcomes[n] = Some(Err(e));
                             continue;
                         }
                     };
                     match found.get(&k) {
-                        Some(user) => {
-                            outcomes[n] = Some(self.upsert_existing(project, user, item.fields, limits).await)
-                        }
-                        None if *key == UpsertKey::Id => outcomes[n] = Some(Err(DomainError::user_not_found())),
+                        Some(user) => match changed(user, &item.fields, limits) {
+                            Ok(Some(to)) => plan.updates.push((n, (*user).clone(), to, item.fields)),
+                            Ok(None) => plan.outcomes[n] = Some(Ok(done(BulkAction::Unchanged, user))),
+                            Err(e) => plan.outcomes[n] = Some(Err(e)),
+                        },
+                        None if *key == UpsertKey::Id => plan.outcomes[n] = Some(Err(DomainError::user_not_found())),
                         // An unknown integer id creates a user, with an id of the store's choosing.
                         None if *key == UpsertKey::NumericId => to_create.push((n, None, item.fields)),
                         None => to_create.push((n, Some(k), item.fields)),
@@ -159,29 +168,40 @@ impl BulkService {
                 }
             }
         }
-        let mut records = Vec::with_capacity(to_create.len());
-        let mut record_items = Vec::with_capacity(to_create.len());
         for (n, key_value, fields) in to_create {
             // An upsert keeps the fields, in case the insert loses a race and becomes an update.
             let kept = key_value.map(|v| (v, fields.clone()));
             match UserService::new_record(project, fields, limits) {
-                Ok(r) => {
-                    records.push(r);
-                    record_items.push((n, kept));
-                }
-                Err(e) => outcomes[n] = Some(Err(e)),
+                Ok(r) => plan.creates.push((n, r, kept)),
+                Err(e) => plan.outcomes[n] = Some(Err(e)),
             }
         }
+        Ok(plan)
+    }
+
+    /// Writes a plan: the changed users one by one, the new ones in one store call. One outcome per item, in
+    /// order; only a failure of the store itself fails the call.
+    pub async fn write(
+        &self,
+        project: &Project,
+        mode: &BulkMode,
+        plan: BulkPlan,
+        limits: MetadataLimits,
+    ) -> Result<Vec<Result<BulkDone, DomainError>>, DomainError> {
+        let BulkPlan { mut outcomes, updates, creates } = plan;
+        for (n, user, to, fields) in updates {
+            outcomes[n] = Some(self.write_update(project, &user, to, fields, limits).await);
+        }
+        let (records, kept): (Vec<NewUserRecord>, Vec<(usize, Option<KeptForRace>)>) =
+            creates.into_iter().map(|(n, r, k)| (r, (n, k))).unzip();
         let inserted = self.store.insert_users(&records).await?;
         // Items whose insert lost a race on the upsert key itself: another request created that user since
         // it was looked up. An upsert then updates the winner instead.
         let mut lost: Vec<(usize, String, UserPatch)> = Vec::new();
-        let mut created: Vec<usize> = Vec::new();
-        for (((n, kept), record), outcome) in record_items.into_iter().zip(records).zip(inserted) {
+        for (((n, kept), record), outcome) in kept.into_iter().zip(records).zip(inserted) {
             outcomes[n] = Some(match (outcome, kept) {
-                (InsertOutcome::Inserted, _) => {
-                    created.push(n);
-                    Ok(BulkDone { action: BulkAction::Created, public_id: record.public_id, numeric_id: 0 })
+                (InsertOutcome::Inserted(numeric_id), _) => {
+                    Ok(BulkDone { action: BulkAction::Created, public_id: record.public_id, numeric_id })
                 }
                 (InsertOutcome::Conflict(c), Some((value, fields))) if lost_on_key(mode, c) => {
                     lost.push((n, value, fields));
@@ -189,20 +209,6 @@ impl BulkService {
                 }
                 (InsertOutcome::Conflict(c), _) => Err(DomainError::Conflict(c)),
             });
-        }
-        if with_numeric_ids && !created.is_empty() {
-            let public: Vec<String> = created
-                .iter()
-                .filter_map(|&n| outcomes[n].as_ref().and_then(|o| o.as_ref().ok()))
-                .map(|d| d.public_id.as_str().to_owned())
-                .collect();
-            let users = self.store.find_users_by(&project.id, &UpsertKey::Id, &public).await?;
-            let ids: HashMap<&str, i64> = users.iter().map(|u| (u.public_id.as_str(), u.numeric_id)).collect();
-            for n in created {
-                if let Some(Ok(done)) = outcomes[n].as_mut() {
-                    done.numeric_id = ids.get(done.public_id.as_str()).copied().unwrap_or(0);
-                }
-            }
         }
         if let (BulkMode::Upsert(key), false) = (mode, lost.is_empty()) {
             let values: Vec<String> = lost.iter().map(|(_, v, _)| store_value(key, v).to_owned()).collect();
@@ -227,6 +233,21 @@ impl BulkService {
     }
 }
 
+fn done(action: BulkAction, u: &User) -> BulkDone {
+    BulkDone { action, public_id: u.public_id.clone(), numeric_id: u.numeric_id }
+}
+
+/// The user as the item would leave it, or `None` if the item changes nothing.
+fn changed(user: &User, fields: &UserPatch, limits: MetadataLimits) -> Result<Option<User>, DomainError> {
+    let mut to = user.clone();
+    fields.clone().apply(&mut to.profile, &mut to.status, limits)?;
+    if to.profile == user.profile && to.status == user.status {
+        return Ok(None);
+    }
+    to.updated_at = now_utc();
+    Ok(Some(to))
+}
+
 impl BulkService {
     /// Applies an item to the user it matched, writing only if something changes.
     async fn upsert_existing(
@@ -236,17 +257,25 @@ impl BulkService {
         fields: UserPatch,
         limits: MetadataLimits,
     ) -> Result<BulkDone, DomainError> {
-        let done = |action, u: &User| BulkDone { action, public_id: u.public_id.clone(), numeric_id: u.numeric_id };
-        let mut changed = user.clone();
-        fields.clone().apply(&mut changed.profile, &mut changed.status, limits)?;
-        if changed.profile == user.profile && changed.status == user.status {
-            return Ok(done(BulkAction::Unchanged, user));
+        match changed(user, &fields, limits)? {
+            None => Ok(done(BulkAction::Unchanged, user)),
+            Some(to) => self.write_update(project, user, to, fields, limits).await,
         }
-        changed.updated_at = now_utc();
-        let refs = super::users::RefRows::of(project, user).change_to(project, &changed);
-        match self.store.update_user(&changed, super::users::claims_of(project, &changed), refs).await {
+    }
+
+    /// Writes `to` over `user` as read; if someone else wrote the user since, applies the item's fields to the
+    /// current version instead.
+    async fn write_update(
+        &self,
+        project: &Project,
+        user: &User,
+        to: User,
+        fields: UserPatch,
+        limits: MetadataLimits,
+    ) -> Result<BulkDone, DomainError> {
+        let refs = super::users::RefRows::of(project, user).change_to(project, &to);
+        match self.store.update_user(&to, super::users::claims_of(project, &to), refs).await {
             Ok(u) => Ok(done(BulkAction::Updated, &u)),
-            // Someone else wrote the user since it was read: apply the item to the current version.
             Err(StoreError::VersionMismatch) => {
                 let key = UserKey::Numeric(user.numeric_id);
                 let u = self.users.update(project, &key, fields, limits, None).await?;

@@ -1,19 +1,25 @@
 //! Bulk upserts of users with what each item carries beside the user (Propeller's bulk endpoints): a parent
-//! group, addresses upserted by code, opaque attributes and pricing. The users of a batch are written as
-//! `BulkService::apply` writes them; their addresses in one more store write, their attributes in one more.
+//! group, addresses upserted by code, opaque attributes and pricing. A batch is planned whole first (the
+//! users it matches and their addresses read, every item checked), so that an item that must fail fails
+//! before anything of it is written; then the users are written as `BulkService::apply` writes them, their
+//! addresses in one more store write, their attributes in one more.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::address::Address;
 use crate::error::{DomainError, FieldError};
 use crate::patch::Patch;
 use crate::pricing::PricingItem;
 use crate::project::Project;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
+use crate::time_util::now_utc;
 use crate::values::{GroupRef, MetadataLimits};
 
+use super::addresses::UpsertedAddresses;
 use super::{
-    AddressAction, AddressPatch, AddressService, BulkDone, BulkItem, BulkMode, BulkService, OrganizationService,
-    MAX_ADDRESSES_PER_USER,
+    AddressAction, AddressBatch, AddressPatch, AddressPlan, AddressService, BulkAction, BulkDone, BulkItem, BulkMode,
+    BulkService, OrganizationService, PlannedUser, MAX_ADDRESSES_PER_USER,
 };
 
 /// One item: the user and what it carries.
@@ -56,9 +62,10 @@ impl NestedBulkService {
         }
     }
 
-    /// Applies a batch (at most `BULK_BATCH` items); one outcome per item, in order. An item fails on its own:
-    /// a parent that names no organization or too many addresses fail it before anything of it is written; an
-    /// address refused after its user was written fails it with the user kept (the error says so).
+    /// Applies a batch (at most `BULK_BATCH` items); one outcome per item, in order. Each item is all or
+    /// nothing: everything that can refuse it (a parent that names no organization, a field, an address
+    /// without a type, more addresses than a user may have) is checked against the users and addresses as read
+    /// before anything of the batch is written. Only a failure of the store itself fails the call.
     pub async fn apply(
         &self,
         project: &Project,
@@ -108,55 +115,159 @@ impl NestedBulkService {
                 }
             }
             valid.push(nested.item);
-            rest.push((n, org_id, nested.addresses, nested.attributes, nested.pricing));
+            let addresses = nested.addresses.filter(|a| !a.is_empty());
+            rest.push(Rest { n, org_id, addresses, attributes: nested.attributes, pricing: nested.pricing });
         }
-        let users = self.bulk.apply_detailed(project, mode, valid, limits).await?;
-        let mut address_batch = Vec::new();
+        let mut plan = self.bulk.plan(project, mode, valid, limits).await?;
+        let targets = plan.targets();
+        let address_plans = self.plan_addresses(project, &targets, &rest).await?;
+        let mut planned = Vec::with_capacity(rest.len());
+        for (k, address_plan) in address_plans.into_iter().enumerate() {
+            match address_plan {
+                Ok(p) => planned.push(p),
+                Err(e) => {
+                    plan.refuse(k, e);
+                    planned.push(None);
+                }
+            }
+        }
+        let users = self.bulk.write(project, mode, plan, limits).await?;
+        let mut batch = AddressBatch::default();
+        // The same addresses as (user, patches): upserted again if an address changed since it was read.
+        let mut again: Vec<(i64, Vec<AddressPatch>)> = Vec::new();
+        // Items whose insert lost a race and updated the user another request had just created: their
+        // addresses are upserted against that user's, as read then.
+        let mut late: Vec<(i64, Vec<AddressPatch>)> = Vec::new();
         let mut attributes = Vec::new();
-        let mut written = Vec::with_capacity(users.len());
-        for (outcome, (n, org_id, addresses, attrs, pricing)) in users.into_iter().zip(rest) {
+        let mut written: Vec<(usize, BulkDone, Place)> = Vec::with_capacity(users.len());
+        for (((outcome, r), address_plan), target) in users.into_iter().zip(rest).zip(planned).zip(targets) {
             let done = match outcome {
                 Ok(done) => done,
                 Err(e) => {
-                    outcomes[n] = Some(Err(e));
+                    outcomes[r.n] = Some(Err(e));
                     continue;
                 }
             };
-            if let Some(org_id) = org_id {
+            if let Some(org_id) = r.org_id {
                 self.organizations.ensure_member(project, org_id, done.numeric_id).await?;
             }
-            if !pricing.is_empty() {
-                self.store.put_pricing(&project.id, done.numeric_id, &pricing).await?;
+            if !r.pricing.is_empty() {
+                self.store.put_pricing(&project.id, done.numeric_id, &r.pricing).await?;
             }
-            if let Some(attrs) = attrs {
+            if let Some(attrs) = r.attributes {
                 attributes.push((done.numeric_id, attrs));
             }
-            let has_addresses = addresses.as_ref().is_some_and(|a| !a.is_empty());
-            if let Some(addresses) = addresses.filter(|a| !a.is_empty()) {
-                address_batch.push((done.numeric_id, addresses));
-            }
-            written.push((n, done, has_addresses));
+            let place = match (r.addresses, address_plan) {
+                (Some(patches), _) if target == PlannedUser::New && done.action != BulkAction::Created => {
+                    late.push((done.numeric_id, patches));
+                    Place::Late(late.len() - 1)
+                }
+                (Some(patches), Some(p)) => {
+                    batch.add(project, done.numeric_id, p);
+                    again.push((done.numeric_id, patches));
+                    Place::Batch(again.len() - 1)
+                }
+                _ => Place::None,
+            };
+            written.push((r.n, done, place));
         }
         self.store.put_attributes(&project.id, &attributes).await?;
-        let mut address_results = self.addresses.upsert_by_code(project, address_batch).await?.into_iter();
-        for (n, user, has_addresses) in written {
-            let addresses = if has_addresses {
-                match address_results.next() {
-                    Some(Ok(list)) => list.into_iter().map(|(action, a)| (action, a.numeric_id)).collect(),
-                    Some(Err(e)) => {
-                        outcomes[n] = Some(Err(e));
-                        continue;
-                    }
-                    None => return Err(DomainError::Internal("an address result is missing".into())),
-                }
-            } else {
-                Vec::new()
+        let mut in_batch = self.write_batch(project, batch, again).await?;
+        let mut in_late: Vec<Option<UpsertedAddresses>> = match late.is_empty() {
+            true => Vec::new(),
+            false => self.addresses.upsert_by_code(project, late).await?.into_iter().map(Some).collect(),
+        };
+        for (n, user, place) in written {
+            let result = match place {
+                Place::None => Some(Ok(Vec::new())),
+                Place::Batch(i) => in_batch.get_mut(i).and_then(Option::take),
+                Place::Late(i) => in_late.get_mut(i).and_then(Option::take),
             };
-            outcomes[n] = Some(Ok(NestedDone { user, addresses }));
+            outcomes[n] = Some(match result {
+                Some(Ok(list)) => Ok(NestedDone {
+                    user,
+                    addresses: list.into_iter().map(|(action, a)| (action, a.numeric_id)).collect(),
+                }),
+                Some(Err(e)) => Err(e),
+                None => return Err(DomainError::Internal("an address result is missing".into())),
+            });
         }
         Ok(outcomes
             .into_iter()
             .map(|o| o.unwrap_or_else(|| Err(DomainError::Internal("bulk item without an outcome".into()))))
             .collect())
     }
+
+    /// Plans the addresses of each item against its user's addresses (none for a new user), read in one
+    /// query: per item, its plan (`None` without addresses) or why it must be refused.
+    async fn plan_addresses(
+        &self,
+        project: &Project,
+        targets: &[PlannedUser],
+        rest: &[Rest],
+    ) -> Result<Vec<Result<Option<AddressPlan>, DomainError>>, DomainError> {
+        let ids: Vec<i64> = targets
+            .iter()
+            .zip(rest)
+            .filter_map(|(t, r)| match t {
+                PlannedUser::Existing(id) if r.addresses.is_some() => Some(*id),
+                _ => None,
+            })
+            .collect();
+        let mut held: HashMap<i64, Vec<Address>> = HashMap::new();
+        if !ids.is_empty() {
+            for a in self.store.addresses_of_users(&project.id, &ids).await? {
+                held.entry(a.user_id).or_default().push(a);
+            }
+        }
+        let now = now_utc();
+        Ok(targets
+            .iter()
+            .zip(rest)
+            .map(|(t, r)| {
+                let (Some(patches), false) = (&r.addresses, *t == PlannedUser::Failed) else { return Ok(None) };
+                let existing = match t {
+                    PlannedUser::Existing(id) => held.get(id).map(Vec::as_slice).unwrap_or_default(),
+                    _ => &[],
+                };
+                AddressPlan::by_code(existing, patches, now).map(Some)
+            })
+            .collect())
+    }
+
+    /// Writes the planned addresses in one store call; per user added, its result. If an address changed since
+    /// it was read, the users' addresses are upserted again against what is stored now (`again`).
+    async fn write_batch(
+        &self,
+        project: &Project,
+        batch: AddressBatch,
+        again: Vec<(i64, Vec<AddressPatch>)>,
+    ) -> Result<Vec<Option<UpsertedAddresses>>, DomainError> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        match self.store.write_addresses(&project.id, &batch.inserts, &batch.updates).await {
+            Ok(written) => Ok(batch.results(written)?.into_iter().map(|r| Some(Ok(r))).collect()),
+            Err(StoreError::VersionMismatch) => {
+                Ok(self.addresses.upsert_by_code(project, again).await?.into_iter().map(Some).collect())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// What an item carries beside its user, kept while the user is written.
+struct Rest {
+    n: usize,
+    org_id: Option<i64>,
+    addresses: Option<Vec<AddressPatch>>,
+    attributes: Option<serde_json::Value>,
+    pricing: Vec<PricingItem>,
+}
+
+/// Where a written item's address results are.
+enum Place {
+    None,
+    Batch(usize),
+    Late(usize),
 }

@@ -1,9 +1,11 @@
 //! Services: the business rules, run against a `Store`.
 
 mod address_patch;
+mod address_plan;
 mod addresses;
 mod bulk;
 mod bulk_nested;
+mod bulk_plan;
 mod keys;
 mod organizations;
 mod personal_data;
@@ -15,9 +17,11 @@ mod user_patch;
 mod users;
 
 pub use address_patch::AddressPatch;
+pub use address_plan::{AddressBatch, AddressPlan};
 pub use addresses::{AddressAction, AddressService, MAX_ADDRESSES_PER_USER};
 pub use bulk::{BulkAction, BulkCounts, BulkDone, BulkItem, BulkMode, BulkOutcome, BulkService, BULK_BATCH};
 pub use bulk_nested::{NestedBulkService, NestedDone, NestedItem};
+pub use bulk_plan::{BulkPlan, PlannedUser};
 pub use keys::{KeyService, DEFAULT_KEY_CACHE_TTL};
 pub use organizations::{check_role, OrganizationPatch, OrganizationService};
 pub use personal_data::{Erasure, PersonalDataService, RemovedTotals, SubjectData, PURGE_BATCH};

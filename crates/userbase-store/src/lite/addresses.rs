@@ -18,6 +18,7 @@ use crate::sql::time::DbTime;
 use crate::SqliteStore;
 
 static INSERT: LazyLock<String> = LazyLock::new(|| numbered(&sql::INSERT_ADDRESS));
+static INSERT_QUIETLY: LazyLock<String> = LazyLock::new(|| numbered(&sql::INSERT_ADDRESS_VALUES));
 static UPDATE: LazyLock<String> = LazyLock::new(|| numbered(&sql::UPDATE_ADDRESS));
 static CLEAR_OTHER_DEFAULTS: LazyLock<String> = LazyLock::new(|| numbered(sql::CLEAR_OTHER_DEFAULTS));
 static OF_USER: LazyLock<String> = LazyLock::new(|| numbered(&sql::ADDRESSES_OF_USER));
@@ -134,21 +135,29 @@ impl AddressStore for SqliteStore {
                     let leading: [&dyn ToSql; 3] = [&a.project_id.as_str(), &a.numeric_id, &a.version];
                     updated[i] = Some(write_row(conn, &UPDATE, &leading, &write)?.ok_or(StoreError::VersionMismatch)?);
                 }
-                let mut rows = Vec::with_capacity(inserts.len() + updates.len());
+                // Inserts are not read back: the stored row is the record (`sql::inserted`).
+                let mut written = Vec::with_capacity(inserts.len() + updates.len());
+                let mut stmt = conn.prepare_cached(&INSERT_QUIETLY).map_err(store_error)?;
                 for rec in &inserts {
                     let write = AddressWrite::new(&rec.fields, rec.created_at);
-                    let leading: [&dyn ToSql; 4] =
-                        [&rec.project_id.as_str(), &rec.user_id, &rec.public_id.as_str(), &DbTime(rec.created_at)];
-                    rows.push(
-                        write_row(conn, &INSERT, &leading, &write)?
-                            .ok_or_else(|| StoreError::Backend("an inserted address was not returned".into()))?,
-                    );
+                    let bound: rusqlite::Result<()> = (|| {
+                        stmt.raw_bind_parameter(1, rec.project_id.as_str())?;
+                        stmt.raw_bind_parameter(2, rec.user_id)?;
+                        stmt.raw_bind_parameter(3, rec.public_id.as_str())?;
+                        stmt.raw_bind_parameter(4, DbTime(rec.created_at))?;
+                        bind_write(&mut stmt, 5, &write)
+                    })();
+                    bound.and_then(|()| stmt.raw_execute()).map_err(store_error)?;
+                    written.push(sql::inserted(rec, conn.last_insert_rowid()));
                 }
-                rows.extend(updated.into_iter().flatten());
-                Ok(rows)
+                Ok((written, updated))
             })
             .await?;
-        rows_of(rows)
+        let (mut written, updated) = rows;
+        for row in updated.into_iter().flatten() {
+            written.push(row.try_into()?);
+        }
+        Ok(written)
     }
 
     async fn addresses_of_users(&self, project: &ProjectId, user_ids: &[i64]) -> Result<Vec<Address>, StoreError> {

@@ -61,15 +61,18 @@ impl<'c> Inserter<'c> {
         Ok(Self { conn, users: conn.prepare_cached(sql).map_err(store_error)?, refs: None, returning })
     }
 
-    /// The stored row (`None` unless `returning`), or the uniqueness rule the record would break.
-    fn insert(&mut self, rec: &NewUserRecord) -> Result<Result<Option<UserRow>, Conflict>, StoreError> {
+    /// The integer id and the stored row (`None` unless `returning`), or the uniqueness rule the record
+    /// would break.
+    fn insert(&mut self, rec: &NewUserRecord) -> Result<Result<(i64, Option<UserRow>), Conflict>, StoreError> {
         let write = UserWrite::for_insert(rec);
         let mut human_id = rec.human_id.clone();
         for _ in 0..HUMAN_ID_ATTEMPTS {
             match self.insert_user(rec, &write, &human_id) {
                 Ok(row) => {
-                    return match self.insert_refs(rec)? {
-                        Ok(()) => Ok(Ok(row)),
+                    // Read before the refs are inserted, which move `last_insert_rowid` on.
+                    let id = self.conn.last_insert_rowid();
+                    return match self.insert_refs(rec, id)? {
+                        Ok(()) => Ok(Ok((id, row))),
                         Err(conflict) => Ok(Err(conflict)),
                     };
                 }
@@ -108,11 +111,10 @@ impl<'c> Inserter<'c> {
     }
 
     /// The external refs of the user just inserted; on a held ref the user is removed again.
-    fn insert_refs(&mut self, rec: &NewUserRecord) -> Result<Result<(), Conflict>, StoreError> {
+    fn insert_refs(&mut self, rec: &NewUserRecord, id: i64) -> Result<Result<(), Conflict>, StoreError> {
         if rec.profile.external_refs.is_empty() {
             return Ok(Ok(()));
         }
-        let id = self.conn.last_insert_rowid();
         let refs = match &mut self.refs {
             Some(stmt) => stmt,
             None => self.refs.insert(self.conn.prepare_cached(&INSERT_REF).map_err(store_error)?),
@@ -140,8 +142,8 @@ impl<'c> Inserter<'c> {
 /// uniqueness rule is a `Conflict`.
 pub(crate) fn insert_one(conn: &Connection, rec: &NewUserRecord) -> Result<UserRow, StoreError> {
     match Inserter::new(conn, true)?.insert(rec)? {
-        Ok(Some(row)) => Ok(row),
-        Ok(None) => Err(StoreError::Backend("an inserted user was not returned".into())),
+        Ok((_, Some(row))) => Ok(row),
+        Ok((_, None)) => Err(StoreError::Backend("an inserted user was not returned".into())),
         Err(conflict) => Err(StoreError::Conflict(conflict)),
     }
 }
@@ -263,7 +265,7 @@ impl UserStore for SqliteStore {
                     let mut inserter = Inserter::new(&tx, false)?;
                     for rec in records {
                         outcomes.push(match inserter.insert(rec)? {
-                            Ok(_) => InsertOutcome::Inserted,
+                            Ok((id, _)) => InsertOutcome::Inserted(id),
                             Err(conflict) => InsertOutcome::Conflict(conflict),
                         });
                     }

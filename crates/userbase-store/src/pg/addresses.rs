@@ -124,7 +124,8 @@ impl AddressStore for PgStore {
                 .ok_or(StoreError::VersionMismatch)?;
             updated[i] = Some(row);
         }
-        let mut rows: Vec<AddressRow> = Vec::with_capacity(inserts.len() + updates.len());
+        // Inserts are not read back: the stored row is the record (`sql::inserted`); only ids come back.
+        let mut written: Vec<Address> = Vec::with_capacity(inserts.len() + updates.len());
         for chunk in inserts.chunks(ADDRESS_ROWS_PER_STATEMENT) {
             let writes: Vec<AddressWrite<'_>> =
                 chunk.iter().map(|r| AddressWrite::new(&r.fields, r.created_at)).collect();
@@ -138,19 +139,25 @@ impl AddressStore for PgStore {
                     b.push_bind(arg);
                 }
             });
-            qb.push(" RETURNING ").push(sql::ADDRESS_COLUMNS);
+            qb.push(" RETURNING id, public_id");
             let full = chunk.len() == ADDRESS_ROWS_PER_STATEMENT;
-            let mut returned: Vec<AddressRow> =
+            let returned: Vec<(i64, String)> =
                 qb.build_query_as().persistent(full).fetch_all(&mut *tx).await.map_err(store_error)?;
-            // RETURNING promises no order: put the rows back in the order of the records.
-            let order: std::collections::HashMap<&str, usize> =
-                chunk.iter().enumerate().map(|(i, r)| (r.public_id.as_str(), i)).collect();
-            returned.sort_by_key(|row| order.get(row.public_id.as_str()).copied().unwrap_or(usize::MAX));
-            rows.extend(returned);
+            // RETURNING promises no order: match the ids to the records by public id.
+            let ids: std::collections::HashMap<String, i64> =
+                returned.into_iter().map(|(id, public_id)| (public_id, id)).collect();
+            for r in chunk {
+                let id = ids
+                    .get(r.public_id.as_str())
+                    .ok_or_else(|| StoreError::Backend("an inserted address was not returned".into()))?;
+                written.push(sql::inserted(r, *id));
+            }
         }
         tx.commit().await.map_err(store_error)?;
-        rows.extend(updated.into_iter().flatten());
-        rows.into_iter().map(TryInto::try_into).collect()
+        for row in updated.into_iter().flatten() {
+            written.push(row.try_into()?);
+        }
+        Ok(written)
     }
 
     async fn addresses_of_users(&self, project: &ProjectId, user_ids: &[i64]) -> Result<Vec<Address>, StoreError> {

@@ -24,7 +24,7 @@ impl PgStore {
     pub(crate) async fn bulk_insert_users(&self, records: &[NewUserRecord]) -> Result<Vec<InsertOutcome>, sqlx::Error> {
         use std::collections::{HashMap, HashSet};
 
-        let mut outcomes = vec![InsertOutcome::Inserted; records.len()];
+        let mut outcomes = vec![InsertOutcome::Inserted(0); records.len()];
         let mut human_ids: Vec<String> = records.iter().map(|r| r.human_id.as_str().to_owned()).collect();
         let mut ids: HashMap<usize, i64> = HashMap::with_capacity(records.len());
         let mut pending: Vec<usize> = (0..records.len()).collect();
@@ -173,7 +173,12 @@ impl PgStore {
             }
         }
         tx.commit().await?;
-        self.note_inserted(outcomes.iter().filter(|o| matches!(o, InsertOutcome::Inserted)).count());
+        for (&i, &id) in &ids {
+            if let InsertOutcome::Inserted(at) = &mut outcomes[i] {
+                *at = id;
+            }
+        }
+        self.note_inserted(outcomes.iter().filter(|o| matches!(o, InsertOutcome::Inserted(_))).count());
         Ok(outcomes)
     }
 

@@ -43,7 +43,7 @@ impl PgStore {
             .zip(outcomes)
             .map(|(r, outcome)| match outcome {
                 InsertOutcome::Conflict(c) => Err(StoreError::Conflict(c)),
-                InsertOutcome::Inserted => stored
+                InsertOutcome::Inserted(_) => stored
                     .remove(&(r.project_id.as_str().to_owned(), r.public_id.as_str().to_owned()))
                     .ok_or_else(|| StoreError::Backend("an inserted user was not found".into()))
                     .and_then(TryInto::try_into),

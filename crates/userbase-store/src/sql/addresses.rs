@@ -62,15 +62,34 @@ const WRITE_COLUMNS: [&str; WRITE_COUNT] = [
 ];
 
 /// `$1..$4` are project_id, user_id, public_id, created_at; the write columns follow.
-pub static INSERT_ADDRESS: LazyLock<String> = LazyLock::new(|| {
+pub static INSERT_ADDRESS_VALUES: LazyLock<String> = LazyLock::new(|| {
     let params: Vec<String> = (5..5 + WRITE_COLUMNS.len()).map(|i| format!("${i}")).collect();
     format!(
-        "INSERT INTO addresses (project_id, user_id, public_id, created_at, {}) VALUES ($1, $2, $3, $4, {}) \
-         RETURNING {ADDRESS_COLUMNS}",
+        "INSERT INTO addresses (project_id, user_id, public_id, created_at, {}) VALUES ($1, $2, $3, $4, {})",
         WRITE_COLUMNS.join(", "),
         params.join(", ")
     )
 });
+
+/// `INSERT_ADDRESS_VALUES` answering with the stored row.
+pub static INSERT_ADDRESS: LazyLock<String> =
+    LazyLock::new(|| format!("{} RETURNING {ADDRESS_COLUMNS}", *INSERT_ADDRESS_VALUES));
+
+/// The address an insert of `rec` stored under the integer id `id`: every column is written from the record
+/// (`AddressWrite`, with `updated_at` = `created_at`) and a new row starts at version 1, so a batched insert
+/// need not read the rows back.
+pub fn inserted(rec: &NewAddressRecord, id: i64) -> Address {
+    Address {
+        numeric_id: id,
+        public_id: rec.public_id.clone(),
+        project_id: rec.project_id.clone(),
+        user_id: rec.user_id,
+        fields: rec.fields.clone(),
+        created_at: rec.created_at,
+        updated_at: rec.created_at,
+        version: 1,
+    }
+}
 
 /// A multi-row insert up to `VALUES`: project_id, user_id, public_id, created_at, then the write columns.
 pub static INSERT_ADDRESSES_COLUMNS: LazyLock<String> = LazyLock::new(|| {

@@ -23,23 +23,25 @@ async fn bulk_inserts_classify_conflicts_and_retry_human_id_collisions(backend: 
     records[4].profile.external_refs = vec![ExternalRef::parse("r", "erp", "1").unwrap()];
     records[5].profile.external_refs = vec![ExternalRef::parse("r", "erp", "1").unwrap()];
     let outcomes = f.store.insert_users(&records).await.unwrap();
-    assert_eq!(
-        outcomes,
-        [
-            InsertOutcome::Inserted,
-            InsertOutcome::Conflict(Conflict::Email),
-            InsertOutcome::Conflict(Conflict::Email),
-            InsertOutcome::Inserted,
-            InsertOutcome::Inserted,
-            InsertOutcome::Conflict(Conflict::ExternalRef),
-        ]
-    );
     let all = f
         .store
         .list_users(&p.id, &UserFilter::default(), PageRequest { position: Position::First, limit: 50, sort: vec![] })
         .await
         .unwrap();
     assert_eq!(all.items.len(), 4, "conflicting records left nothing behind");
+    // Each inserted record's outcome carries the integer id it was stored under.
+    let id_of = |n: usize| all.items.iter().find(|u| u.public_id == records[n].public_id).unwrap().numeric_id;
+    assert_eq!(
+        outcomes,
+        [
+            InsertOutcome::Inserted(id_of(0)),
+            InsertOutcome::Conflict(Conflict::Email),
+            InsertOutcome::Conflict(Conflict::Email),
+            InsertOutcome::Inserted(id_of(3)),
+            InsertOutcome::Inserted(id_of(4)),
+            InsertOutcome::Conflict(Conflict::ExternalRef),
+        ]
+    );
     let collided = all.items.iter().find(|u| u.public_id == records[3].public_id).unwrap();
     assert_ne!(collided.human_id, existing.human_id, "the colliding human id was replaced");
     let by_ref = f.store.find_users_by(&p.id, &UpsertKey::ExternalRef("erp".into()), &["1".into()]).await.unwrap();

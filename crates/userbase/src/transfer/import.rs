@@ -20,13 +20,20 @@ use crate::admin::{open, project_id};
 /// Item errors printed in full; the rest are only counted.
 const ERRORS_SHOWN: usize = 20;
 
+/// Items per store call. Larger than the HTTP endpoints' batches (`BULK_BATCH`): an import is one client
+/// alone on the writer, and each batch is one transaction, so fewer, larger ones cost less per user.
+const IMPORT_BATCH: usize = 4 * BULK_BATCH;
+
+/// Batches read ahead of the writer: reading and checking the next batch overlaps writing this one.
+const READ_AHEAD: usize = 2;
+
+/// One item as read: its line number, and the item or why it cannot be imported.
+type Entry = (usize, Result<BulkItem, String>);
+
 struct Importer {
     bulk: BulkService,
     project: Project,
     mode: BulkMode,
-    with_id: bool,
-    /// Items read and not yet applied: (line number, parsed item).
-    batch: Vec<(usize, Result<BulkItem, Problem>)>,
     tally: BulkCounts,
 }
 
@@ -45,16 +52,7 @@ impl Importer {
         }
     }
 
-    async fn push(&mut self, line: usize, item: Result<BulkItem, Problem>) -> anyhow::Result<()> {
-        self.batch.push((line, item));
-        if self.batch.len() >= BULK_BATCH {
-            self.flush().await?;
-        }
-        Ok(())
-    }
-
-    async fn flush(&mut self) -> anyhow::Result<()> {
-        let batch = std::mem::take(&mut self.batch);
+    async fn apply(&mut self, batch: Vec<Entry>) -> anyhow::Result<()> {
         let mut lines = Vec::with_capacity(batch.len());
         let mut items = Vec::with_capacity(batch.len());
         for (line, item) in batch {
@@ -63,7 +61,7 @@ impl Importer {
                     lines.push(line);
                     items.push(item);
                 }
-                Err(p) => self.fail(line, describe(&p)),
+                Err(reason) => self.fail(line, reason),
             }
         }
         let outcomes = self
@@ -80,6 +78,54 @@ impl Importer {
         }
         Ok(())
     }
+}
+
+/// Reads and checks items on a thread of its own, sending them in batches of `IMPORT_BATCH`; a read error
+/// ends the stream with that error. Stops early when the receiver is gone.
+fn read_items(
+    reader: impl Read,
+    format: Format,
+    with_id: bool,
+    out: tokio::sync::mpsc::Sender<anyhow::Result<Vec<Entry>>>,
+) {
+    let mut batch = Vec::with_capacity(IMPORT_BATCH);
+    let push = |entry: Entry, batch: &mut Vec<Entry>| -> bool {
+        batch.push(entry);
+        batch.len() < IMPORT_BATCH
+            || out.blocking_send(Ok(std::mem::replace(batch, Vec::with_capacity(IMPORT_BATCH)))).is_ok()
+    };
+    let parse = |bytes: &[u8]| parse_item(bytes, with_id).map_err(|p| describe(&p));
+    let ended: anyhow::Result<()> = (|| {
+        match format {
+            Format::Ndjson => {
+                for (n, line) in BufReader::new(reader).lines().enumerate() {
+                    let line = line.with_context(|| format!("cannot read line {}", n + 1))?;
+                    if !line.trim().is_empty() && !push((n + 1, parse(line.as_bytes())), &mut batch) {
+                        return Ok(());
+                    }
+                }
+            }
+            Format::Csv => {
+                let mut csv = csv::Reader::from_reader(BufReader::new(reader));
+                let header = csv.headers().context("cannot read the CSV header")?.clone();
+                csv_layout::check_header(&header).map_err(|e| anyhow!(e))?;
+                for (n, row) in csv.records().enumerate() {
+                    let line = n + 2;
+                    let row = row.with_context(|| format!("cannot read CSV line {line}"))?;
+                    let item = csv_layout::row_to_json(&header, &row).and_then(|json| parse(&json));
+                    if !push((line, item), &mut batch) {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        Ok(())
+    })();
+    let last = match ended {
+        Ok(()) => Ok(batch),
+        Err(e) => Err(e),
+    };
+    let _ = out.blocking_send(last);
 }
 
 fn progress(total: u64) -> ProgressBar {
@@ -130,46 +176,36 @@ pub async fn import(database: &str, args: ImportArgs<'_>) -> anyhow::Result<()> 
         .map_err(|_| anyhow!("no such project: {}", args.project))?;
     let file = File::open(args.file).with_context(|| format!("cannot open {}", args.file.display()))?;
     let bar = progress(file.metadata().map(|m| m.len()).unwrap_or(0));
-    let reader = BufReader::new(Counting { inner: file, bar: bar.clone() });
+    let counted = Counting { inner: file, bar: bar.clone() };
     let with_id = matches!(&mode, BulkMode::Upsert(UpsertKey::Id));
-    let mut importer = Importer {
-        bulk: BulkService::new(store),
-        project,
-        mode,
-        with_id,
-        batch: Vec::new(),
-        tally: BulkCounts::default(),
-    };
+    let format = args.format.unwrap_or_else(|| Format::guess(args.file));
+    let mut importer = Importer { bulk: BulkService::new(store), project, mode, tally: BulkCounts::default() };
     let started = Instant::now();
-    match args.format.unwrap_or_else(|| Format::guess(args.file)) {
-        Format::Ndjson => {
-            for (n, line) in reader.lines().enumerate() {
-                let line = line.with_context(|| format!("cannot read line {}", n + 1))?;
-                if line.trim().is_empty() {
-                    continue;
+    let (send, mut batches) = tokio::sync::mpsc::channel(READ_AHEAD);
+    let reading = std::thread::Builder::new()
+        .name("import-reader".into())
+        .spawn(move || read_items(counted, format, with_id, send))
+        .context("cannot start the reader thread")?;
+    // The last message is the final batch, or the error that ended reading.
+    let mut ended = Ok(());
+    while let Some(batch) = batches.recv().await {
+        match batch {
+            Ok(batch) => {
+                if let Err(e) = importer.apply(batch).await {
+                    ended = Err(e);
+                    break;
                 }
-                let item = parse_item(line.as_bytes(), importer.with_id);
-                importer.push(n + 1, item).await?;
             }
-        }
-        Format::Csv => {
-            let mut csv = csv::Reader::from_reader(reader);
-            let header = csv.headers().context("cannot read the CSV header")?.clone();
-            csv_layout::check_header(&header).map_err(|e| anyhow!(e))?;
-            for (n, row) in csv.records().enumerate() {
-                let line = n + 2;
-                let row = row.with_context(|| format!("cannot read CSV line {line}"))?;
-                match csv_layout::row_to_json(&header, &row) {
-                    Ok(json) => {
-                        let item = parse_item(&json, importer.with_id);
-                        importer.push(line, item).await?;
-                    }
-                    Err(e) => importer.fail(line, e),
-                }
+            Err(e) => {
+                ended = Err(e);
+                break;
             }
         }
     }
-    importer.flush().await?;
+    // Dropping the receiver stops the reader at its next batch.
+    drop(batches);
+    let _ = reading.join();
+    ended?;
     bar.finish_and_clear();
     let t = &importer.tally;
     let total = t.total();

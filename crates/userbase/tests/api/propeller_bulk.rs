@@ -162,7 +162,38 @@ async fn ten_thousand_users_with_addresses_in_one_request(backend: Backend) {
     assert_error(&prop(&app, Method::GET, "/users/sourceId/S5000", None).await, 404, 70006);
 }
 
+/// An item refused for its addresses (more than a user may have) leaves its user as it was, while the
+/// other items of the batch are applied.
+async fn an_item_refused_for_its_addresses_changes_nothing(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let address = |code: String| json!({"type": "delivery", "code": code, "street": "S", "city": "C", "country": "NL"});
+    let full: Vec<Value> = (0..100).map(|i| address(format!("A{i}"))).collect();
+    let first = json!({"users": [{"source": "ERP", "sourceId": "full", "lastName": "Before", "addresses": full}]});
+    let r = prop(&app, Method::POST, "/users/bulk/sourceId", Some(&first)).await;
+    assert_eq!(r.body["data"][0]["success"], true, "{:?}", r.body);
+    let second = json!({"users": [
+        {"source": "ERP", "sourceId": "full", "lastName": "After", "email": "after@example.com",
+         "addresses": [address("A0".into()), address("A100".into())]},
+        {"source": "ERP", "sourceId": "other", "lastName": "Fine", "addresses": [address("B".into())]}
+    ]});
+    let r = prop(&app, Method::POST, "/users/bulk/sourceId", Some(&second)).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!((r.body["data"][0]["success"].as_bool(), r.body["data"][0]["error"].is_string()), (Some(false), true));
+    assert_eq!(r.body["data"][1]["success"], true, "{:?}", r.body);
+    let user = prop(&app, Method::GET, "/users/sourceId/full", None).await;
+    assert_eq!((user.body["data"]["lastName"].as_str(), user.body["data"]["email"].as_str()), (Some("Before"), None));
+    let addresses = prop(&app, Method::GET, "/users/sourceId/full/addresses", None).await;
+    assert_eq!(addresses.body["total"], 100, "{:?}", addresses.body["total"]);
+    // The email the refused item carried was never taken: another user may have it.
+    let taker = json!({"users": [{"source": "ERP", "sourceId": "taker", "email": "after@example.com"}]});
+    let r = prop(&app, Method::POST, "/users/bulk/sourceId", Some(&taker)).await;
+    assert_eq!(r.body["data"][0]["success"], true, "{:?}", r.body);
+    let fine = prop(&app, Method::GET, "/users/sourceId/other/addresses", None).await;
+    assert_eq!(fine.body["total"], 1);
+}
+
 backend_tests!(
+    an_item_refused_for_its_addresses_changes_nothing,
     bulk_by_source_id_creates_then_updates,
     bulk_by_id_updates_known_ids_and_creates_unknown_ones,
     bulk_schema_errors_refuse_the_whole_payload,
