@@ -1,7 +1,7 @@
 //! The user list query, built once for both stores: the conditions (project, filter, position), the sort keys
 //! and their keyset comparison, and the order.
 
-use userbase_core::page::PageRequest;
+use userbase_core::page::{PageRequest, Total};
 use userbase_core::page::{Keyset, Position, SortField, SortKey, SortValue};
 use userbase_core::store::{UpsertKey, UserFilter};
 
@@ -27,6 +27,50 @@ pub fn push_page<'a, S: SqlSink<'a>>(
     push_order(qb, &page.sort, page.position.is_backwards());
     qb.push(" LIMIT ").push_bind(i64::from(page.limit) + 1);
     push_offset(qb, &page.position);
+}
+
+/// Whether a count of users is read from the maintained counts (migration 0011): nothing but the project and
+/// whether deleted users count.
+pub fn counted_by_project(filter: &UserFilter) -> bool {
+    filter.expr().is_none() && filter.email_normalized().is_none()
+}
+
+/// The number of users matching `filter` (one `BIGINT`): from the project's maintained counts when nothing is
+/// filtered, else a count of the matching rows.
+pub fn push_count<'a, S: SqlSink<'a>>(qb: &mut S, project: &'a str, filter: &'a UserFilter, flavor: Flavor) {
+    if counted_by_project(filter) {
+        let column = if filter.include_deleted() { "total" } else { "live" };
+        qb.push(format!("SELECT CAST(COALESCE(SUM({column}), 0) AS BIGINT) FROM user_counts WHERE project_id = "));
+        qb.push_bind(project);
+    } else {
+        qb.push("SELECT COUNT(*) FROM users");
+        push_user_conditions(qb, project, filter, &[], &Position::First, flavor);
+    }
+}
+
+/// How many of a project's newest users an estimated count looks at.
+pub const ESTIMATE_SAMPLE: u64 = 10_000;
+
+/// How many of the project's newest `ESTIMATE_SAMPLE` users (live ones unless `filter` includes deleted users)
+/// match `filter` (one `BIGINT`): a walk of the project's index, bounded whatever the filter.
+pub fn push_sample_count<'a, S: SqlSink<'a>>(qb: &mut S, project: &'a str, filter: &'a UserFilter, flavor: Flavor) {
+    qb.push("SELECT COUNT(*) FROM (SELECT * FROM users WHERE project_id = ").push_bind(project);
+    if !filter.include_deleted() {
+        qb.push(" AND deleted_at IS NULL");
+    }
+    qb.push(" ORDER BY id DESC LIMIT ").push_bind(ESTIMATE_SAMPLE as i64).push(") AS users");
+    push_user_conditions(qb, project, filter, &[], &Position::First, flavor);
+}
+
+/// The estimated total from a sample count (`push_sample_count`) and the project's count: exact when the
+/// sample held every user, else the sample's share scaled to the project.
+pub fn estimate(matches: u64, project_count: u64) -> Total {
+    if project_count <= ESTIMATE_SAMPLE {
+        return Total::exact(matches);
+    }
+    let scaled = (u128::from(matches) * u128::from(project_count) + u128::from(ESTIMATE_SAMPLE / 2))
+        / u128::from(ESTIMATE_SAMPLE);
+    Total::estimate(u64::try_from(scaled).unwrap_or(u64::MAX))
 }
 
 /// Offsets up to this stay cheap reads: the index walks at most this many rows of the project.
@@ -100,7 +144,7 @@ pub fn push_user_conditions<'a, S: SqlSink<'a>>(
     }
     if let Some(expr) = filter.expr() {
         qb.push(" AND ");
-        Compiler { flavor }.push(qb, expr);
+        Compiler { flavor, project }.push(qb, expr);
     }
     match position {
         Position::First | Position::Offset(_) => {}

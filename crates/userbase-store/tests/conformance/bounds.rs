@@ -34,7 +34,7 @@ fn pathological() -> UserFilter {
 }
 
 fn bounded(ms: u64) -> OpenOptions {
-    OpenOptions { max_connections: Some(4), query_timeout: Some(Duration::from_millis(ms)) }
+    OpenOptions { max_connections: Some(4), query_timeout: Some(Duration::from_millis(ms)), ..OpenOptions::default() }
 }
 
 async fn a_read_past_the_time_bound_fails_with_timeout_and_the_store_stays_usable(backend: Backend) {
