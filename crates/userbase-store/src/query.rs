@@ -4,7 +4,7 @@
 
 use time::{Date, OffsetDateTime};
 use userbase_core::page::PageRequest;
-use userbase_core::store::UserFilter;
+use userbase_core::store::{StoreError, UserFilter};
 
 pub use crate::sql::filter::Flavor;
 use crate::sql::sink::{Arg, JsonArg, LiteQuery, SqlSink};
@@ -17,6 +17,9 @@ use crate::sql::user_list;
 pub struct BuiltQuery {
     pub sql: String,
     pub params: Vec<Param>,
+    /// PostgreSQL keeps the statement prepared, so it may run on a plan made once for every value (a
+    /// "generic plan"); otherwise it is planned for its values each time (`user_list::keeps_prepared`).
+    pub prepared: bool,
 }
 
 /// A bound value.
@@ -99,7 +102,7 @@ fn param(arg: &Arg<'_>) -> Param {
 /// The statement `$body` writes into `$qb`, written into both builders: the flavor's own for the exact text,
 /// a `LiteQuery` for the values (both receive them in the same order).
 macro_rules! built {
-    ($flavor:expr, |$qb:ident| $body:expr) => {{
+    ($flavor:expr, $prepared:expr, |$qb:ident| $body:expr) => {{
         let mut lite = LiteQuery::new("");
         {
             let $qb = &mut lite;
@@ -114,24 +117,36 @@ macro_rules! built {
             Flavor::Sqlite => lite.sql.clone(),
             Flavor::Postgres => pg.sql().to_owned(),
         };
-        BuiltQuery { sql, params: lite.args.iter().map(param).collect() }
+        BuiltQuery { sql, params: lite.args.iter().map(param).collect(), prepared: $prepared }
     }};
 }
 
-/// The page query `list_users` runs for these arguments.
-pub fn list_users(flavor: Flavor, project: &str, filter: &UserFilter, page: &PageRequest) -> BuiltQuery {
-    built!(flavor, |qb| {
+/// The page query `list_users` runs on PostgreSQL for these arguments.
+pub fn postgres_list_users(project: &str, filter: &UserFilter, page: &PageRequest) -> BuiltQuery {
+    built!(Flavor::Postgres, user_list::keeps_prepared(filter), |qb| {
         qb.push("SELECT ");
-        user_list::push_page(qb, project, filter, page, flavor)
+        user_list::push_page(qb, project, filter, page, Flavor::Postgres, false)
     })
+}
+
+/// The page query `list_users` runs on SQLite for these arguments, on this database: the SQLite store first
+/// probes the size of a filter's time range (`sql/user_list.rs`, `push_page`).
+pub fn sqlite_list_users(
+    conn: &rusqlite::Connection,
+    project: &str,
+    filter: &UserFilter,
+    page: &PageRequest,
+) -> Result<BuiltQuery, StoreError> {
+    let query = crate::lite::users::page_query(conn, project, filter, page)?;
+    Ok(BuiltQuery { sql: query.sql.clone(), params: query.args.iter().map(param).collect(), prepared: false })
 }
 
 /// The exact count `count_users` (and `total_users`, within its budget) runs.
 pub fn count_users(flavor: Flavor, project: &str, filter: &UserFilter) -> BuiltQuery {
-    built!(flavor, |qb| user_list::push_count(qb, project, filter, flavor))
+    built!(flavor, user_list::keeps_prepared(filter), |qb| user_list::push_count(qb, project, filter, flavor))
 }
 
 /// The sample count `total_users` estimates from when the exact count ran out of its budget.
 pub fn sample_count(flavor: Flavor, project: &str, filter: &UserFilter) -> BuiltQuery {
-    built!(flavor, |qb| user_list::push_sample_count(qb, project, filter, flavor))
+    built!(flavor, user_list::keeps_prepared(filter), |qb| user_list::push_sample_count(qb, project, filter, flavor))
 }

@@ -22,7 +22,7 @@ mod projects;
 mod records;
 mod rows;
 mod store;
-mod users;
+pub(crate) mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -227,6 +227,23 @@ fn conditions<'a>(
     user_list::push_user_conditions(query, project.as_str(), filter, sort, position, Flavor::Sqlite);
 }
 
+/// The page query the SQLite store runs: a filter's time range is first probed (`user_list::push_range_probe`),
+/// and a narrow one read from its time index.
+pub(crate) fn page_query<'a>(
+    conn: &Connection,
+    project: &'a str,
+    filter: &'a UserFilter,
+    page: &'a PageRequest,
+) -> Result<LiteQuery<'a>, StoreError> {
+    let mut probe = LiteQuery::new("");
+    let narrow = page.sort.is_empty()
+        && user_list::push_range_probe(&mut probe, project, filter, Flavor::Sqlite)
+        && count(conn, &probe)? < user_list::NARROW_RANGE;
+    let mut query = LiteQuery::new("SELECT ");
+    user_list::push_page(&mut query, project, filter, page, Flavor::Sqlite, narrow);
+    Ok(query)
+}
+
 /// Runs a query of one count.
 fn count(conn: &Connection, query: &LiteQuery<'_>) -> Result<u64, StoreError> {
     let n: i64 = conn
@@ -371,9 +388,8 @@ impl UserStore for SqliteStore {
             true => Some(self.gate.enter(project.as_str()).await?),
             false => None,
         };
-        let mut query = LiteQuery::new("SELECT ");
-        user_list::push_page(&mut query, project.as_str(), filter, &page, Flavor::Sqlite);
         let read = |conn: &Connection| {
+            let query = page_query(conn, project.as_str(), filter, &page)?;
             let (users, more) = query_users(conn, &query, page.limit as usize, |row, user| {
                 let key = if page.sort.is_empty() { None } else { Some(sort_key(row, &page.sort, user.numeric_id)?) };
                 Ok((user, key))

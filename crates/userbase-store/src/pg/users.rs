@@ -233,7 +233,9 @@ impl UserStore for PgStore {
         };
         let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("");
         user_list::push_count(&mut qb, project.as_str(), filter, Flavor::Postgres);
-        let count: i64 = qb.build_query_scalar().fetch_one(&self.reader).await.map_err(store_error)?;
+        let prepared = user_list::keeps_prepared(filter);
+        let count: i64 =
+            qb.build_query_scalar().persistent(prepared).fetch_one(&self.reader).await.map_err(store_error)?;
         Ok(count.max(0) as u64)
     }
 
@@ -246,7 +248,7 @@ impl UserStore for PgStore {
         let started = std::time::Instant::now();
         let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("");
         user_list::push_count(&mut qb, project.as_str(), filter, Flavor::Postgres);
-        match self.count_within(budget, &mut qb).await {
+        match self.count_within(budget, &mut qb, filter).await {
             Err(StoreError::Timeout) => {}
             counted => return counted.map(Total::exact),
         }
@@ -257,7 +259,7 @@ impl UserStore for PgStore {
         };
         let mut sample = sqlx::QueryBuilder::<sqlx::Postgres>::new("");
         user_list::push_sample_count(&mut sample, project.as_str(), filter, Flavor::Postgres);
-        let matches = self.count_within(rest, &mut sample).await?;
+        let matches = self.count_within(rest, &mut sample, filter).await?;
         let everyone = UserFilter::live().including_deleted(filter.include_deleted());
         let mut all = sqlx::QueryBuilder::<sqlx::Postgres>::new("");
         user_list::push_count(&mut all, project.as_str(), &everyone, Flavor::Postgres);
@@ -280,8 +282,9 @@ impl UserStore for PgStore {
             false => None,
         };
         let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
-        user_list::push_page(&mut qb, project.as_str(), filter, &page, Flavor::Postgres);
-        let rows = qb.build().fetch_all(&self.reader).await.map_err(store_error)?;
+        user_list::push_page(&mut qb, project.as_str(), filter, &page, Flavor::Postgres, false);
+        let prepared = user_list::keeps_prepared(filter);
+        let rows = qb.build().persistent(prepared).fetch_all(&self.reader).await.map_err(store_error)?;
         let limit = page.limit as usize;
         let mut users = Vec::with_capacity(rows.len().min(limit));
         for row in rows.iter().take(limit) {
@@ -319,13 +322,14 @@ impl PgStore {
         &self,
         timeout: Duration,
         qb: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>,
+        filter: &UserFilter,
     ) -> Result<u64, StoreError> {
         let mut tx = self.reader.begin().await.map_err(store_error)?;
         sqlx::query(&format!("SET LOCAL statement_timeout = {}", timeout.as_millis()))
             .execute(&mut *tx)
             .await
             .map_err(store_error)?;
-        match qb.build_query_scalar::<i64>().fetch_one(&mut *tx).await {
+        match qb.build_query_scalar::<i64>().persistent(user_list::keeps_prepared(filter)).fetch_one(&mut *tx).await {
             Ok(count) => {
                 tx.commit().await.map_err(store_error)?;
                 Ok(count.max(0) as u64)
@@ -349,7 +353,8 @@ impl PgStore {
         let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT id FROM users");
         user_list::push_user_conditions(&mut qb, project.as_str(), filter, sort, position, Flavor::Postgres);
         qb.push(" LIMIT 1");
-        let row = qb.build().fetch_optional(&self.reader).await.map_err(store_error)?;
+        let prepared = user_list::keeps_prepared(filter);
+        let row = qb.build().persistent(prepared).fetch_optional(&self.reader).await.map_err(store_error)?;
         Ok(row.is_some())
     }
 }

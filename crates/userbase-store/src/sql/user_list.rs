@@ -1,6 +1,7 @@
 //! The user list query, built once for both stores: the conditions (project, filter, position), the sort keys
 //! and their keyset comparison, and the order.
 
+use userbase_core::filter::{Filter, Op, Scalar, TimeField};
 use userbase_core::page::{PageRequest, Total};
 use userbase_core::page::{Keyset, Position, SortField, SortKey, SortValue};
 use userbase_core::store::{UpsertKey, UserFilter};
@@ -13,20 +14,84 @@ use crate::sql::users::USER_COLUMNS;
 
 /// A page of users after `SELECT `: the user columns and the sort key values (`push_sort_columns`), the
 /// conditions, the order, and one row more than the limit (to learn whether more follow).
+///
+/// `narrow_range`: the filter bounds `created_at` or `updated_at` to fewer than `NARROW_RANGE` users
+/// (`push_range_probe`), so the default order is written `+id`, which no index serves: SQLite then reads the
+/// range from its time index and sorts it, instead of walking the project in id order until enough users
+/// matched (its statistics cannot tell a narrow range from a wide one; PostgreSQL's histograms can).
 pub fn push_page<'a, S: SqlSink<'a>>(
     qb: &mut S,
     project: &'a str,
     filter: &'a UserFilter,
     page: &'a PageRequest,
     flavor: Flavor,
+    narrow_range: bool,
 ) {
     qb.push(USER_COLUMNS);
     push_sort_columns(qb, &page.sort);
     qb.push(" FROM users");
     push_user_conditions(qb, project, filter, &page.sort, &page.position, flavor);
-    push_order(qb, &page.sort, page.position.is_backwards());
+    if narrow_range && page.sort.is_empty() {
+        qb.push(if page.position.is_backwards() { " ORDER BY +id ASC" } else { " ORDER BY +id DESC" });
+    } else {
+        push_order(qb, &page.sort, page.position.is_backwards());
+    }
     qb.push(" LIMIT ").push_bind(i64::from(page.limit) + 1);
     push_offset(qb, &page.position);
+}
+
+/// Whether PostgreSQL keeps a list or count statement prepared. Not with a filter expression: a prepared
+/// statement may be planned once for every value ("generic plan"), which cannot know how selective a filter's
+/// values are (a substring pattern, a time range), nor how large the project is (0006 makes every project look
+/// small), and so walks the project where an index would find the few matches; each shape of filter would
+/// also take a place in the connection's statement cache. Planning such a statement for its values costs a
+/// fraction of a millisecond.
+pub fn keeps_prepared(filter: &UserFilter) -> bool {
+    filter.expr().is_none()
+}
+
+/// Fewer users than this in a filter's time range make it narrow (`push_page`).
+pub const NARROW_RANGE: u64 = 1_000;
+
+/// The conditions at the top of a filter (itself, or the parts of a top-level `and`) that bound one of the
+/// indexed times (`created_at`, else `updated_at`).
+fn time_bounds(filter: &Filter) -> Vec<&Filter> {
+    let parts = match filter {
+        Filter::And(parts) => parts.iter().collect(),
+        other => vec![other],
+    };
+    let bounds = |field: TimeField| -> Vec<&Filter> {
+        parts
+            .iter()
+            .copied()
+            .filter(|p| {
+                matches!(p, Filter::Compare { attr: Scalar::Time(f), op: Op::Eq | Op::Gt | Op::Ge | Op::Lt | Op::Le, .. }
+                    if *f == field)
+            })
+            .collect()
+    };
+    let created = bounds(TimeField::CreatedAt);
+    if created.is_empty() {
+        bounds(TimeField::UpdatedAt)
+    } else {
+        created
+    }
+}
+
+/// `SELECT COUNT(*)` of up to `NARROW_RANGE` of the project's users in the filter's time range, read from the
+/// time index alone; false (nothing written) when the filter bounds no indexed time.
+pub fn push_range_probe<'a, S: SqlSink<'a>>(qb: &mut S, project: &'a str, filter: &'a UserFilter, flavor: Flavor) -> bool {
+    let bounds = filter.expr().map(time_bounds).unwrap_or_default();
+    if bounds.is_empty() {
+        return false;
+    }
+    qb.push("SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE project_id = ").push_bind(project);
+    for bound in bounds {
+        qb.push(" AND ");
+        Compiler { flavor, project }.push(qb, bound);
+    }
+    qb.push(" LIMIT ").push_bind(NARROW_RANGE as i64).push(")");
+    true
 }
 
 /// Whether a count of users is read from the maintained counts (migration 0011): nothing but the project and
