@@ -125,7 +125,7 @@ macro_rules! built {
 pub fn postgres_list_users(project: &str, filter: &UserFilter, page: &PageRequest) -> BuiltQuery {
     built!(Flavor::Postgres, user_list::keeps_prepared(filter), |qb| {
         qb.push("SELECT ");
-        user_list::push_page(qb, project, filter, page, Flavor::Postgres, false)
+        user_list::push_page(qb, project, filter, page, Flavor::Postgres, user_list::RangePlan::Plain)
     })
 }
 

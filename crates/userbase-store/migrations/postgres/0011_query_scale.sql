@@ -27,8 +27,21 @@ CREATE TABLE user_counts (
 INSERT INTO user_counts (project_id, slot, live, total)
 SELECT project_id, 0, count(*) FILTER (WHERE deleted_at IS NULL), count(*) FROM users GROUP BY project_id;
 
--- Adds `live` and `total` per project; rows of a project being deleted (its users go by cascade) are skipped.
--- Projects in id order, so that two transactions touching the same projects lock their rows in the same order.
+-- Inserts: one upsert per statement, of the inserted rows grouped by project (a bulk import of 1,000 users
+-- updates one row). Projects in id order, so that two transactions touching the same projects lock their rows
+-- in the same order. Written out rather than through `user_counts_add` below: this runs for every create, and
+-- the leaner form measured ~30% more single-row inserts per second (bench/RESULTS.md).
+CREATE FUNCTION user_counts_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO user_counts AS c (project_id, slot, live, total)
+    SELECT project_id, pg_backend_pid() % 8, count(*) FILTER (WHERE deleted_at IS NULL), count(*)
+    FROM inserted GROUP BY project_id ORDER BY project_id
+    ON CONFLICT (project_id, slot) DO UPDATE SET live = c.live + EXCLUDED.live, total = c.total + EXCLUDED.total;
+    RETURN NULL;
+END $$;
+
+-- Adds `live` and `total` per project (deletes, soft deletes, restores); rows of a project being deleted (its
+-- users go by cascade) are skipped.
 CREATE FUNCTION user_counts_add(changes user_counts[]) RETURNS void LANGUAGE sql AS $$
     INSERT INTO user_counts AS c (project_id, slot, live, total)
     SELECT ch.project_id, pg_backend_pid() % 8, ch.live, ch.total
@@ -37,14 +50,6 @@ CREATE FUNCTION user_counts_add(changes user_counts[]) RETURNS void LANGUAGE sql
     ORDER BY ch.project_id
     ON CONFLICT (project_id, slot) DO UPDATE SET live = c.live + EXCLUDED.live, total = c.total + EXCLUDED.total;
 $$;
-
-CREATE FUNCTION user_counts_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM user_counts_add(ARRAY(
-        SELECT ROW(project_id, 0, count(*) FILTER (WHERE deleted_at IS NULL), count(*))::user_counts
-        FROM inserted GROUP BY project_id));
-    RETURN NULL;
-END $$;
 
 CREATE FUNCTION user_counts_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

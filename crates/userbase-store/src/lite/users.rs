@@ -20,7 +20,7 @@ use crate::sql::paging::Assembled;
 use crate::sql::rows::UserRow;
 use crate::sql::sink::{LiteQuery, SqlSink};
 use crate::sql::time::DbTime;
-use crate::sql::user_list;
+use crate::sql::user_list::{self, RangePlan};
 use crate::sql::users::{self as sql, UserWrite, HUMAN_ID_ATTEMPTS};
 use crate::sql::violation::Violation;
 use crate::SqliteStore;
@@ -227,8 +227,8 @@ fn conditions<'a>(
     user_list::push_user_conditions(query, project.as_str(), filter, sort, position, Flavor::Sqlite);
 }
 
-/// The page query the SQLite store runs: a filter's time range is first probed (`user_list::push_range_probe`),
-/// and a narrow one read from its time index.
+/// The page query the SQLite store runs: the size of a filter's time range is probed first
+/// (`user_list::RangePlan`).
 pub(crate) fn page_query<'a>(
     conn: &Connection,
     project: &'a str,
@@ -236,11 +236,16 @@ pub(crate) fn page_query<'a>(
     page: &'a PageRequest,
 ) -> Result<LiteQuery<'a>, StoreError> {
     let mut probe = LiteQuery::new("");
-    let narrow = page.sort.is_empty()
-        && user_list::push_range_probe(&mut probe, project, filter, Flavor::Sqlite)
-        && count(conn, &probe)? < user_list::NARROW_RANGE;
+    let range = if page.sort.is_empty() && user_list::push_range_probe(&mut probe, project, filter, Flavor::Sqlite) {
+        match count(conn, &probe)? < user_list::NARROW_RANGE {
+            true => RangePlan::Narrow,
+            false => RangePlan::Wide,
+        }
+    } else {
+        RangePlan::Plain
+    };
     let mut query = LiteQuery::new("SELECT ");
-    user_list::push_page(&mut query, project, filter, page, Flavor::Sqlite, narrow);
+    user_list::push_page(&mut query, project, filter, page, Flavor::Sqlite, range);
     Ok(query)
 }
 

@@ -282,7 +282,7 @@ impl UserStore for PgStore {
             false => None,
         };
         let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
-        user_list::push_page(&mut qb, project.as_str(), filter, &page, Flavor::Postgres, false);
+        user_list::push_page(&mut qb, project.as_str(), filter, &page, Flavor::Postgres, user_list::RangePlan::Plain);
         let prepared = user_list::keeps_prepared(filter);
         let rows = qb.build().persistent(prepared).fetch_all(&self.reader).await.map_err(store_error)?;
         let limit = page.limit as usize;

@@ -103,6 +103,9 @@ pub struct Compiler<'a> {
     pub flavor: Flavor,
     /// The project whose users are filtered (subqueries on tables that index by project name it).
     pub project: &'a str,
+    /// Write `created_at` and `updated_at` as `+column`, which no index serves (SQLite, for a time range too wide
+    /// for its index to beat a walk in list order; see `user_list::RangePlan`).
+    pub unindexed_times: bool,
 }
 
 /// Where a condition stands: directly in a WHERE clause (under ANDs, ORs and EXISTS only), where NULL filters
@@ -298,6 +301,10 @@ impl<'a> Compiler<'a> {
                 qb.push("email_verified").push(sql_op(op)).push_bind(*b);
             }
             (Scalar::Time(field), Value::Time(t)) => {
+                let indexed = matches!(field, TimeField::CreatedAt | TimeField::UpdatedAt);
+                if indexed && self.unindexed_times {
+                    qb.push("+");
+                }
                 qb.push(time_column(*field)).push(sql_op(op)).push_bind(DbTime(*t));
             }
             (Scalar::BirthDate, Value::Date(d)) => {

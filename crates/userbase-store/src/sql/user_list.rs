@@ -15,23 +15,21 @@ use crate::sql::users::USER_COLUMNS;
 /// A page of users after `SELECT `: the user columns and the sort key values (`push_sort_columns`), the
 /// conditions, the order, and one row more than the limit (to learn whether more follow).
 ///
-/// `narrow_range`: the filter bounds `created_at` or `updated_at` to fewer than `NARROW_RANGE` users
-/// (`push_range_probe`), so the default order is written `+id`, which no index serves: SQLite then reads the
-/// range from its time index and sorts it, instead of walking the project in id order until enough users
-/// matched (its statistics cannot tell a narrow range from a wide one; PostgreSQL's histograms can).
+/// `range`: how SQLite reads a filter's time range (`RangePlan`); `Plain` on PostgreSQL.
 pub fn push_page<'a, S: SqlSink<'a>>(
     qb: &mut S,
     project: &'a str,
     filter: &'a UserFilter,
     page: &'a PageRequest,
     flavor: Flavor,
-    narrow_range: bool,
+    range: RangePlan,
 ) {
     qb.push(USER_COLUMNS);
     push_sort_columns(qb, &page.sort);
     qb.push(" FROM users");
-    push_user_conditions(qb, project, filter, &page.sort, &page.position, flavor);
-    if narrow_range && page.sort.is_empty() {
+    let compiler = Compiler { flavor, project, unindexed_times: range == RangePlan::Wide };
+    push_conditions(qb, project, filter, &page.sort, &page.position, &compiler);
+    if range == RangePlan::Narrow && page.sort.is_empty() {
         qb.push(if page.position.is_backwards() { " ORDER BY +id ASC" } else { " ORDER BY +id DESC" });
     } else {
         push_order(qb, &page.sort, page.position.is_backwards());
@@ -48,6 +46,22 @@ pub fn push_page<'a, S: SqlSink<'a>>(
 /// fraction of a millisecond.
 pub fn keeps_prepared(filter: &UserFilter) -> bool {
     filter.expr().is_none()
+}
+
+/// How a page with a time range in its filter reads it on SQLite, whose statistics cannot tell a narrow range
+/// from a wide one (PostgreSQL's histograms can): the store first counts up to `NARROW_RANGE` users in the range
+/// from the time index (`push_range_probe`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RangePlan {
+    /// As the planner sees fit (no time range, a sort key, or PostgreSQL).
+    Plain,
+    /// Fewer than `NARROW_RANGE` users: the default order is written `+id`, which no index serves, so SQLite
+    /// reads the range from its time index and sorts it, instead of walking the project in id order until
+    /// enough users matched.
+    Narrow,
+    /// More: the times are written `+created_at`, which no index serves, so SQLite walks the project in id
+    /// order, where the range's users come at a steady rate, instead of reading and sorting the whole range.
+    Wide,
 }
 
 /// Fewer users than this in a filter's time range make it narrow (`push_page`).
@@ -88,7 +102,7 @@ pub fn push_range_probe<'a, S: SqlSink<'a>>(qb: &mut S, project: &'a str, filter
     qb.push("SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE project_id = ").push_bind(project);
     for bound in bounds {
         qb.push(" AND ");
-        Compiler { flavor, project }.push(qb, bound);
+        Compiler { flavor, project, unindexed_times: false }.push(qb, bound);
     }
     qb.push(" LIMIT ").push_bind(NARROW_RANGE as i64).push(")");
     true
@@ -200,6 +214,18 @@ pub fn push_user_conditions<'a, S: SqlSink<'a>>(
     position: &'a Position,
     flavor: Flavor,
 ) {
+    let compiler = Compiler { flavor, project, unindexed_times: false };
+    push_conditions(qb, project, filter, sort, position, &compiler);
+}
+
+fn push_conditions<'a, S: SqlSink<'a>>(
+    qb: &mut S,
+    project: &'a str,
+    filter: &'a UserFilter,
+    sort: &[SortKey],
+    position: &'a Position,
+    compiler: &Compiler<'a>,
+) {
     qb.push(" WHERE project_id = ").push_bind(project);
     if !filter.include_deleted() {
         qb.push(" AND deleted_at IS NULL");
@@ -209,7 +235,7 @@ pub fn push_user_conditions<'a, S: SqlSink<'a>>(
     }
     if let Some(expr) = filter.expr() {
         qb.push(" AND ");
-        Compiler { flavor, project }.push(qb, expr);
+        compiler.push(qb, expr);
     }
     match position {
         Position::First | Position::Offset(_) => {}

@@ -210,7 +210,7 @@ async fn every_indexed_equality_searches_its_own_index(backend: Backend) {
     // A wide time range: the newest users match at once, so SQLite walks the project in list order (its
     // statistics cannot tell narrow from wide; the store probes the range's size, `push_page`).
     if backend == Backend::Sqlite {
-        let wide = live(r#"created_at ge "2026-01-01T00:00:00Z""#);
+        let wide = live(r#"created_at ge "2026-01-01T00:00:00Z" and created_at le "2027-01-01T00:00:00Z""#);
         let page = page_query(&f, backend, &wide, &PageRequest::first(20));
         let plan = plans(&f, backend, &page).await.join("\n");
         assert!(walks_the_project(&plan) && !plan.contains("TEMP B-TREE"), "{plan}");
