@@ -2,8 +2,8 @@
 //! and their keyset comparison, and the order.
 
 use userbase_core::filter::{Filter, Op, Scalar, TimeField};
-use userbase_core::page::{PageRequest, Total};
 use userbase_core::page::{Keyset, Position, SortField, SortKey, SortValue};
+use userbase_core::page::{PageRequest, Total};
 use userbase_core::store::{UpsertKey, UserFilter};
 
 use crate::sql::filter::{Compiler, Flavor};
@@ -94,7 +94,12 @@ fn time_bounds(filter: &Filter) -> Vec<&Filter> {
 
 /// `SELECT COUNT(*)` of up to `NARROW_RANGE` of the project's users in the filter's time range, read from the
 /// time index alone; false (nothing written) when the filter bounds no indexed time.
-pub fn push_range_probe<'a, S: SqlSink<'a>>(qb: &mut S, project: &'a str, filter: &'a UserFilter, flavor: Flavor) -> bool {
+pub fn push_range_probe<'a, S: SqlSink<'a>>(
+    qb: &mut S,
+    project: &'a str,
+    filter: &'a UserFilter,
+    flavor: Flavor,
+) -> bool {
     let bounds = filter.expr().map(time_bounds).unwrap_or_default();
     if bounds.is_empty() {
         return false;
