@@ -9,7 +9,7 @@ use crate::api_key::{ApiKey, KeyId, SecretHash};
 use crate::error::Conflict;
 use crate::filter::Filter;
 use crate::ids::{AddressId, HumanId, ObjectId, ProjectId, PublicUserId};
-use crate::page::{Page, PageRequest};
+use crate::page::{Page, PageRequest, Total};
 use crate::project::Project;
 use crate::record::{RecordFilter, RecordKind, UserRecord};
 use crate::user::{BuiltonExtras, Profile, User, UserKey, UserStatus};
@@ -269,8 +269,15 @@ pub trait UserStore: Send + Sync {
     /// version becomes `user.version + 1`. External refs are replaced in the same transaction.
     async fn update_user(&self, user: &User, claims: UniqueClaims, refs: RefsChange) -> Result<User, StoreError>;
 
-    /// How many users match the filter.
+    /// How many users match the filter, exactly, however long that takes (within the query time bound).
     async fn count_users(&self, project: &ProjectId, filter: &UserFilter) -> Result<u64, StoreError>;
+
+    /// The total of a list (`include=total`): exact in O(1) without a filter (a maintained count), exact with
+    /// one when counting finishes within the store's count budget, else an estimate flagged as such. Never
+    /// slower than the query time bound.
+    async fn total_users(&self, project: &ProjectId, filter: &UserFilter) -> Result<Total, StoreError> {
+        Ok(Total::exact(self.count_users(project, filter).await?))
+    }
 
     /// A page of users: newest first, or in `page.sort` order; from a place (keyset) or an offset. One query
     /// (plus a `LIMIT 1` look at the other side of a keyset page).

@@ -7,6 +7,7 @@
 mod gate;
 mod lite;
 mod pg;
+pub mod query;
 mod sql;
 
 use std::sync::Arc;
@@ -27,6 +28,9 @@ pub struct OpenOptions {
     /// How long one query may run (and an expensive read wait for its turn, see `gate.rs`) before it fails with
     /// `StoreError::Timeout`; `None`: `DEFAULT_QUERY_TIMEOUT`; zero: no bound.
     pub query_timeout: Option<Duration>,
+    /// How long a filtered total may count exactly before it becomes an estimate (`Store::total_users`);
+    /// `None`: `DEFAULT_COUNT_BUDGET`; zero: always exact.
+    pub count_budget: Option<Duration>,
 }
 
 impl OpenOptions {
@@ -34,7 +38,17 @@ impl OpenOptions {
     pub fn query_bound(&self) -> Option<Duration> {
         Some(self.query_timeout.unwrap_or(DEFAULT_QUERY_TIMEOUT)).filter(|d| !d.is_zero())
     }
+
+    /// The count budget these options give, `None` for none (always exact); never past the query bound.
+    pub fn count_budget(&self) -> Option<Duration> {
+        let budget = Some(self.count_budget.unwrap_or(DEFAULT_COUNT_BUDGET)).filter(|d| !d.is_zero())?;
+        Some(self.query_bound().map_or(budget, |bound| budget.min(bound)))
+    }
 }
+
+/// The default count budget: a filtered total the indexes serve finishes well within it; one that scans a
+/// large project becomes an estimate in about this time plus a bounded sample.
+pub const DEFAULT_COUNT_BUDGET: Duration = Duration::from_millis(50);
 
 /// The default query time bound: far above any list or lookup the indexes serve (milliseconds), short enough that
 /// a client's pathological filter cannot hold a connection or a core for long.

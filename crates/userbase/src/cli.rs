@@ -140,6 +140,11 @@ pub struct ServeArgs {
     /// request fails with 422 `query_too_expensive`. 0: no bound.
     #[arg(long, env = "USERBASE_QUERY_TIMEOUT_MS", default_value_t = 5000)]
     pub query_timeout_ms: u64,
+    /// Milliseconds a filtered `include=total` may spend counting exactly; past it the total is an estimate
+    /// from the project's newest 10,000 users, flagged `total_is_estimate` (README "Limits"). 0: always exact
+    /// (within the query time bound).
+    #[arg(long, env = "USERBASE_COUNT_BUDGET_MS", default_value_t = 50)]
+    pub count_budget_ms: u64,
     /// Seconds between runs of the retention purge, which removes for good the users deleted longer ago than
     /// their project's `deleted_retention_days` (and idempotency records past their replay window). 0: off
     /// (run `userbase purge` from cron instead).

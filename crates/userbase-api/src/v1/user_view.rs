@@ -158,7 +158,12 @@ pub struct UserListView<'a> {
     pub has_more: bool,
     pub next_cursor: Option<String>,
     pub previous_cursor: Option<String>,
-    /// Present when asked for with `include=total`.
+    /// Present when asked for with `include=total`. Exact without a filter; with one, exact when counting
+    /// finishes within the count budget, else an estimate (`total_is_estimate`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<u64>,
+    /// Present with `total`: whether it is an estimate from the project's newest 10,000 users, scaled to the
+    /// project (a filtered count that would have taken longer than the count budget).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_is_estimate: Option<bool>,
 }

@@ -214,6 +214,7 @@ async fn list(state: &AppState, principal: &Principal, q: ListQuery) -> Result<R
         previous_cursor: cursor::previous(&page, &sort, |u| u.numeric_id),
         has_more: if backwards { page.more_before } else { page.more_after },
         total: page.total,
+        total_is_estimate: page.total.map(|_| page.total_is_estimate),
         data: page.items.iter().map(UserView::from).collect(),
     };
     Ok(axum::Json(view).into_response())

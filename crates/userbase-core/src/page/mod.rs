@@ -158,11 +158,38 @@ pub struct Page<T> {
     pub last_key: Option<Keyset>,
     /// How many items match in all, when the client asked (`PageParams::total`).
     pub total: Option<u64>,
+    /// `total` is an estimate (a filtered count that did not finish within the count budget).
+    pub total_is_estimate: bool,
+}
+
+/// The total of a list: exact, or an estimate where counting exactly would take too long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Total {
+    pub value: u64,
+    pub is_estimate: bool,
+}
+
+impl Total {
+    pub fn exact(value: u64) -> Self {
+        Self { value, is_estimate: false }
+    }
+
+    pub fn estimate(value: u64) -> Self {
+        Self { value, is_estimate: true }
+    }
 }
 
 impl<T> Page<T> {
     /// A page of `items` read from `offset` with one more item looked for (`more_after`).
     pub fn at_offset(items: Vec<T>, offset: u64, more_after: bool) -> Self {
-        Page { items, more_after, more_before: offset > 0, first_key: None, last_key: None, total: None }
+        Page {
+            items,
+            more_after,
+            more_before: offset > 0,
+            first_key: None,
+            last_key: None,
+            total: None,
+            total_is_estimate: false,
+        }
     }
 }

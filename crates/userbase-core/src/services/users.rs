@@ -260,7 +260,11 @@ impl UserService {
         let request = params.resolve(Item::User, |id| self.numeric_id_of(project, id)).await?;
         let mut page = self.store.list_users(&project.id, filter, request).await?;
         if total {
-            page.total = Some(self.store.count_users(&project.id, filter).await?);
+            let total = self.store.total_users(&project.id, filter).await?;
+            // An estimate never says fewer than the page shows.
+            let shown = page.items.len() as u64;
+            page.total = Some(if total.is_estimate { total.value.max(shown) } else { total.value });
+            page.total_is_estimate = total.is_estimate;
         }
         Ok(page)
     }

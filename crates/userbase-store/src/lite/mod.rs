@@ -22,7 +22,7 @@ mod projects;
 mod records;
 mod rows;
 mod store;
-mod users;
+pub(crate) mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -157,32 +157,61 @@ impl Lite {
         )?;
         configure(&conn)?;
         let deadline = Arc::new(AtomicU64::new(0));
-        if self.read_bound.is_some() {
-            let (epoch, due) = (self.epoch, Arc::clone(&deadline));
-            conn.progress_handler(
-                STEPS_PER_DEADLINE_CHECK,
-                Some(move || {
-                    let due = due.load(Ordering::Relaxed);
-                    due != 0 && micros_since(epoch) > due
-                }),
-            );
-        }
+        // Installed even without a read bound: a count budget (`read_budgeted`) bounds reads too.
+        let (epoch, due) = (self.epoch, Arc::clone(&deadline));
+        conn.progress_handler(
+            STEPS_PER_DEADLINE_CHECK,
+            Some(move || {
+                let due = due.load(Ordering::Relaxed);
+                due != 0 && micros_since(epoch) > due
+            }),
+        );
         Ok(Reader { conn, deadline })
     }
 
     /// Runs `job` on an idle reader (WAL: readers never wait for the writer or each other), within the read
     /// time bound.
     pub fn read<T>(&self, job: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.read_within(None, |conn, _| job(conn))
+    }
+
+    /// Like `read_long`, with the read bounded by `budget` at first (when that is shorter than the read bound);
+    /// `job` may call the function it gets to extend the read to the whole read bound, counted from its start
+    /// (to do something cheaper once the budget ran out).
+    pub fn read_budgeted<T>(
+        &self,
+        budget: Duration,
+        job: impl FnOnce(&Connection, &dyn Fn()) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        if multi_threaded() {
+            tokio::task::block_in_place(|| self.read_within(Some(budget), job))
+        } else {
+            self.read_within(Some(budget), job)
+        }
+    }
+
+    fn read_within<T>(
+        &self,
+        budget: Option<Duration>,
+        job: impl FnOnce(&Connection, &dyn Fn()) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let idle = lock(&self.readers).pop();
         let reader = match idle {
             Some(reader) => reader,
             None => self.open_reader().map_err(store_error)?,
         };
-        if let Some(bound) = self.read_bound {
-            let bound = u64::try_from(bound.as_micros()).unwrap_or(u64::MAX);
-            reader.deadline.store(micros_since(self.epoch).saturating_add(bound).max(1), Ordering::Relaxed);
-        }
-        let result = job(&reader.conn);
+        let start = micros_since(self.epoch);
+        let due = |bound: Option<Duration>| match bound {
+            Some(bound) => start.saturating_add(u64::try_from(bound.as_micros()).unwrap_or(u64::MAX)).max(1),
+            None => 0,
+        };
+        let first = match (budget, self.read_bound) {
+            (Some(budget), Some(bound)) => Some(budget.min(bound)),
+            (budget, bound) => budget.or(bound),
+        };
+        reader.deadline.store(due(first), Ordering::Relaxed);
+        let extend = || reader.deadline.store(due(self.read_bound), Ordering::Relaxed);
+        let result = job(&reader.conn, &extend);
         reader.deadline.store(0, Ordering::Relaxed);
         let mut readers = lock(&self.readers);
         if readers.len() < self.idle_readers {

@@ -21,6 +21,8 @@ pub struct SqliteStore {
     pub(crate) lite: Lite,
     /// Turns for reads that may scan a project (filtered lists, counts).
     pub(crate) gate: ReadGate,
+    /// How long a filtered total counts exactly before it estimates (`OpenOptions::count_budget`).
+    pub(crate) count_budget: Option<Duration>,
 }
 
 impl SqliteStore {
@@ -52,7 +54,7 @@ impl SqliteStore {
         }
         let (total, per_project) = sqlite_read_turns();
         let gate = ReadGate::new(total, per_project, options.query_bound());
-        Ok(Self { analyzed_at: Default::default(), lite, gate })
+        Ok(Self { analyzed_at: Default::default(), lite, gate, count_budget: options.count_budget() })
     }
 
     /// Whether a bulk import should refresh planner statistics now (at most once per

@@ -7,7 +7,7 @@ use rusqlite::types::ToSql;
 use rusqlite::{CachedStatement, Connection, OptionalExtension};
 use userbase_core::error::Conflict;
 use userbase_core::ids::{HumanId, ProjectId};
-use userbase_core::page::{Keyset, Page, PageRequest, Position, SortField, SortKey, SortValue};
+use userbase_core::page::{Keyset, Page, PageRequest, Position, SortField, SortKey, SortValue, Total};
 use userbase_core::store::{
     InsertOutcome, NewUserRecord, RefsChange, StoreError, UniqueClaims, UpsertKey, UserFilter, UserStore,
 };
@@ -20,7 +20,7 @@ use crate::sql::paging::Assembled;
 use crate::sql::rows::UserRow;
 use crate::sql::sink::{LiteQuery, SqlSink};
 use crate::sql::time::DbTime;
-use crate::sql::user_list;
+use crate::sql::user_list::{self, RangePlan};
 use crate::sql::users::{self as sql, UserWrite, HUMAN_ID_ATTEMPTS};
 use crate::sql::violation::Violation;
 use crate::SqliteStore;
@@ -229,6 +229,37 @@ fn conditions<'a>(
     user_list::push_user_conditions(query, project.as_str(), filter, sort, position, Flavor::Sqlite);
 }
 
+/// The page query the SQLite store runs: the size of a filter's time range is probed first
+/// (`user_list::RangePlan`).
+pub(crate) fn page_query<'a>(
+    conn: &Connection,
+    project: &'a str,
+    filter: &'a UserFilter,
+    page: &'a PageRequest,
+) -> Result<LiteQuery<'a>, StoreError> {
+    let mut probe = LiteQuery::new("");
+    let range = if page.sort.is_empty() && user_list::push_range_probe(&mut probe, project, filter, Flavor::Sqlite) {
+        match count(conn, &probe)? < user_list::NARROW_RANGE {
+            true => RangePlan::Narrow,
+            false => RangePlan::Wide,
+        }
+    } else {
+        RangePlan::Plain
+    };
+    let mut query = LiteQuery::new("SELECT ");
+    user_list::push_page(&mut query, project, filter, page, Flavor::Sqlite, range);
+    Ok(query)
+}
+
+/// Runs a query of one count.
+fn count(conn: &Connection, query: &LiteQuery<'_>) -> Result<u64, StoreError> {
+    let n: i64 = conn
+        .prepare_cached(&query.sql)
+        .and_then(|mut stmt| stmt.query_row(rusqlite::params_from_iter(query.args.iter()), |row| row.get(0)))
+        .map_err(store_error)?;
+    Ok(n.max(0) as u64)
+}
+
 fn any_user(
     conn: &Connection,
     project: &ProjectId,
@@ -318,15 +349,35 @@ impl UserStore for SqliteStore {
     }
 
     async fn count_users(&self, project: &ProjectId, filter: &UserFilter) -> Result<u64, StoreError> {
+        // The maintained count is one row: no turn needed.
+        let _turn = match user_list::counted_by_project(filter) {
+            true => None,
+            false => Some(self.gate.enter(project.as_str()).await?),
+        };
+        let mut query = LiteQuery::new("");
+        user_list::push_count(&mut query, project.as_str(), filter, Flavor::Sqlite);
+        self.lite.read_long(|conn| count(conn, &query))
+    }
+
+    async fn total_users(&self, project: &ProjectId, filter: &UserFilter) -> Result<Total, StoreError> {
+        let budget = match self.count_budget {
+            Some(budget) if !user_list::counted_by_project(filter) => budget,
+            _ => return Ok(Total::exact(self.count_users(project, filter).await?)),
+        };
         let _turn = self.gate.enter(project.as_str()).await?;
-        let mut query = LiteQuery::new("SELECT COUNT(*) FROM users");
-        conditions(&mut query, project, filter, &[], &Position::First);
-        let count: i64 = self.lite.read_long(|conn| {
-            conn.prepare_cached(&query.sql)
-                .and_then(|mut stmt| stmt.query_row(rusqlite::params_from_iter(query.args.iter()), |row| row.get(0)))
-                .map_err(store_error)
-        })?;
-        Ok(count.max(0) as u64)
+        let everyone = UserFilter::live().including_deleted(filter.include_deleted());
+        let (mut exact, mut sample, mut all) = (LiteQuery::new(""), LiteQuery::new(""), LiteQuery::new(""));
+        user_list::push_count(&mut exact, project.as_str(), filter, Flavor::Sqlite);
+        user_list::push_sample_count(&mut sample, project.as_str(), filter, Flavor::Sqlite);
+        user_list::push_count(&mut all, project.as_str(), &everyone, Flavor::Sqlite);
+        self.lite.read_budgeted(budget, |conn, extend| match count(conn, &exact) {
+            Ok(n) => Ok(Total::exact(n)),
+            Err(StoreError::Timeout) => {
+                extend();
+                Ok(user_list::estimate(count(conn, &sample)?, count(conn, &all)?))
+            }
+            Err(e) => Err(e),
+        })
     }
 
     async fn list_users(
@@ -344,9 +395,8 @@ impl UserStore for SqliteStore {
             true => Some(self.gate.enter(project.as_str()).await?),
             false => None,
         };
-        let mut query = LiteQuery::new("SELECT ");
-        user_list::push_page(&mut query, project.as_str(), filter, &page, Flavor::Sqlite);
         let read = |conn: &Connection| {
+            let query = page_query(conn, project.as_str(), filter, &page)?;
             let (users, more) = query_users(conn, &query, page.limit as usize, |row, user| {
                 let key = if page.sort.is_empty() { None } else { Some(sort_key(row, &page.sort, user.numeric_id)?) };
                 Ok((user, key))

@@ -50,6 +50,10 @@ pub struct PgStore {
     pub(crate) gate: Arc<ReadGate>,
     /// Rows inserted since planner statistics were last refreshed (see `stats.rs`).
     pub(crate) inserted_since_analyze: Arc<AtomicU64>,
+    /// How long a filtered total counts exactly before it estimates (`OpenOptions::count_budget`).
+    pub(crate) count_budget: Option<Duration>,
+    /// The query time bound (`OpenOptions::query_bound`), which an estimate after the budget stays within.
+    pub(crate) query_bound: Option<Duration>,
 }
 
 impl PgStore {
@@ -66,6 +70,10 @@ impl PgStore {
             Some(bound) => connect.options([("statement_timeout", bound.as_millis().to_string())]),
             None => connect,
         };
+        // No JIT compilation: it pays off for analytical queries of seconds, not for these. A count the planner
+        // costs high (a filtered total of a large project) spent 150-400 ms compiling before it ran, and a
+        // statement timeout cannot cut the compilation short (a count budget of 50 ms answered after 200 ms).
+        let connect = connect.options([("jit", "off")]);
         let pool_options = || {
             PgPoolOptions::new()
                 .after_release(|conn, _| Box::pin(async move { Ok(outside_transaction::<Postgres>(conn)) }))
@@ -91,6 +99,8 @@ impl PgStore {
             prepare_every_size: true,
             gate: Arc::clone(&gate),
             inserted_since_analyze: Arc::clone(&inserted_since_analyze),
+            count_budget: options.count_budget(),
+            query_bound: options.query_bound(),
         };
         let inserts = Some(coalesce::spawn(worker));
         let store = Self {
@@ -101,6 +111,8 @@ impl PgStore {
             prepare_every_size: false,
             gate,
             inserted_since_analyze,
+            count_budget: options.count_budget(),
+            query_bound: options.query_bound(),
         };
         store.analyze_if_never_analyzed().await;
         Ok(store)

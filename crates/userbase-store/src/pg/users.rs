@@ -1,8 +1,10 @@
 //! Users on PostgreSQL: insert (one at a time, or coalesced, see `coalesce.rs`), find, update, count, list.
 //! Bulk inserts are `bulk.rs`; the SQL text and the write values are `sql/users.rs`.
 
+use std::time::Duration;
+
 use userbase_core::ids::{HumanId, ProjectId};
-use userbase_core::page::{Keyset, Page, PageRequest, Position, SortField, SortKey, SortValue};
+use userbase_core::page::{Keyset, Page, PageRequest, Position, SortField, SortKey, SortValue, Total};
 use userbase_core::store::{
     InsertOutcome, NewUserRecord, RefsChange, StoreError, UniqueClaims, UpsertKey, UserFilter, UserStore,
 };
@@ -224,11 +226,45 @@ impl UserStore for PgStore {
     }
 
     async fn count_users(&self, project: &ProjectId, filter: &UserFilter) -> Result<u64, StoreError> {
-        let _turn = self.gate.enter(project.as_str()).await?;
-        let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT COUNT(*) FROM users");
-        user_list::push_user_conditions(&mut qb, project.as_str(), filter, &[], &Position::First, Flavor::Postgres);
-        let (count,): (i64,) = qb.build_query_as().fetch_one(&self.reader).await.map_err(store_error)?;
+        // The maintained count is a few rows: no turn needed.
+        let _turn = match user_list::counted_by_project(filter) {
+            true => None,
+            false => Some(self.gate.enter(project.as_str()).await?),
+        };
+        let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("");
+        user_list::push_count(&mut qb, project.as_str(), filter, Flavor::Postgres);
+        let prepared = user_list::keeps_prepared(filter);
+        let count: i64 =
+            qb.build_query_scalar().persistent(prepared).fetch_one(&self.reader).await.map_err(store_error)?;
         Ok(count.max(0) as u64)
+    }
+
+    async fn total_users(&self, project: &ProjectId, filter: &UserFilter) -> Result<Total, StoreError> {
+        let budget = match self.count_budget {
+            Some(budget) if !user_list::counted_by_project(filter) => budget,
+            _ => return Ok(Total::exact(self.count_users(project, filter).await?)),
+        };
+        let _turn = self.gate.enter(project.as_str()).await?;
+        let started = std::time::Instant::now();
+        let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("");
+        user_list::push_count(&mut qb, project.as_str(), filter, Flavor::Postgres);
+        match self.count_within(budget, &mut qb, filter).await {
+            Err(StoreError::Timeout) => {}
+            counted => return counted.map(Total::exact),
+        }
+        // The estimate gets what is left of the query time bound.
+        let rest = match self.query_bound {
+            Some(bound) => bound.saturating_sub(started.elapsed()).max(Duration::from_millis(1)),
+            None => Duration::ZERO,
+        };
+        let mut sample = sqlx::QueryBuilder::<sqlx::Postgres>::new("");
+        user_list::push_sample_count(&mut sample, project.as_str(), filter, Flavor::Postgres);
+        let matches = self.count_within(rest, &mut sample, filter).await?;
+        let everyone = UserFilter::live().including_deleted(filter.include_deleted());
+        let mut all = sqlx::QueryBuilder::<sqlx::Postgres>::new("");
+        user_list::push_count(&mut all, project.as_str(), &everyone, Flavor::Postgres);
+        let all: i64 = all.build_query_scalar().fetch_one(&self.reader).await.map_err(store_error)?;
+        Ok(user_list::estimate(matches, all.max(0) as u64))
     }
 
     async fn list_users(
@@ -246,8 +282,9 @@ impl UserStore for PgStore {
             false => None,
         };
         let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
-        user_list::push_page(&mut qb, project.as_str(), filter, &page, Flavor::Postgres);
-        let rows = qb.build().fetch_all(&self.reader).await.map_err(store_error)?;
+        user_list::push_page(&mut qb, project.as_str(), filter, &page, Flavor::Postgres, user_list::RangePlan::Plain);
+        let prepared = user_list::keeps_prepared(filter);
+        let rows = qb.build().persistent(prepared).fetch_all(&self.reader).await.map_err(store_error)?;
         let limit = page.limit as usize;
         let mut users = Vec::with_capacity(rows.len().min(limit));
         for row in rows.iter().take(limit) {
@@ -279,6 +316,32 @@ impl UserStore for PgStore {
 }
 
 impl PgStore {
+    /// Runs a count with its own statement timeout (zero: none), in a transaction of its own so that the
+    /// timeout ends with it.
+    async fn count_within(
+        &self,
+        timeout: Duration,
+        qb: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>,
+        filter: &UserFilter,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.reader.begin().await.map_err(store_error)?;
+        sqlx::query(&format!("SET LOCAL statement_timeout = {}", timeout.as_millis()))
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        match qb.build_query_scalar::<i64>().persistent(user_list::keeps_prepared(filter)).fetch_one(&mut *tx).await {
+            Ok(count) => {
+                tx.commit().await.map_err(store_error)?;
+                Ok(count.max(0) as u64)
+            }
+            Err(e) => {
+                // Ended here rather than on drop, so that the connection goes back to the pool clean.
+                let _ = tx.rollback().await;
+                Err(store_error(e))
+            }
+        }
+    }
+
     /// Whether any user matches the filter at the position.
     async fn any_user(
         &self,
@@ -290,7 +353,8 @@ impl PgStore {
         let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT id FROM users");
         user_list::push_user_conditions(&mut qb, project.as_str(), filter, sort, position, Flavor::Postgres);
         qb.push(" LIMIT 1");
-        let row = qb.build().fetch_optional(&self.reader).await.map_err(store_error)?;
+        let prepared = user_list::keeps_prepared(filter);
+        let row = qb.build().persistent(prepared).fetch_optional(&self.reader).await.map_err(store_error)?;
         Ok(row.is_some())
     }
 }

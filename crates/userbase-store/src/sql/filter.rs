@@ -3,7 +3,13 @@
 //! wrapped in `COALESCE(..., FALSE)` so that a missing value makes it false, never NULL, and `not` stays
 //! two-valued. Elsewhere a comparison stands bare: in a WHERE clause NULL already filters like false, through
 //! any AND and OR, and only a bare `lower(col) LIKE ...` can be served by an index (PostgreSQL's trigram index,
-//! migration 0006).
+//! migration 0011).
+//!
+//! Every equality on an indexed attribute is written in the form its index serves (README "Filters"): the
+//! normalised email, the ids, `status`, the times, `auth_subject` (through its `lower()` index), and an external
+//! ref that names its `source_id`, which becomes `users.id IN (<the project's refs with that id>)` so that the
+//! refs' `(project_id, source_id)` index leads instead of a walk of the project's users. Which index leads when
+//! several could is the planner's choice, from the statistics the stores keep fresh.
 
 use userbase_core::filter::{
     AddressField, Collection, ElementField, ElementFilter, Filter, Op, Scalar, TextField, TimeField, Value,
@@ -92,8 +98,14 @@ fn sql_op(op: Op) -> &'static str {
     }
 }
 
-pub struct Compiler {
+/// Compiles filters of one project's users.
+pub struct Compiler<'a> {
     pub flavor: Flavor,
+    /// The project whose users are filtered (subqueries on tables that index by project name it).
+    pub project: &'a str,
+    /// Write `created_at` and `updated_at` as `+column`, which no index serves (SQLite, for a time range too wide
+    /// for its index to beat a walk in list order; see `user_list::RangePlan`).
+    pub unindexed_times: bool,
 }
 
 /// Where a condition stands: directly in a WHERE clause (under ANDs, ORs and EXISTS only), where NULL filters
@@ -104,13 +116,13 @@ enum Context {
     Negated,
 }
 
-impl Compiler {
+impl<'a> Compiler<'a> {
     /// Appends the condition for `filter` (parenthesised), for a WHERE clause.
-    pub fn push<'a, S: SqlSink<'a>>(&self, qb: &mut S, filter: &'a Filter) {
+    pub fn push<S: SqlSink<'a>>(&self, qb: &mut S, filter: &'a Filter) {
         self.push_in(qb, filter, Context::Where);
     }
 
-    fn push_in<'a, S: SqlSink<'a>>(&self, qb: &mut S, filter: &'a Filter, cx: Context) {
+    fn push_in<S: SqlSink<'a>>(&self, qb: &mut S, filter: &'a Filter, cx: Context) {
         match filter {
             Filter::And(parts) | Filter::Or(parts) => {
                 let joiner = if matches!(filter, Filter::And(_)) { " AND " } else { " OR " };
@@ -141,6 +153,14 @@ impl Compiler {
                 self.push_elements_from(qb, *collection);
                 qb.push(")");
             }
+            // A ref named by its id: the few users holding it, found through the refs' index (an EXISTS per
+            // user would walk the project's users in list order until enough matched).
+            Filter::Any { collection: Collection::ExternalRefs, filter } if names_source_id(filter) => {
+                qb.push("users.id IN (SELECT e.user_id FROM user_external_refs e WHERE e.project_id = ");
+                qb.push_bind(self.project).push(" AND ");
+                self.push_element(qb, filter, Context::Where);
+                qb.push(")");
+            }
             Filter::Any { collection, filter } => {
                 qb.push("EXISTS (SELECT 1 FROM ");
                 self.push_elements_from(qb, *collection);
@@ -153,7 +173,7 @@ impl Compiler {
     }
 
     /// `FROM <elements> e WHERE <belongs to the user>`, leaving the WHERE open for more conditions.
-    fn push_elements_from<'a, S: SqlSink<'a>>(&self, qb: &mut S, collection: Collection) {
+    fn push_elements_from<S: SqlSink<'a>>(&self, qb: &mut S, collection: Collection) {
         let json_column = match collection {
             Collection::Tags => "users.tags",
             Collection::Roles => "users.roles",
@@ -172,7 +192,7 @@ impl Compiler {
         };
     }
 
-    fn push_element<'a, S: SqlSink<'a>>(&self, qb: &mut S, filter: &'a ElementFilter, cx: Context) {
+    fn push_element<S: SqlSink<'a>>(&self, qb: &mut S, filter: &'a ElementFilter, cx: Context) {
         match filter {
             ElementFilter::And(parts) | ElementFilter::Or(parts) => {
                 let joiner = if matches!(filter, ElementFilter::And(_)) { " AND " } else { " OR " };
@@ -210,7 +230,7 @@ impl Compiler {
         }
     }
 
-    fn push_present<'a, S: SqlSink<'a>>(&self, qb: &mut S, attr: &'a Scalar) {
+    fn push_present<S: SqlSink<'a>>(&self, qb: &mut S, attr: &'a Scalar) {
         match attr {
             Scalar::Metadata(key) => {
                 qb.push("(");
@@ -231,7 +251,7 @@ impl Compiler {
         }
     }
 
-    fn push_metadata<'a, S: SqlSink<'a>>(&self, qb: &mut S, key: &'a str) {
+    fn push_metadata<S: SqlSink<'a>>(&self, qb: &mut S, key: &'a str) {
         match self.flavor {
             // json_each, not a JSON path: keys may hold any character.
             Flavor::Sqlite => {
@@ -241,7 +261,7 @@ impl Compiler {
         };
     }
 
-    fn push_scalar_compare<'a, S: SqlSink<'a>>(&self, qb: &mut S, attr: &'a Scalar, op: Op, value: &'a Value) {
+    fn push_scalar_compare<S: SqlSink<'a>>(&self, qb: &mut S, attr: &'a Scalar, op: Op, value: &'a Value) {
         match (attr, value) {
             (Scalar::Metadata(key), Value::Text(v)) => {
                 let is_like = matches!(op, Op::Co | Op::Sw | Op::Ew);
@@ -255,6 +275,12 @@ impl Compiler {
             }
             // Stored lowercased by the same Rust code, so the index serves `eq`.
             (Scalar::Email, Value::Text(v)) => push_text_compare_owned(qb, "email_normalized", op, v.to_lowercase()),
+            // Only users with a subject are in its index (migration 0011); saying so lets the planner use it.
+            (Scalar::Text(TextField::AuthSubject), Value::Text(v)) if op == Op::Eq => {
+                qb.push("(auth_subject IS NOT NULL AND ");
+                push_text_compare(qb, "auth_subject", Case::Insensitive, op, v);
+                qb.push(")");
+            }
             (
                 Scalar::Text(_)
                 | Scalar::Status
@@ -275,6 +301,10 @@ impl Compiler {
                 qb.push("email_verified").push(sql_op(op)).push_bind(*b);
             }
             (Scalar::Time(field), Value::Time(t)) => {
+                let indexed = matches!(field, TimeField::CreatedAt | TimeField::UpdatedAt);
+                if indexed && self.unindexed_times {
+                    qb.push("+");
+                }
                 qb.push(time_column(*field)).push(sql_op(op)).push_bind(DbTime(*t));
             }
             (Scalar::BirthDate, Value::Date(d)) => {
@@ -285,6 +315,16 @@ impl Compiler {
                 qb.push("FALSE");
             }
         }
+    }
+}
+
+/// Whether an element filter of external refs requires `source_id eq <value>` of every match (a conjunct at its
+/// top), so that the refs' `(project_id, source_id)` index finds the matches.
+fn names_source_id(filter: &ElementFilter) -> bool {
+    match filter {
+        ElementFilter::Compare { field: ElementField::RefSourceId, op: Op::Eq, .. } => true,
+        ElementFilter::And(parts) => parts.iter().any(names_source_id),
+        _ => false,
     }
 }
 

@@ -70,7 +70,7 @@ impl<T: Listed> Assembled<T> {
         };
         let (more_after, more_before) = if backwards { (false, more_in_direction) } else { (more_in_direction, false) };
         let skipped = matches!(request.position, Position::Offset(n) if n > 0);
-        let page = Page { items, more_after, more_before, first_key, last_key, total: None };
+        let page = Page { items, more_after, more_before, first_key, last_key, total: None, total_is_estimate: false };
         Self { page, opposite, backwards, skipped }
     }
 
@@ -86,7 +86,15 @@ impl<T: Listed> Assembled<T> {
 
     /// An empty page (a limit of zero).
     pub fn empty() -> Page<T> {
-        Page { items: Vec::new(), more_after: false, more_before: false, first_key: None, last_key: None, total: None }
+        Page {
+            items: Vec::new(),
+            more_after: false,
+            more_before: false,
+            first_key: None,
+            last_key: None,
+            total: None,
+            total_is_estimate: false,
+        }
     }
 }
 

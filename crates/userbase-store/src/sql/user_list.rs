@@ -1,8 +1,9 @@
 //! The user list query, built once for both stores: the conditions (project, filter, position), the sort keys
 //! and their keyset comparison, and the order.
 
-use userbase_core::page::PageRequest;
+use userbase_core::filter::{Filter, Op, Scalar, TimeField};
 use userbase_core::page::{Keyset, Position, SortField, SortKey, SortValue};
+use userbase_core::page::{PageRequest, Total};
 use userbase_core::store::{UpsertKey, UserFilter};
 
 use crate::sql::filter::{Compiler, Flavor};
@@ -13,20 +14,147 @@ use crate::sql::users::USER_COLUMNS;
 
 /// A page of users after `SELECT `: the user columns and the sort key values (`push_sort_columns`), the
 /// conditions, the order, and one row more than the limit (to learn whether more follow).
+///
+/// `range`: how SQLite reads a filter's time range (`RangePlan`); `Plain` on PostgreSQL.
 pub fn push_page<'a, S: SqlSink<'a>>(
     qb: &mut S,
     project: &'a str,
     filter: &'a UserFilter,
     page: &'a PageRequest,
     flavor: Flavor,
+    range: RangePlan,
 ) {
     qb.push(USER_COLUMNS);
     push_sort_columns(qb, &page.sort);
     qb.push(" FROM users");
-    push_user_conditions(qb, project, filter, &page.sort, &page.position, flavor);
-    push_order(qb, &page.sort, page.position.is_backwards());
+    let compiler = Compiler { flavor, project, unindexed_times: range == RangePlan::Wide };
+    push_conditions(qb, project, filter, &page.sort, &page.position, &compiler);
+    if range == RangePlan::Narrow && page.sort.is_empty() {
+        qb.push(if page.position.is_backwards() { " ORDER BY +id ASC" } else { " ORDER BY +id DESC" });
+    } else {
+        push_order(qb, &page.sort, page.position.is_backwards());
+    }
     qb.push(" LIMIT ").push_bind(i64::from(page.limit) + 1);
     push_offset(qb, &page.position);
+}
+
+/// Whether PostgreSQL keeps a list or count statement prepared. Not with a filter expression: a prepared
+/// statement may be planned once for every value ("generic plan"), which cannot know how selective a filter's
+/// values are (a substring pattern, a time range), nor how large the project is (0006 makes every project look
+/// small), and so walks the project where an index would find the few matches; each shape of filter would
+/// also take a place in the connection's statement cache. Planning such a statement for its values costs a
+/// fraction of a millisecond.
+pub fn keeps_prepared(filter: &UserFilter) -> bool {
+    filter.expr().is_none()
+}
+
+/// How a page with a time range in its filter reads it on SQLite, whose statistics cannot tell a narrow range
+/// from a wide one (PostgreSQL's histograms can): the store first counts up to `NARROW_RANGE` users in the range
+/// from the time index (`push_range_probe`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RangePlan {
+    /// As the planner sees fit (no time range, a sort key, or PostgreSQL).
+    Plain,
+    /// Fewer than `NARROW_RANGE` users: the default order is written `+id`, which no index serves, so SQLite
+    /// reads the range from its time index and sorts it, instead of walking the project in id order until
+    /// enough users matched.
+    Narrow,
+    /// More: the times are written `+created_at`, which no index serves, so SQLite walks the project in id
+    /// order, where the range's users come at a steady rate, instead of reading and sorting the whole range.
+    Wide,
+}
+
+/// Fewer users than this in a filter's time range make it narrow (`push_page`).
+pub const NARROW_RANGE: u64 = 1_000;
+
+/// The conditions at the top of a filter (itself, or the parts of a top-level `and`) that bound one of the
+/// indexed times (`created_at`, else `updated_at`).
+fn time_bounds(filter: &Filter) -> Vec<&Filter> {
+    let parts = match filter {
+        Filter::And(parts) => parts.iter().collect(),
+        other => vec![other],
+    };
+    let bounds = |field: TimeField| -> Vec<&Filter> {
+        parts
+            .iter()
+            .copied()
+            .filter(|p| {
+                matches!(p, Filter::Compare { attr: Scalar::Time(f), op: Op::Eq | Op::Gt | Op::Ge | Op::Lt | Op::Le, .. }
+                    if *f == field)
+            })
+            .collect()
+    };
+    let created = bounds(TimeField::CreatedAt);
+    if created.is_empty() {
+        bounds(TimeField::UpdatedAt)
+    } else {
+        created
+    }
+}
+
+/// `SELECT COUNT(*)` of up to `NARROW_RANGE` of the project's users in the filter's time range, read from the
+/// time index alone; false (nothing written) when the filter bounds no indexed time.
+pub fn push_range_probe<'a, S: SqlSink<'a>>(
+    qb: &mut S,
+    project: &'a str,
+    filter: &'a UserFilter,
+    flavor: Flavor,
+) -> bool {
+    let bounds = filter.expr().map(time_bounds).unwrap_or_default();
+    if bounds.is_empty() {
+        return false;
+    }
+    qb.push("SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE project_id = ").push_bind(project);
+    for bound in bounds {
+        qb.push(" AND ");
+        Compiler { flavor, project, unindexed_times: false }.push(qb, bound);
+    }
+    qb.push(" LIMIT ").push_bind(NARROW_RANGE as i64).push(")");
+    true
+}
+
+/// Whether a count of users is read from the maintained counts (migration 0011): nothing but the project and
+/// whether deleted users count.
+pub fn counted_by_project(filter: &UserFilter) -> bool {
+    filter.expr().is_none() && filter.email_normalized().is_none()
+}
+
+/// The number of users matching `filter` (one `BIGINT`): from the project's maintained counts when nothing is
+/// filtered, else a count of the matching rows.
+pub fn push_count<'a, S: SqlSink<'a>>(qb: &mut S, project: &'a str, filter: &'a UserFilter, flavor: Flavor) {
+    if counted_by_project(filter) {
+        let column = if filter.include_deleted() { "total" } else { "live" };
+        qb.push(format!("SELECT CAST(COALESCE(SUM({column}), 0) AS BIGINT) FROM user_counts WHERE project_id = "));
+        qb.push_bind(project);
+    } else {
+        qb.push("SELECT COUNT(*) FROM users");
+        push_user_conditions(qb, project, filter, &[], &Position::First, flavor);
+    }
+}
+
+/// How many of a project's newest users an estimated count looks at.
+pub const ESTIMATE_SAMPLE: u64 = 10_000;
+
+/// How many of the project's newest `ESTIMATE_SAMPLE` users (live ones unless `filter` includes deleted users)
+/// match `filter` (one `BIGINT`): a walk of the project's index, bounded whatever the filter.
+pub fn push_sample_count<'a, S: SqlSink<'a>>(qb: &mut S, project: &'a str, filter: &'a UserFilter, flavor: Flavor) {
+    qb.push("SELECT COUNT(*) FROM (SELECT * FROM users WHERE project_id = ").push_bind(project);
+    if !filter.include_deleted() {
+        qb.push(" AND deleted_at IS NULL");
+    }
+    qb.push(" ORDER BY id DESC LIMIT ").push_bind(ESTIMATE_SAMPLE as i64).push(") AS users");
+    push_user_conditions(qb, project, filter, &[], &Position::First, flavor);
+}
+
+/// The estimated total from a sample count (`push_sample_count`) and the project's count: exact when the
+/// sample held every user, else the sample's share scaled to the project.
+pub fn estimate(matches: u64, project_count: u64) -> Total {
+    if project_count <= ESTIMATE_SAMPLE {
+        return Total::exact(matches);
+    }
+    let scaled = (u128::from(matches) * u128::from(project_count) + u128::from(ESTIMATE_SAMPLE / 2))
+        / u128::from(ESTIMATE_SAMPLE);
+    Total::estimate(u64::try_from(scaled).unwrap_or(u64::MAX))
 }
 
 /// Offsets up to this stay cheap reads: the index walks at most this many rows of the project.
@@ -91,6 +219,18 @@ pub fn push_user_conditions<'a, S: SqlSink<'a>>(
     position: &'a Position,
     flavor: Flavor,
 ) {
+    let compiler = Compiler { flavor, project, unindexed_times: false };
+    push_conditions(qb, project, filter, sort, position, &compiler);
+}
+
+fn push_conditions<'a, S: SqlSink<'a>>(
+    qb: &mut S,
+    project: &'a str,
+    filter: &'a UserFilter,
+    sort: &[SortKey],
+    position: &'a Position,
+    compiler: &Compiler<'a>,
+) {
     qb.push(" WHERE project_id = ").push_bind(project);
     if !filter.include_deleted() {
         qb.push(" AND deleted_at IS NULL");
@@ -100,7 +240,7 @@ pub fn push_user_conditions<'a, S: SqlSink<'a>>(
     }
     if let Some(expr) = filter.expr() {
         qb.push(" AND ");
-        Compiler { flavor }.push(qb, expr);
+        compiler.push(qb, expr);
     }
     match position {
         Position::First | Position::Offset(_) => {}

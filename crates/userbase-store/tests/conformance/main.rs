@@ -9,6 +9,7 @@ mod concurrency;
 mod erasure;
 mod keys;
 mod organizations;
+mod plans;
 mod projects;
 mod propeller;
 mod records;

@@ -37,6 +37,7 @@ pub async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
         &OpenOptions {
             max_connections: args.max_connections,
             query_timeout: Some(std::time::Duration::from_millis(args.query_timeout_ms)),
+            count_budget: Some(std::time::Duration::from_millis(args.count_budget_ms)),
         },
     )
     .await?;

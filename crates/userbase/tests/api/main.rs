@@ -65,3 +65,4 @@ mod users_input;
 mod users_list;
 mod users_search;
 mod users_sort;
+mod users_totals;

@@ -32,7 +32,11 @@ fn pathological_filter() -> String {
 }
 
 async fn a_filter_past_the_query_time_bound_answers_422_query_too_expensive(backend: Backend) {
-    let options = OpenOptions { max_connections: Some(8), query_timeout: Some(Duration::from_millis(200)) };
+    let options = OpenOptions {
+        max_connections: Some(8),
+        query_timeout: Some(Duration::from_millis(200)),
+        ..OpenOptions::default()
+    };
     let Some(app) = TestApp::spawn_with(backend, options).await else { return };
     seed_heavy_users(&app).await;
     let someone = app.create_user(json!({"email": "still@example.com"})).await;

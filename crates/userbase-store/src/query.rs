@@ -1,0 +1,152 @@
+//! The SQL the stores run to list and count users, built by the very functions the stores call
+//! (`sql/user_list.rs`, `sql/filter.rs`), for whoever wants to look at its plan: the plan tests of the
+//! conformance suite, or an operator with `EXPLAIN`. Never retype this SQL elsewhere.
+
+use time::{Date, OffsetDateTime};
+use userbase_core::page::PageRequest;
+use userbase_core::store::{StoreError, UserFilter};
+
+pub use crate::sql::filter::Flavor;
+use crate::sql::sink::{Arg, JsonArg, LiteQuery, SqlSink};
+use crate::sql::time::DbTime;
+use crate::sql::user_list;
+
+/// A statement as a store runs it: its text (with `$N` placeholders on PostgreSQL, `?` on SQLite) and the
+/// values bound to it, in order.
+#[derive(Debug, Clone)]
+pub struct BuiltQuery {
+    pub sql: String,
+    pub params: Vec<Param>,
+    /// PostgreSQL keeps the statement prepared, so it may run on a plan made once for every value (a
+    /// "generic plan"); otherwise it is planned for its values each time (`user_list::keeps_prepared`).
+    pub prepared: bool,
+}
+
+/// A bound value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    Null,
+    Text(String),
+    Int(i64),
+    Real(f64),
+    Bool(bool),
+    Time(OffsetDateTime),
+    Date(Date),
+    Json(String),
+    Bytes(Vec<u8>),
+}
+
+impl Param {
+    /// The value as a PostgreSQL literal, for `EXECUTE name(...)` of a statement prepared from `sql`.
+    pub fn pg_literal(&self) -> String {
+        let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+        match self {
+            Param::Null => "NULL".into(),
+            Param::Text(s) => quote(s),
+            Param::Int(n) => n.to_string(),
+            Param::Real(x) => x.to_string(),
+            Param::Bool(b) => b.to_string(),
+            Param::Time(t) => {
+                let text = t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+                format!("{}::timestamptz", quote(&text))
+            }
+            Param::Date(d) => format!("{}::date", quote(&d.to_string())),
+            Param::Json(j) => format!("{}::jsonb", quote(j)),
+            Param::Bytes(b) => format!("'\\x{}'::bytea", b.iter().map(|x| format!("{x:02x}")).collect::<String>()),
+        }
+    }
+}
+
+/// Bound as the SQLite store binds it.
+impl rusqlite::ToSql for Param {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        let arg = match self {
+            Param::Null => return Ok(rusqlite::types::ToSqlOutput::Owned(rusqlite::types::Value::Null)),
+            Param::Text(s) => Arg::Str(s),
+            Param::Int(n) => Arg::Int(*n),
+            Param::Real(x) => Arg::Float(*x),
+            Param::Bool(b) => Arg::Bool(*b),
+            Param::Time(t) => Arg::Time(DbTime(*t)),
+            Param::Date(d) => Arg::Date(*d),
+            Param::Json(j) => Arg::Str(j),
+            Param::Bytes(b) => Arg::Bytes(b),
+        };
+        Ok(rusqlite::types::ToSqlOutput::Owned(match arg.to_sql()? {
+            rusqlite::types::ToSqlOutput::Borrowed(v) => v.into(),
+            rusqlite::types::ToSqlOutput::Owned(v) => v,
+            _ => return Err(rusqlite::Error::InvalidQuery),
+        }))
+    }
+}
+
+fn param(arg: &Arg<'_>) -> Param {
+    match arg {
+        Arg::Null(_) => Param::Null,
+        Arg::Str(s) => Param::Text((*s).to_owned()),
+        Arg::String(s) => Param::Text(s.clone()),
+        Arg::Bytes(b) => Param::Bytes(b.to_vec()),
+        Arg::Int(n) => Param::Int(*n),
+        Arg::Int4(n) => Param::Int(i64::from(*n)),
+        Arg::Float(x) => Param::Real(*x),
+        Arg::Bool(b) => Param::Bool(*b),
+        Arg::Time(t) => Param::Time(t.0),
+        Arg::Date(d) => Param::Date(*d),
+        Arg::Json(JsonArg(v)) => {
+            let mut out = Vec::new();
+            let _ = v.write_json(&mut out);
+            Param::Json(String::from_utf8_lossy(&out).into_owned())
+        }
+    }
+}
+
+/// The statement `$body` writes into `$qb`, written into both builders: the flavor's own for the exact text,
+/// a `LiteQuery` for the values (both receive them in the same order).
+macro_rules! built {
+    ($flavor:expr, $prepared:expr, |$qb:ident| $body:expr) => {{
+        let mut lite = LiteQuery::new("");
+        {
+            let $qb = &mut lite;
+            $body;
+        }
+        let mut pg = sqlx::QueryBuilder::<sqlx::Postgres>::new("");
+        {
+            let $qb = &mut pg;
+            $body;
+        }
+        let sql = match $flavor {
+            Flavor::Sqlite => lite.sql.clone(),
+            Flavor::Postgres => pg.sql().to_owned(),
+        };
+        BuiltQuery { sql, params: lite.args.iter().map(param).collect(), prepared: $prepared }
+    }};
+}
+
+/// The page query `list_users` runs on PostgreSQL for these arguments.
+pub fn postgres_list_users(project: &str, filter: &UserFilter, page: &PageRequest) -> BuiltQuery {
+    built!(Flavor::Postgres, user_list::keeps_prepared(filter), |qb| {
+        qb.push("SELECT ");
+        user_list::push_page(qb, project, filter, page, Flavor::Postgres, user_list::RangePlan::Plain)
+    })
+}
+
+/// The page query `list_users` runs on SQLite for these arguments, on this database: the SQLite store first
+/// probes the size of a filter's time range (`sql/user_list.rs`, `push_page`).
+pub fn sqlite_list_users(
+    conn: &rusqlite::Connection,
+    project: &str,
+    filter: &UserFilter,
+    page: &PageRequest,
+) -> Result<BuiltQuery, StoreError> {
+    let query = crate::lite::users::page_query(conn, project, filter, page)?;
+    Ok(BuiltQuery { sql: query.sql.clone(), params: query.args.iter().map(param).collect(), prepared: false })
+}
+
+/// The exact count `count_users` (and `total_users`, within its budget) runs.
+pub fn count_users(flavor: Flavor, project: &str, filter: &UserFilter) -> BuiltQuery {
+    built!(flavor, user_list::keeps_prepared(filter), |qb| user_list::push_count(qb, project, filter, flavor))
+}
+
+/// The sample count `total_users` estimates from when the exact count ran out of its budget.
+pub fn sample_count(flavor: Flavor, project: &str, filter: &UserFilter) -> BuiltQuery {
+    built!(flavor, user_list::keeps_prepared(filter), |qb| user_list::push_sample_count(qb, project, filter, flavor))
+}
