@@ -31,6 +31,9 @@ pub struct OpenOptions {
     /// How long a filtered total may count exactly before it becomes an estimate (`Store::total_users`);
     /// `None`: `DEFAULT_COUNT_BUDGET`; zero: always exact.
     pub count_budget: Option<Duration>,
+    /// SQLite only: the writer connection's page cache, in MiB; `None`: `DEFAULT_SQLITE_WRITER_CACHE_MIB`.
+    /// Pages are cached as the writer touches them, so this bounds memory rather than reserving it.
+    pub sqlite_writer_cache_mib: Option<u32>,
 }
 
 impl OpenOptions {
@@ -49,6 +52,10 @@ impl OpenOptions {
 /// The default count budget: a filtered total the indexes serve finishes well within it; one that scans a
 /// large project becomes an estimate in about this time plus a bounded sample.
 pub const DEFAULT_COUNT_BUDGET: Duration = Duration::from_millis(50);
+
+/// The SQLite writer's default page cache: enough for the indexes a bulk write touches in a project of some
+/// hundred thousand users, while a server stays small. `userbase import` asks for more (bench/RESULTS.md).
+pub const DEFAULT_SQLITE_WRITER_CACHE_MIB: u32 = 64;
 
 /// The default query time bound: far above any list or lookup the indexes serve (milliseconds), short enough that
 /// a client's pathological filter cannot hold a connection or a core for long.

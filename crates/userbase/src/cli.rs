@@ -145,6 +145,11 @@ pub struct ServeArgs {
     /// (within the query time bound).
     #[arg(long, env = "USERBASE_COUNT_BUDGET_MS", default_value_t = 50)]
     pub count_budget_ms: u64,
+    /// SQLite only: MiB of page cache for the one writer connection. More keeps large bulk writes fast in big
+    /// projects (their index pages stay cached), at the cost of up to that much memory.
+    #[arg(long, env = "USERBASE_SQLITE_CACHE_MIB", default_value_t = userbase_store::DEFAULT_SQLITE_WRITER_CACHE_MIB,
+          value_parser = clap::value_parser!(u32).range(2..=65536))]
+    pub sqlite_cache_mib: u32,
     /// Seconds between runs of the retention purge, which removes for good the users deleted longer ago than
     /// their project's `deleted_retention_days` (and idempotency records past their replay window). 0: off
     /// (run `userbase purge` from cron instead).

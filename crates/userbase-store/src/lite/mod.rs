@@ -80,12 +80,6 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(20);
 /// WAL size (pages) at which the writer checkpoints by itself (SQLite's default is 1,000).
 const WRITER_CHECKPOINT_PAGES: u32 = 16_000;
 
-/// The writer's page cache (SQLite's default is 2 MiB). Every user insert descends about a dozen indexes at
-/// random places (ids, emails, names); once a project's indexes outgrow the cache each descent reads its pages
-/// again through the WAL index and the file, and a million-user import slowed down to half its speed
-/// (bench/RESULTS.md). Readers keep the default: a read touches few pages.
-const WRITER_CACHE_KIB: i64 = 256 * 1024;
-
 /// Passive checkpoints (they never block readers or the writer) until the store is dropped. Done by the
 /// writer at commit time, as SQLite does by default, they took a tenth of a write's time, and the writer is
 /// the one thing SQLite cannot run twice.
@@ -106,7 +100,12 @@ fn checkpoint_until(conn: Connection, commits: &AtomicU64, stop: std::sync::mpsc
 impl Lite {
     /// Opens the writer on an existing, migrated database file; readers open on first use, and up to
     /// `idle_readers` stay open between reads (a read never waits for one: it opens another).
-    pub fn open(path: &Path, idle_readers: usize, read_bound: Option<Duration>) -> rusqlite::Result<Self> {
+    pub fn open(
+        path: &Path,
+        idle_readers: usize,
+        read_bound: Option<Duration>,
+        writer_cache_mib: u32,
+    ) -> rusqlite::Result<Self> {
         let writer = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
@@ -117,9 +116,12 @@ impl Lite {
         // Checkpoints run on a thread of their own (below), off the writer's path; the writer checkpoints
         // only if that thread falls far behind.
         writer.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)?;
-        // A negative size is in KiB. Pages are cached as they are touched, so this bounds the writer's memory
-        // rather than reserving it.
-        writer.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
+        // The writer's page cache (SQLite's default is 2 MiB). Every user insert descends about a dozen indexes
+        // at random places (ids, emails, names); once a project's indexes outgrow the cache each descent reads
+        // its pages again through the WAL index and the file, and a million-user import slowed down to half its
+        // speed (bench/RESULTS.md). Readers keep the default: a read touches few pages. A negative size is in
+        // KiB; pages are cached as they are touched, so this bounds the writer's memory rather than reserving it.
+        writer.pragma_update(None, "cache_size", -(i64::from(writer_cache_mib) * 1024))?;
         let checkpointer = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,

@@ -43,8 +43,13 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&mut migrator).await.map_err(OpenError::Migrate)?;
         migrator.close().await.map_err(OpenError::Connect)?;
         let idle_readers = options.max_connections.unwrap_or_else(default_sqlite_readers).clamp(1, 64);
-        let lite = Lite::open(connect.get_filename(), idle_readers as usize, options.query_bound())
-            .map_err(OpenError::Lite)?;
+        let lite = Lite::open(
+            connect.get_filename(),
+            idle_readers as usize,
+            options.query_bound(),
+            options.sqlite_writer_cache_mib.unwrap_or(crate::DEFAULT_SQLITE_WRITER_CACHE_MIB),
+        )
+        .map_err(OpenError::Lite)?;
         // A connection that does not see the schema just migrated is not on the same database (in-memory).
         let migrated = lite
             .read(|conn| query_opt(conn, "SELECT 1 FROM sqlite_master WHERE name = 'users'", [], |_| Ok(())))

@@ -38,6 +38,7 @@ pub async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
             max_connections: args.max_connections,
             query_timeout: Some(std::time::Duration::from_millis(args.query_timeout_ms)),
             count_budget: Some(std::time::Duration::from_millis(args.count_budget_ms)),
+            sqlite_writer_cache_mib: Some(args.sqlite_cache_mib),
         },
     )
     .await?;
