@@ -274,7 +274,9 @@ impl<'a> Compiler<'a> {
                 }
             }
             // Stored lowercased by the same Rust code, so the index serves `eq`.
-            (Scalar::Email, Value::Text(v)) => push_text_compare_owned(qb, "email_normalized", op, v.to_lowercase()),
+            (Scalar::Email, Value::Text(v)) => {
+                push_text_compare_owned(qb, email_column(op, v), op, v.to_lowercase());
+            }
             // Only users with a subject are in its index (migration 0011); saying so lets the planner use it.
             (Scalar::Text(TextField::AuthSubject), Value::Text(v)) if op == Op::Eq => {
                 qb.push("(auth_subject IS NOT NULL AND ");
@@ -339,6 +341,21 @@ fn push_joined<'a, S: SqlSink<'a>, T>(qb: &mut S, parts: &'a [T], joiner: &str, 
     }
     qb.push(")");
 }
+
+/// The email as `eq` compares it: through the expression of the email sort index, which serves lookups too
+/// (`COALESCE(email_normalized, '') = 'x'` is `email_normalized = 'x'` for any `x` but the empty one, which
+/// keeps the bare column so that it matches no one). Other operators compare the column itself, as the trigram
+/// index has it.
+pub(crate) fn email_column(op: Op, value: &str) -> &'static str {
+    if op == Op::Eq && !value.is_empty() {
+        EMAIL_KEY
+    } else {
+        "email_normalized"
+    }
+}
+
+/// The expression of `users_project_email_sort_idx` (migration 0002), the one index on emails for lookups.
+pub(crate) const EMAIL_KEY: &str = "COALESCE(email_normalized, '')";
 
 fn scalar_column(attr: &Scalar) -> &'static str {
     match attr {

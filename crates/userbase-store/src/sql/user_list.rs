@@ -6,7 +6,7 @@ use userbase_core::page::{Keyset, Position, SortField, SortKey, SortValue};
 use userbase_core::page::{PageRequest, Total};
 use userbase_core::store::{UpsertKey, UserFilter};
 
-use crate::sql::filter::{Compiler, Flavor};
+use crate::sql::filter::{email_column, Compiler, Flavor, EMAIL_KEY};
 use crate::sql::paging::push_offset;
 use crate::sql::sink::SqlSink;
 use crate::sql::time::DbTime;
@@ -174,7 +174,8 @@ pub fn push_users_by_key<'a, S: SqlSink<'a>>(qb: &mut S, project: &'a str, key: 
             qb.push(" AND public_id IN ");
         }
         UpsertKey::Email => {
-            qb.push(" AND email_normalized IN ");
+            // Normalised emails are never empty: the sort index's expression is the column (see `EMAIL_KEY`).
+            qb.push(" AND ").push(EMAIL_KEY).push(" IN ");
         }
         UpsertKey::ExternalRef(source) => {
             qb.push(" AND id IN (SELECT user_id FROM user_external_refs WHERE live AND project_id = ");
@@ -236,7 +237,7 @@ fn push_conditions<'a, S: SqlSink<'a>>(
         qb.push(" AND deleted_at IS NULL");
     }
     if let Some(email) = filter.email_normalized() {
-        qb.push(" AND email_normalized = ").push_bind(email);
+        qb.push(" AND ").push(email_column(Op::Eq, email)).push(" = ").push_bind(email);
     }
     if let Some(expr) = filter.expr() {
         qb.push(" AND ");
@@ -260,7 +261,7 @@ pub fn sort_expr(field: SortField) -> &'static str {
     match field {
         SortField::CreatedAt => "created_at",
         SortField::UpdatedAt => "updated_at",
-        SortField::Email => "COALESCE(email_normalized, '')",
+        SortField::Email => EMAIL_KEY,
         SortField::FirstName => "COALESCE(lower(first_name), '')",
         SortField::LastName => "COALESCE(lower(last_name), '')",
     }

@@ -177,7 +177,7 @@ async fn every_indexed_equality_searches_its_own_index(backend: Backend) {
     };
     let pk = &[pk, "users_project_page_idx"][..];
     let cases = [
-        (r#"email eq "User2345@d45.example.com""#.to_owned(), &["users_project_email_idx"][..]),
+        (r#"email eq "User2345@d45.example.com""#.to_owned(), &["users_project_email_sort_idx"][..]),
         (format!(r#"id eq "{public_id}""#), &["users_public_id_key"]),
         (format!(r#"object_id eq "{object_id}""#), &["users_object_id_key"]),
         (format!("numeric_id eq {numeric_id}"), pk),
@@ -193,7 +193,7 @@ async fn every_indexed_equality_searches_its_own_index(backend: Backend) {
         // The oldest users: a walk from the newest would pass every other user.
         (r#"updated_at le "2026-01-01T00:30:00Z""#.to_owned(), &["users_project_updated_idx"]),
         // Combined with `and`, the most selective index leads.
-        (r#"email eq "user2345@d45.example.com" and tags eq "customer""#.to_owned(), &["users_project_email_idx"]),
+        (r#"email eq "user2345@d45.example.com" and tags eq "customer""#.to_owned(), &["users_project_email_sort_idx"]),
         (r#"status eq "active" and human_id eq "H2345""#.to_owned(), &["users_project_human_id_key"]),
         (r#"tags eq "vip" and external_refs.source_id eq "2345""#.to_owned(), &["user_external_refs_source_id_idx"]),
     ];
@@ -207,7 +207,7 @@ async fn every_indexed_equality_searches_its_own_index(backend: Backend) {
     // The dedicated `?email=` parameter too.
     let by_email = UserFilter::live().with_email(Some("user2345@d45.example.com"));
     let page = page_query(&f, backend, &by_email, &PageRequest::first(20));
-    assert_searches(&f, backend, "?email=", &page, &["users_project_email_idx"]).await;
+    assert_searches(&f, backend, "?email=", &page, &["users_project_email_sort_idx"]).await;
     // A wide time range: the newest users match at once, so SQLite walks the project in list order (its
     // statistics cannot tell narrow from wide; the store probes the range's size, `push_page`).
     if backend == Backend::Sqlite {
