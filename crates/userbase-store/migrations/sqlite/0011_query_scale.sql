@@ -23,8 +23,8 @@ CREATE TABLE user_counts (
     PRIMARY KEY (project_id, slot)
 ) STRICT, WITHOUT ROWID;
 
--- Every project has its row from its creation on, so the triggers on users only ever update one row in place
--- (an upsert per inserted user cost several microseconds; an update by primary key costs about one).
+-- Every project has its row from its creation on, so the triggers on users only ever update one row in place,
+-- by primary key (no upsert, no check of the project per inserted user).
 INSERT INTO user_counts (project_id, slot, live, total)
 SELECT p.id, 0, COALESCE(SUM(u.deleted_at IS NULL), 0), COUNT(u.id)
 FROM projects p LEFT JOIN users u ON u.project_id = p.id GROUP BY p.id;
