@@ -4,7 +4,7 @@
 
 use time::{Date, OffsetDateTime};
 use userbase_core::page::PageRequest;
-use userbase_core::store::{StoreError, UserFilter};
+use userbase_core::store::{StoreError, UpsertKey, UserFilter};
 
 pub use crate::sql::filter::Flavor;
 use crate::sql::sink::{Arg, JsonArg, LiteQuery, SqlSink};
@@ -149,4 +149,13 @@ pub fn count_users(flavor: Flavor, project: &str, filter: &UserFilter) -> BuiltQ
 /// The sample count `total_users` estimates from when the exact count ran out of its budget.
 pub fn sample_count(flavor: Flavor, project: &str, filter: &UserFilter) -> BuiltQuery {
     built!(flavor, user_list::keeps_prepared(filter), |qb| user_list::push_sample_count(qb, project, filter, flavor))
+}
+
+/// The lookup `find_users_by` runs: the live users whose upsert key is one of `values` (bulk upserts, BoltonSea's
+/// lookup by email, Propeller's by source id).
+pub fn users_by_key(flavor: Flavor, project: &str, key: &UpsertKey, values: &[String]) -> BuiltQuery {
+    built!(flavor, false, |qb| {
+        qb.push("SELECT ");
+        user_list::push_users_by_key(qb, project, key, values)
+    })
 }

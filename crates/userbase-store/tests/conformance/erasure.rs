@@ -46,6 +46,18 @@ async fn scalar(f: &Fixture, sql: &str) -> i64 {
     }
 }
 
+/// A blank home address for the user.
+fn home_address(p: &Project, user: &User) -> NewAddressRecord {
+    let now = now_utc();
+    NewAddressRecord {
+        project_id: p.id.clone(),
+        user_id: user.numeric_id,
+        public_id: AddressId::generate(now),
+        fields: AddressFields::blank(AddressType::Home),
+        created_at: now,
+    }
+}
+
 /// How many rows of each table refer to the user.
 async fn rows_of(f: &Fixture, user: i64) -> BTreeMap<&'static str, i64> {
     let mut rows = BTreeMap::new();
@@ -68,14 +80,7 @@ async fn user_with_everything(f: &Fixture, p: &Project, email: &str, source_id: 
     record.profile.external_refs = vec![ExternalRef::parse("external_refs", "erp", source_id).unwrap()];
     let user = store.insert_user(&record).await.unwrap();
     let now = now_utc();
-    let address = NewAddressRecord {
-        project_id: p.id.clone(),
-        user_id: user.numeric_id,
-        public_id: AddressId::generate(now),
-        fields: AddressFields::blank(AddressType::Home),
-        created_at: now,
-    };
-    store.insert_address(&address).await.unwrap();
+    store.insert_address(&home_address(p, &user)).await.unwrap();
     let org = NewOrganizationRecord {
         project_id: p.id.clone(),
         public_id: OrganizationId::generate(now),
@@ -212,14 +217,7 @@ async fn a_write_for_a_user_erased_meanwhile_is_refused_as_gone(backend: Backend
     f.store.erase_user(&p.id, user.numeric_id).await.unwrap().unwrap();
 
     let now = now_utc();
-    let address = NewAddressRecord {
-        project_id: p.id.clone(),
-        user_id: user.numeric_id,
-        public_id: AddressId::generate(now),
-        fields: AddressFields::blank(AddressType::Home),
-        created_at: now,
-    };
-    let written = f.store.insert_address(&address).await;
+    let written = f.store.insert_address(&home_address(&p, &user)).await;
     assert!(matches!(written, Err(StoreError::Gone("user"))), "{written:?}");
     let membership = f.store.put_membership(&p.id, org, user.numeric_id, "member", now).await;
     assert!(matches!(membership, Err(StoreError::Gone("user"))), "{membership:?}");

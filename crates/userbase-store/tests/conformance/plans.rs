@@ -8,7 +8,7 @@
 use sqlx::{Connection, Executor, Row};
 use userbase_core::filter::parse;
 use userbase_core::page::PageRequest;
-use userbase_core::store::UserFilter;
+use userbase_core::store::{UpsertKey, UserFilter};
 use userbase_store::query::{self, BuiltQuery, Flavor};
 use userbase_testing::{backend_tests, Backend};
 
@@ -208,6 +208,16 @@ async fn every_indexed_equality_searches_its_own_index(backend: Backend) {
     let by_email = UserFilter::live().with_email(Some("user2345@d45.example.com"));
     let page = page_query(&f, backend, &by_email, &PageRequest::first(20));
     assert_searches(&f, backend, "?email=", &page, &["users_project_email_sort_idx"]).await;
+    // The lookups of upserts by key (bulk, BoltonSea's email, Propeller's source id).
+    let emails = vec!["user2345@d45.example.com".to_owned(), "user17@d17.example.com".to_owned()];
+    let lookup = query::users_by_key(fl, "big", &UpsertKey::Email, &emails);
+    assert_searches(&f, backend, "upsert by email", &lookup, &["users_project_email_sort_idx"]).await;
+    let refs = vec!["2345".to_owned()];
+    let lookup = query::users_by_key(fl, "big", &UpsertKey::ExternalRef("erp".into()), &refs);
+    let either = ["user_external_refs_live_key", "user_external_refs_source_id_idx"];
+    assert_searches(&f, backend, "upsert by external ref", &lookup, &either).await;
+    let lookup = query::users_by_key(fl, "big", &UpsertKey::AnyExternalRef, &refs);
+    assert_searches(&f, backend, "lookup by source id", &lookup, &["user_external_refs_source_id_idx"]).await;
     // A wide time range: the newest users match at once, so SQLite walks the project in list order (its
     // statistics cannot tell narrow from wide; the store probes the range's size, `push_page`).
     if backend == Backend::Sqlite {
