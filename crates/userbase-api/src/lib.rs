@@ -8,6 +8,7 @@ mod builton;
 mod bulk_stream;
 mod dialect;
 mod docs;
+pub mod edge;
 pub mod geocoder;
 mod gigs;
 mod health;

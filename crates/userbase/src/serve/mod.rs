@@ -1,13 +1,9 @@
 //! `userbase serve`: migrate, bootstrap an empty database, listen, shut down gracefully.
 
-mod bodies;
-mod clock;
-mod connection;
-mod edge;
 mod purge;
 
 use tokio::net::TcpListener;
-use userbase_api::{AppState, ServerSettings};
+use userbase_api::{edge, AppState, ServerSettings};
 use userbase_core::services::{KeyService, ProjectService};
 use userbase_store::OpenOptions;
 

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use userbase_testing::{Backend, TestDatabase};
 
@@ -39,7 +39,7 @@ async fn read_until_closed(stream: &mut TcpStream, within: Duration) -> Option<S
 }
 
 /// Reads one response (head and `Content-Length` body) from a connection that stays open.
-async fn read_response(stream: &mut TcpStream, within: Duration) -> Option<String> {
+async fn read_response(stream: &mut (impl AsyncRead + Unpin), within: Duration) -> Option<String> {
     let mut received = Vec::new();
     let read = async {
         let mut buf = [0u8; 4096];
@@ -168,6 +168,39 @@ async fn past_the_connection_cap_a_new_connection_waits_until_one_closes() {
 
     drop(first);
     let answer = read_response(&mut third, Duration::from_secs(5)).await.expect("served once a connection closed");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+/// A request answered before its body was read (refused credentials, a body over the size limit) is answered
+/// only once the rest of its body has been read: the client, still sending, reads the answer rather than a
+/// reset connection, and the connection stays open for the next request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_answered_before_its_body_is_read_still_gets_its_answer_and_keeps_the_connection() {
+    let (_db, server) = serve(&[]).await;
+    let key = server.wait_for_line(|l| l.trim_start().starts_with("ub_sk_")).trim().to_owned();
+    let (mut reader, mut writer) = connect(&server).await.into_split();
+    let body = format!(r#"{{"note":"{}"}}"#, "a".repeat(3 * 1024 * 1024));
+    for (credentials, status) in [(format!("Authorization: Bearer {key}\r\n"), "413"), (String::new(), "401")] {
+        let head = format!(
+            "POST /v1/users HTTP/1.1\r\nHost: x\r\n{credentials}Content-Type: application/json\r\n\
+             Content-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let request = [head.as_bytes(), body.as_bytes()].concat();
+        // Sent from its own task: a server that stopped reading would leave this write stuck, not the test.
+        let sending = tokio::spawn(async move {
+            let sent = writer.write_all(&request).await;
+            (writer, sent)
+        });
+        let answer = read_response(&mut reader, Duration::from_secs(10)).await.expect("an answer");
+        assert!(answer.starts_with(&format!("HTTP/1.1 {status}")), "{answer}");
+        assert!(!answer.to_ascii_lowercase().contains("connection: close"), "{answer}");
+        let (w, sent) = sending.await.unwrap();
+        sent.expect("the whole body was taken");
+        writer = w;
+    }
+    writer.write_all(HEALTHZ).await.unwrap();
+    let answer = read_response(&mut reader, Duration::from_secs(5)).await.expect("the connection is still open");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
 

@@ -7,7 +7,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use userbase_api::outbound::OutboundPolicy;
-use userbase_api::{AppState, ServerSettings};
+use userbase_api::{edge, AppState, ServerSettings};
 use userbase_core::api_key::{KeyKind, NewKey};
 use userbase_core::ids::ProjectId;
 use userbase_core::services::NewProject;
@@ -41,6 +41,20 @@ impl Drop for Sibling {
     fn drop(&mut self) {
         self.server.abort();
     }
+}
+
+/// Serves `app` through the same HTTP edge as `userbase serve` (its connection handling, timeouts and
+/// unread-body draining), with the command's default limits.
+fn serve(listener: TcpListener, app: axum::Router) -> JoinHandle<()> {
+    let seconds = std::time::Duration::from_secs;
+    let limits = edge::Limits {
+        header_timeout: seconds(10),
+        body_timeout: seconds(30),
+        idle_timeout: seconds(60),
+        max_connections_open: 512,
+        shutdown_grace: seconds(10),
+    };
+    tokio::spawn(edge::serve(listener, app, limits, std::future::pending()))
 }
 
 /// A response, read whole.
@@ -103,9 +117,7 @@ impl TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let app = userbase_api::router(state.clone());
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
+        let server = serve(listener, app);
         let mut test_app = Self { base, http: reqwest::Client::new(), key: String::new(), state, _db: db, server };
         test_app.key = test_app.new_project("acme").await;
         Some(test_app)
@@ -118,9 +130,7 @@ impl TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let app = userbase_api::router(state.clone());
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
+        let server = serve(listener, app);
         Sibling { base, state, server }
     }
 

@@ -3,6 +3,10 @@
 //! `axum::serve` has none of these limits, and a server without them can be held open, or kept from
 //! exiting, by clients that connect and then send nothing.
 
+mod bodies;
+mod clock;
+mod connection;
+
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,8 +14,6 @@ use std::time::Duration;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
-
-use super::connection;
 
 /// The edge's limits (the `serve` options of the same names).
 #[derive(Debug, Clone)]

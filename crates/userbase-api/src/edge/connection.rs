@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use axum::http::Request;
+use axum::http::{header, HeaderValue, Request};
 use axum::Router;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -16,7 +16,7 @@ use tower::ServiceExt;
 
 use super::bodies::{body_timeout_answer, DeadlineBody, Guarded};
 use super::clock::{Clock, Watched};
-use super::edge::Limits;
+use super::Limits;
 
 /// Serves one connection until the client leaves, a timeout closes it, or shutdown does. `_slot` is its place
 /// under the connection cap, given back when this returns.
@@ -36,10 +36,19 @@ pub(super) async fn serve(
     let service = hyper::service::service_fn(move |req: Request<Incoming>| {
         let in_flight = service_clock.request_started();
         let timed_out = Arc::new(AtomicBool::new(false));
-        let req = req.map(|body| DeadlineBody::new(body, body_timeout, timed_out.clone()));
+        let (parts, body) = req.into_parts();
+        let (body, unread) = DeadlineBody::new(body, body_timeout, timed_out.clone());
+        // A client waiting for `100 Continue` has not sent its body: draining would ask for it only to discard it.
+        let unread = unread.filter(|_| !parts.headers.contains_key(header::EXPECT));
+        let req = Request::from_parts(parts, body);
         let app = app.clone();
         async move {
-            let Ok(response) = app.oneshot(req).await;
+            let Ok(mut response) = app.oneshot(req).await;
+            if let Some(unread) = unread {
+                if !unread.drain().await {
+                    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+                }
+            }
             let late = timed_out.load(std::sync::atomic::Ordering::Relaxed);
             // A handler that got its whole body in time, or made something of part of it, keeps its answer.
             let response = if late && (response.status().is_client_error() || response.status().is_server_error()) {
