@@ -35,6 +35,9 @@ static USER_BY_AUTH_SUBJECT: LazyLock<String> = LazyLock::new(|| numbered(&sql::
 static INSERT_REF: LazyLock<String> = LazyLock::new(|| numbered(sql::INSERT_REF));
 static DELETE_REFS: LazyLock<String> = LazyLock::new(|| numbered(sql::DELETE_REFS));
 const DELETE_USER: &str = "DELETE FROM users WHERE id = ?1";
+/// The project's user count (migration 0011) after inserts; see `Inserter::count`.
+const COUNT_INSERTED: &str =
+    "UPDATE user_counts SET live = live + ?2, total = total + ?3 WHERE project_id = ?1 AND slot = 0";
 
 /// Binds the write columns of `w` (in `sql::WRITE_COLUMNS` order) from parameter `first` on.
 fn bind_write(stmt: &mut CachedStatement<'_>, first: usize, w: &UserWrite<'_>) -> rusqlite::Result<()> {
@@ -46,29 +49,63 @@ fn bind_write(stmt: &mut CachedStatement<'_>, first: usize, w: &UserWrite<'_>) -
 
 /// Inserts records one statement each, on prepared statements kept for the whole call. Each record is
 /// all-or-nothing: a user whose external ref is held elsewhere is removed again. The caller provides the
-/// transaction.
+/// transaction, and calls `finish` before committing it.
+///
+/// The project's user count is kept here rather than by an insert trigger (migration 0014): a trigger makes
+/// every single-row insert a multi-row write, which SQLite guards with a statement journal, a copy of each
+/// page the insert touches (a fifth of a bulk import's time, bench/RESULTS.md). Deletes keep their trigger;
+/// the delete of a user whose ref was refused counts itself down.
 struct Inserter<'c> {
     conn: &'c Connection,
     users: CachedStatement<'c>,
     refs: Option<CachedStatement<'c>>,
     returning: bool,
+    /// Users inserted per project (live ones, all), not yet added to `user_counts`.
+    inserted: Vec<(&'c str, i64, i64)>,
 }
 
 impl<'c> Inserter<'c> {
     /// `returning`: answer each insert with its stored row (single creates), or only insert (bulk).
     fn new(conn: &'c Connection, returning: bool) -> Result<Self, StoreError> {
         let sql = if returning { &INSERT_USER } else { &INSERT_USER_QUIETLY };
-        Ok(Self { conn, users: conn.prepare_cached(sql).map_err(store_error)?, refs: None, returning })
+        Ok(Self {
+            conn,
+            users: conn.prepare_cached(sql).map_err(store_error)?,
+            refs: None,
+            returning,
+            inserted: Vec::new(),
+        })
+    }
+
+    /// Adds the users inserted to their projects' counts, in the caller's transaction.
+    fn finish(self) -> Result<(), StoreError> {
+        let mut count = self.conn.prepare_cached(COUNT_INSERTED).map_err(store_error)?;
+        for (project, live, total) in self.inserted {
+            count.execute(rusqlite::params![project, live, total]).map_err(store_error)?;
+        }
+        Ok(())
+    }
+
+    fn count(&mut self, project: &'c str, live: bool) {
+        let live = i64::from(live);
+        match self.inserted.iter_mut().find(|(p, _, _)| *p == project) {
+            Some((_, l, t)) => {
+                *l += live;
+                *t += 1;
+            }
+            None => self.inserted.push((project, live, 1)),
+        }
     }
 
     /// The integer id and the stored row (`None` unless `returning`), or the uniqueness rule the record
     /// would break.
-    fn insert(&mut self, rec: &NewUserRecord) -> Result<Result<(i64, Option<UserRow>), Conflict>, StoreError> {
+    fn insert(&mut self, rec: &'c NewUserRecord) -> Result<Result<(i64, Option<UserRow>), Conflict>, StoreError> {
         let write = UserWrite::for_insert(rec);
         let mut human_id = rec.human_id.clone();
         for _ in 0..HUMAN_ID_ATTEMPTS {
             match self.insert_user(rec, &write, &human_id) {
                 Ok(row) => {
+                    self.count(rec.project_id.as_str(), write.deleted_at.is_none());
                     // Read before the refs are inserted, which move `last_insert_rowid` on.
                     let id = self.conn.last_insert_rowid();
                     return match self.insert_refs(rec, id)? {
@@ -141,7 +178,10 @@ impl<'c> Inserter<'c> {
 /// Inserts one user and its external refs inside the caller's write, answering its stored row; a broken
 /// uniqueness rule is a `Conflict`.
 pub(crate) fn insert_one(conn: &Connection, rec: &NewUserRecord) -> Result<UserRow, StoreError> {
-    match Inserter::new(conn, true)?.insert(rec)? {
+    let mut inserter = Inserter::new(conn, true)?;
+    let inserted = inserter.insert(rec)?;
+    inserter.finish()?;
+    match inserted {
         Ok((_, Some(row))) => Ok(row),
         Ok((_, None)) => Err(StoreError::Backend("an inserted user was not returned".into())),
         Err(conflict) => Err(StoreError::Conflict(conflict)),
@@ -300,6 +340,7 @@ impl UserStore for SqliteStore {
                             Err(conflict) => InsertOutcome::Conflict(conflict),
                         });
                     }
+                    inserter.finish()?;
                 }
                 tx.commit().map_err(store_error)?;
                 if records.len() >= crate::sql::ANALYZE_MIN_ROWS && self.analysis_due() {

@@ -128,7 +128,7 @@ pub struct UserWrite<'a> {
     status: UserStatus,
     updated_at: OffsetDateTime,
     last_login_at: Option<OffsetDateTime>,
-    deleted_at: Option<OffsetDateTime>,
+    pub deleted_at: Option<OffsetDateTime>,
 }
 
 impl<'a> UserWrite<'a> {

@@ -10,6 +10,9 @@ use userbase_core::time_util::now_utc;
 use userbase_store::OpenOptions;
 use userbase_testing::{backend_tests, Backend};
 
+use reqwest::Method;
+
+use crate::boltonsea_support::{bs, caller};
 use crate::support::TestApp;
 
 /// `(total, total_is_estimate)` of a v1 list.
@@ -54,34 +57,59 @@ async fn the_unfiltered_total_stays_right_through_every_create_and_removal(backe
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     assert_eq!(totals(&app).await, (7, 7));
 
+    // A bulk item whose external ref another user holds is written, then taken back (its ref is checked after
+    // its user row): counted nowhere. The holder and the other item count.
+    let held = json!([{"source": "erp", "source_id": "7"}]);
+    assert_eq!(app.post("/v1/users", &json!({"external_refs": held})).await.status, 201);
+    let items = format!(
+        "{}\n{}\n",
+        json!({"email": "h@example.com", "external_refs": held}),
+        json!({"email": "i@example.com"})
+    );
+    let req = app.http.post(format!("{}/v1/users/bulk", app.base)).bearer_auth(&app.key);
+    let reply = TestApp::read(req.header("content-type", "application/x-ndjson").body(items)).await;
+    assert_eq!((reply.status, &reply.body["failed"]), (200, &json!(1)), "{:?}", reply.body);
+    assert_eq!(totals(&app).await, (9, 9));
+
+    // A user created with its organization in one write (BoltonSea's Default Profile), after the v1 user its
+    // key belongs to.
+    let key = caller(&app).await;
+    let made = bs(&app, Method::POST, "/users", Some(&key), Some(&json!({"email": "j@example.com"}))).await;
+    assert_eq!(made.status, 201, "{:?}", made.body);
+    assert_eq!(totals(&app).await, (11, 11));
+    for email in ["h", "i", "j"].map(|n| format!("{n}@example.com")) {
+        let found = app.get(&format!("/v1/users?email={email}")).await.body["data"].as_array().unwrap().len();
+        assert_eq!(found, usize::from(email != "h@example.com"), "{email}");
+    }
+
     // Another project's users count only there.
     let other_key = app.new_project("other").await;
     let req = app.http.post(format!("{}/v1/users", app.base)).bearer_auth(&other_key).json(&json!({}));
     assert_eq!(TestApp::read(req).await.status, 201);
-    assert_eq!(totals(&app).await, (7, 7));
+    assert_eq!(totals(&app).await, (11, 11));
 
     for id in [&a, &b] {
         assert_eq!(app.delete(&format!("/v1/users/{id}")).await.status, 200);
     }
-    assert_eq!(totals(&app).await, (5, 7), "soft-deleted users count with include_deleted only");
+    assert_eq!(totals(&app).await, (9, 11), "soft-deleted users count with include_deleted only");
     assert_eq!(app.post(&format!("/v1/users/{a}/restore"), &json!({})).await.status, 200);
-    assert_eq!(totals(&app).await, (6, 7));
+    assert_eq!(totals(&app).await, (10, 11));
     // Restoring a live user, and a create that fails, change nothing.
     app.post(&format!("/v1/users/{a}/restore"), &json!({})).await;
     assert_eq!(app.post("/v1/users", &json!({"email": "d@example.com"})).await.status, 409);
-    assert_eq!(totals(&app).await, (6, 7));
+    assert_eq!(totals(&app).await, (10, 11));
 
     assert_eq!(app.post(&format!("/v1/users/{c}/erase"), &json!({})).await.status, 200);
-    assert_eq!(totals(&app).await, (5, 6), "an erased live user");
+    assert_eq!(totals(&app).await, (9, 10), "an erased live user");
     assert_eq!(app.post(&format!("/v1/users/{b}/erase"), &json!({})).await.status, 200);
-    assert_eq!(totals(&app).await, (5, 5), "an erased deleted user");
+    assert_eq!(totals(&app).await, (9, 9), "an erased deleted user");
 
     // The retention purge, with a retention of zero days.
     assert_eq!(app.delete(&format!("/v1/users/{a}")).await.status, 200);
     assert_eq!(app.patch("/v1/project", &json!({"deleted_retention_days": 0})).await.status, 200);
     let acme = app.state.projects.get(&ProjectId::parse("acme").unwrap()).await.unwrap();
     assert_eq!(app.state.personal_data.purge(&acme, now_utc()).await.unwrap().users, 1);
-    assert_eq!(totals(&app).await, (4, 4));
+    assert_eq!(totals(&app).await, (8, 8));
 }
 
 /// 64 substring conditions on every user: counting them exactly takes far longer than a budget of 1 ms.
