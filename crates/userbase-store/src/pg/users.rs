@@ -144,7 +144,15 @@ impl UserStore for PgStore {
         if records.is_empty() {
             return Ok(Vec::new());
         }
-        self.bulk_insert_users(records).await.map_err(store_error)
+        // Two bulk inserts running at once (an import writes two batches at a time) that hold some of the same
+        // new keys in crossed order deadlock; PostgreSQL then aborts one of them, whole, and it can simply run again.
+        let mut attempts = 0;
+        loop {
+            match self.bulk_insert_users(records).await {
+                Err(e) if is_deadlock(&e) && attempts < DEADLOCK_RETRIES => attempts += 1,
+                done => return done.map_err(store_error),
+            }
+        }
     }
 
     async fn find_users_by(
@@ -357,4 +365,12 @@ impl PgStore {
         let row = qb.build().persistent(prepared).fetch_optional(&self.reader).await.map_err(store_error)?;
         Ok(row.is_some())
     }
+}
+
+/// How often a bulk insert aborted by a deadlock is run again.
+const DEADLOCK_RETRIES: usize = 3;
+
+/// 40P01 deadlock_detected.
+fn is_deadlock(e: &sqlx::Error) -> bool {
+    e.as_database_error().and_then(|db| db.code()).is_some_and(|code| code == "40P01")
 }

@@ -1,5 +1,6 @@
 //! `userbase import FILE`: NDJSON or CSV users into a project, in batches through the bulk service.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufRead, BufReader, IsTerminal, Read};
 use std::path::Path;
@@ -9,7 +10,7 @@ use anyhow::{anyhow, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 use userbase_api::v1::{bulk_mode, parse_item, Problem};
 use userbase_core::project::Project;
-use userbase_core::services::{BulkCounts, BulkItem, BulkMode, BulkService, ProjectService, BULK_BATCH};
+use userbase_core::services::{BulkCounts, BulkItem, BulkMode, BulkOutcome, BulkService, ProjectService, BULK_BATCH};
 use userbase_core::store::UpsertKey;
 use userbase_core::values::MetadataLimits;
 use userbase_core::DomainError;
@@ -32,6 +33,11 @@ const IMPORT_BATCH: usize = 40 * BULK_BATCH;
 
 /// Batches read ahead of the writer: reading and checking the next batch overlaps writing this one.
 const READ_AHEAD: usize = 2;
+
+/// Batches a create import writes at once: on SQLite the next batch is planned while one is written; on
+/// PostgreSQL a second server process writes it, on a second core. An upsert writes one batch at a time, so
+/// that of two items for one user the later line always wins.
+const CREATE_WRITERS: usize = 2;
 
 /// One item as read: its line number, and the item or why it cannot be imported.
 type Entry = (usize, Result<BulkItem, String>);
@@ -58,24 +64,36 @@ impl Importer {
         }
     }
 
-    async fn apply(&mut self, batch: Vec<Entry>) -> anyhow::Result<()> {
+    /// Starts writing a batch, on a task of its own; items that could not be read are kept for `settle`.
+    fn start(&self, batch: Vec<Entry>) -> Pending {
         let mut lines = Vec::with_capacity(batch.len());
         let mut items = Vec::with_capacity(batch.len());
+        let mut unreadable = Vec::new();
         for (line, item) in batch {
             match item {
                 Ok(item) => {
                     lines.push(line);
                     items.push(item);
                 }
-                Err(reason) => self.fail(line, reason),
+                Err(reason) => unreadable.push((line, reason)),
             }
         }
-        let outcomes = self
-            .bulk
-            .apply(&self.project, &self.mode, items, MetadataLimits::DEFAULT)
+        let (bulk, project, mode) = (self.bulk.clone(), self.project.clone(), self.mode.clone());
+        let written = tokio::spawn(async move { bulk.apply(&project, &mode, items, MetadataLimits::DEFAULT).await });
+        Pending { lines, unreadable, written }
+    }
+
+    /// Waits for a started batch and counts (and reports) how each of its items ended.
+    async fn settle(&mut self, batch: Pending) -> anyhow::Result<()> {
+        for (line, reason) in batch.unreadable {
+            self.fail(line, reason);
+        }
+        let outcomes = batch
+            .written
             .await
+            .map_err(|e| anyhow!("import stopped: {e}"))?
             .map_err(|e| anyhow!("import stopped: {e}"))?;
-        for (line, outcome) in lines.into_iter().zip(outcomes) {
+        for (line, outcome) in batch.lines.into_iter().zip(outcomes) {
             match outcome {
                 Ok((action, _)) => self.tally.add(action),
                 Err(DomainError::Internal(e)) => return Err(anyhow!("import stopped: {e}")),
@@ -84,6 +102,13 @@ impl Importer {
         }
         Ok(())
     }
+}
+
+/// A batch being written: its items' line numbers, the lines that could not be read, and the write.
+struct Pending {
+    lines: Vec<usize>,
+    unreadable: Vec<(usize, String)>,
+    written: tokio::task::JoinHandle<Result<Vec<BulkOutcome>, DomainError>>,
 }
 
 /// Reads and checks items on a thread of its own, sending them in batches of `IMPORT_BATCH`; a read error
@@ -200,20 +225,31 @@ pub async fn import(database: &str, args: ImportArgs<'_>) -> anyhow::Result<()> 
         .name("import-reader".into())
         .spawn(move || read_items(counted, format, with_id, send))
         .context("cannot start the reader thread")?;
+    let writers = if matches!(importer.mode, BulkMode::Create) { CREATE_WRITERS } else { 1 };
+    let mut pending: VecDeque<Pending> = VecDeque::with_capacity(writers);
     // The last message is the final batch, or the error that ended reading.
     let mut ended = Ok(());
     while let Some(batch) = batches.recv().await {
         match batch {
-            Ok(batch) => {
-                if let Err(e) = importer.apply(batch).await {
-                    ended = Err(e);
-                    break;
-                }
-            }
+            Ok(batch) => pending.push_back(importer.start(batch)),
             Err(e) => {
                 ended = Err(e);
                 break;
             }
+        }
+        if pending.len() >= writers {
+            if let Some(oldest) = pending.pop_front() {
+                if let Err(e) = importer.settle(oldest).await {
+                    ended = Err(e);
+                    break;
+                }
+            }
+        }
+    }
+    // Batches already started are written whatever ended the loop: count them.
+    while let Some(batch) = pending.pop_front() {
+        if let Err(e) = importer.settle(batch).await {
+            ended = ended.and(Err(e));
         }
     }
     // Dropping the receiver stops the reader at its next batch.

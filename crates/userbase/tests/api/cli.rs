@@ -269,6 +269,40 @@ async fn import_and_export_round_trip_and_reruns_change_nothing(backend: Backend
     assert!(stderr(&ghost).contains("no such project"));
 }
 
+/// An import larger than one batch (20,000 items) writes two batches at a time; every line is still counted
+/// once and reported by its own number, and every user written is there afterwards.
+async fn a_create_import_of_several_batches_counts_every_line_once(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else { return };
+    assert!(userbase(&db, &["projects", "create", "acme"]).status.success());
+    let tmp = tempfile::tempdir().unwrap();
+    let ndjson = tmp.path().join("users.ndjson");
+    let mut lines: Vec<String> = (0..45_000).map(|i| format!(r#"{{"email":"u{i}@example.com"}}"#)).collect();
+    lines[6] = r#"{"email":"#.into();
+    // In the second batch, the email of line 2 (first batch): one of the two is refused, whichever is written last.
+    lines[30_000] = r#"{"email":"u1@example.com"}"#.into();
+    std::fs::write(&ndjson, lines.join("\n")).unwrap();
+
+    let out = userbase(&db, &["import", ndjson.to_str().unwrap(), "--project", "acme", "--mode", "create"]);
+    assert!(!out.status.success());
+    assert!(stdout(&out).contains("44998 created, 0 updated, 0 unchanged, 2 failed"), "{}", stdout(&out));
+    let errors = stderr(&out);
+    assert!(errors.contains("line 7: malformed_json"), "{errors}");
+    assert!(errors.contains("line 2: email_taken") ^ errors.contains("line 30001: email_taken"), "{errors}");
+
+    let exported = userbase(&db, &["export", "--project", "acme"]);
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let emails: std::collections::HashSet<String> = stdout(&exported)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["email"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(emails.len(), 44_998);
+    assert!(
+        emails.contains("u1@example.com")
+            && emails.contains("u44999@example.com")
+            && !emails.contains("u6@example.com")
+    );
+}
+
 async fn jwt_settings_and_user_keys_from_the_cli(backend: Backend) {
     let Some(db) = TestDatabase::create(backend).await else { return };
     assert!(userbase(&db, &["projects", "create", "acme"]).status.success());
@@ -379,6 +413,7 @@ backend_tests!(
     jwt_settings_and_user_keys_from_the_cli,
     the_geocoder_url_is_set_and_removed_from_the_cli,
     import_and_export_round_trip_and_reruns_change_nothing,
+    a_create_import_of_several_batches_counts_every_line_once,
     admin_commands_manage_the_database_the_server_uses,
     a_key_revoked_by_another_process_stops_working_within_the_cache_time,
     serve_bootstraps_an_empty_database_once_and_prints_a_working_key,
