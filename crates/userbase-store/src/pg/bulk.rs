@@ -19,9 +19,97 @@ use crate::sql::users::UserWrite;
 /// Rows per `INSERT` statement: 45 bound columns each stays well under PostgreSQL's 65,535-parameter limit.
 pub const ROWS_PER_STATEMENT: usize = 500;
 
+/// Records from which a bulk insert first tries plain inserts of all of them (`insert_all_or_none`); below it,
+/// a conflict costs as much as the saving.
+const PLAIN_FIRST_MIN: usize = 100;
+
+/// 23505 unique_violation.
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error().and_then(|db| db.code()).is_some_and(|code| code == "23505")
+}
+
 /// The PostgreSQL bulk insert (SQLite: `lite/users.rs`).
 impl PgStore {
     pub(crate) async fn bulk_insert_users(&self, records: &[NewUserRecord]) -> Result<Vec<InsertOutcome>, sqlx::Error> {
+        if records.len() >= PLAIN_FIRST_MIN {
+            if let Some(outcomes) = self.insert_all_or_none(records).await? {
+                return Ok(outcomes);
+            }
+        }
+        self.insert_each_or_conflict(records).await
+    }
+
+    /// Inserts every record with plain `INSERT`s, or none of them (`None`) if one breaks a uniqueness rule. An
+    /// `ON CONFLICT` insert first probes every unique index for each row (ids, human id, email, subject: six
+    /// extra index searches per user); a batch that conflicts nowhere, as most of an import does, is spared them.
+    async fn insert_all_or_none(&self, records: &[NewUserRecord]) -> Result<Option<Vec<InsertOutcome>>, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let mut ids: Vec<i64> = Vec::with_capacity(records.len());
+        for chunk in records.chunks(ROWS_PER_STATEMENT) {
+            let writes: Vec<UserWrite<'_>> = chunk.iter().map(UserWrite::for_insert).collect();
+            let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(sql::INSERT_USER_COLUMNS.as_str());
+            qb.push_values(chunk.iter().zip(&writes), |mut b, (r, w)| {
+                b.push_bind(r.project_id.as_str())
+                    .push_bind(r.public_id.as_str())
+                    .push_bind(r.object_id.as_str())
+                    .push_bind(r.human_id.as_str())
+                    .push_bind(DbTime(r.created_at));
+                for arg in w.args() {
+                    b.push_bind(arg);
+                }
+            });
+            qb.push(" RETURNING id, public_id");
+            let full = chunk.len() == ROWS_PER_STATEMENT || self.prepare_every_size;
+            let rows: Vec<(i64, String)> = match qb.build_query_as().persistent(full).fetch_all(&mut *tx).await {
+                Ok(rows) => rows,
+                Err(e) if is_unique_violation(&e) => {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            };
+            let by_public: std::collections::HashMap<String, i64> =
+                rows.into_iter().map(|(id, public_id)| (public_id, id)).collect();
+            for r in chunk {
+                let Some(&id) = by_public.get(r.public_id.as_str()) else {
+                    return Err(sqlx::Error::Protocol("an inserted user was not returned".into()));
+                };
+                ids.push(id);
+            }
+        }
+        let refs: Vec<(i64, &NewUserRecord, &ExternalRef)> = ids
+            .iter()
+            .zip(records)
+            .flat_map(|(&id, rec)| rec.profile.external_refs.iter().map(move |r| (id, rec, r)))
+            .collect();
+        for chunk in refs.chunks(ROWS_PER_STATEMENT * 4) {
+            let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+                "INSERT INTO user_external_refs (user_id, project_id, source, source_id, live) ",
+            );
+            qb.push_values(chunk, |mut b, (id, rec, r)| {
+                b.push_bind(*id)
+                    .push_bind(rec.project_id.as_str())
+                    .push_bind(r.source())
+                    .push_bind(r.source_id())
+                    .push_bind(rec.claims.live);
+            });
+            let full = chunk.len() == ROWS_PER_STATEMENT * 4 || self.prepare_every_size;
+            match qb.build().persistent(full).execute(&mut *tx).await {
+                Ok(_) => {}
+                Err(e) if is_unique_violation(&e) => {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        tx.commit().await?;
+        self.note_inserted(ids.len());
+        Ok(Some(ids.into_iter().map(InsertOutcome::Inserted).collect()))
+    }
+
+    /// Inserts what it can: each record is inserted or answered with the uniqueness rule it breaks.
+    async fn insert_each_or_conflict(&self, records: &[NewUserRecord]) -> Result<Vec<InsertOutcome>, sqlx::Error> {
         use std::collections::{HashMap, HashSet};
 
         let mut outcomes = vec![InsertOutcome::Inserted(0); records.len()];

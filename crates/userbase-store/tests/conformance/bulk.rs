@@ -8,7 +8,24 @@ use super::{fixture, new_user, project};
 
 async fn bulk_inserts_classify_conflicts_and_retry_human_id_collisions(backend: Backend) {
     let Some(f) = fixture(backend).await else { return };
-    let p = project("acme");
+    // Alone, and behind 600 records that conflict nowhere (a batch PostgreSQL first inserts whole with plain
+    // inserts, then again record by record once one conflicts).
+    for (project_id, padding) in [("acme", 0), ("big", 600)] {
+        classify_conflicts(&f, project_id, padding).await;
+    }
+    let p = project("clean");
+    f.store.insert_project(&p).await.unwrap();
+    let records: Vec<_> = (0..1_100).map(|i| new_user(&p, Some(&format!("u{i}@example.com")))).collect();
+    let outcomes = f.store.insert_users(&records).await.unwrap();
+    for (record, outcome) in records.iter().zip(&outcomes) {
+        let InsertOutcome::Inserted(id) = outcome else { panic!("{outcome:?}") };
+        let stored = f.store.find_user(&p.id, &userbase_core::user::UserKey::Numeric(*id)).await.unwrap().unwrap();
+        assert_eq!(stored.public_id, record.public_id);
+    }
+}
+
+async fn classify_conflicts(f: &super::Fixture, project_id: &str, padding: usize) {
+    let p = project(project_id);
     f.store.insert_project(&p).await.unwrap();
     let existing = f.store.insert_user(&new_user(&p, Some("old@example.com"))).await.unwrap();
     let mut records = vec![
@@ -22,13 +39,16 @@ async fn bulk_inserts_classify_conflicts_and_retry_human_id_collisions(backend: 
     records[3].human_id = existing.human_id.clone();
     records[4].profile.external_refs = vec![ExternalRef::parse("r", "erp", "1").unwrap()];
     records[5].profile.external_refs = vec![ExternalRef::parse("r", "erp", "1").unwrap()];
-    let outcomes = f.store.insert_users(&records).await.unwrap();
+    let padded: Vec<_> = (0..padding).map(|i| new_user(&p, Some(&format!("pad{i}@example.com")))).collect();
+    let outcomes = f.store.insert_users(&[padded.clone(), records.clone()].concat()).await.unwrap();
+    assert!(outcomes[..padding].iter().all(|o| matches!(o, InsertOutcome::Inserted(_))));
+    let outcomes = &outcomes[padding..];
     let all = f
         .store
-        .list_users(&p.id, &UserFilter::default(), PageRequest { position: Position::First, limit: 50, sort: vec![] })
+        .list_users(&p.id, &UserFilter::default(), PageRequest { position: Position::First, limit: 1000, sort: vec![] })
         .await
         .unwrap();
-    assert_eq!(all.items.len(), 4, "conflicting records left nothing behind");
+    assert_eq!(all.items.len(), 4 + padding, "conflicting records left nothing behind");
     // Each inserted record's outcome carries the integer id it was stored under.
     let id_of = |n: usize| all.items.iter().find(|u| u.public_id == records[n].public_id).unwrap().numeric_id;
     assert_eq!(
