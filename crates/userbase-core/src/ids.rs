@@ -15,15 +15,17 @@ const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop
 /// Encodes `bytes` (big-endian) as exactly `width` base62 digits, left-padded with `0`.
 /// The alphabet is in ASCII order, so string order equals numeric order.
 fn base62_fixed(bytes: &[u8], width: usize) -> String {
+    // Long division by 62 per digit, over 32-bit limbs (most significant first): a quarter of the divisions
+    // of byte limbs, on the path of every user created.
+    let mut limbs: Vec<u32> =
+        bytes.rchunks(4).rev().map(|c| c.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b))).collect();
     let mut digits = vec![b'0'; width];
-    let mut num: Vec<u8> = bytes.to_vec();
     let mut pos = width;
-    while num.iter().any(|&b| b != 0) && pos > 0 {
-        // Long division of `num` by 62, in place.
-        let mut rem: u32 = 0;
-        for byte in num.iter_mut() {
-            let acc = (rem << 8) | u32::from(*byte);
-            *byte = (acc / 62) as u8;
+    while limbs.iter().any(|&l| l != 0) && pos > 0 {
+        let mut rem: u64 = 0;
+        for limb in limbs.iter_mut() {
+            let acc = (rem << 32) | u64::from(*limb);
+            *limb = (acc / 62) as u32;
             rem = acc % 62;
         }
         pos -= 1;
@@ -214,6 +216,11 @@ mod tests {
         assert_eq!(base62_fixed(&[0, 61], 4), "000z");
         assert_eq!(base62_fixed(&[0, 62], 4), "0010");
         assert!(base62_fixed(&[1, 0], 4) < base62_fixed(&[1, 1], 4));
+        // Lengths that are not a multiple of four bytes, and all 160 bits of a public id's body.
+        assert_eq!(base62_fixed(&[7, 0, 0, 0, 0, 1], 9), "02BVA7Ahd");
+        assert_eq!(base62_fixed(&[0xff; 20], 28), "0aWgEPTl1tmebfsQzFP4bxwgy80V");
+        let counting: Vec<u8> = (1..=20).collect();
+        assert_eq!(base62_fixed(&counting, 28), "008umpsRGMi9hXbwR6pXWz2Ckob6");
     }
 
     #[test]
