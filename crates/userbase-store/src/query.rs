@@ -9,6 +9,8 @@ use userbase_core::store::{StoreError, UpsertKey, UserFilter};
 pub use crate::sql::filter::Flavor;
 use crate::sql::sink::{Arg, JsonArg, LiteQuery, SqlSink};
 use crate::sql::substring;
+/// Trigrams held by this many users or more do not lead a substring search on SQLite (`sql/substring.rs`).
+pub use crate::sql::substring::SELECTIVE as SELECTIVE_TRIGRAM;
 use crate::sql::time::DbTime;
 use crate::sql::user_list;
 

@@ -10,6 +10,10 @@
 //! ref that names its `source_id`, which becomes `users.id IN (<the project's refs with that id>)` so that the
 //! refs' `(project_id, source_id)` index leads instead of a walk of the project's users. Which index leads when
 //! several could is the planner's choice, from the statistics the stores keep fresh.
+//!
+//! Substring filters: on PostgreSQL `email ew` is a prefix of the reversed email (its index, migration 0013), and
+//! `co` stays a LIKE for the trigram index; on SQLite a `co`/`ew` that a trigram table serves is narrowed to its
+//! candidates first (`sql/substring.rs`).
 
 use userbase_core::filter::{
     AddressField, Collection, ElementField, ElementFilter, Filter, Op, Scalar, TextField, TimeField, Value,

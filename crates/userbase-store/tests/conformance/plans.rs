@@ -330,7 +330,14 @@ async fn substring_filters_search_an_index(backend: Backend) {
     assert_eq!(f.store.count_users(&big, &live(r#"last_name co "UND234""#)).await.unwrap(), 11);
     assert_eq!(f.store.count_users(&big, &live(r#"email ew "2345@D45.example.com""#)).await.unwrap(), 1);
     if backend == Backend::Sqlite {
-        // Every trigram of "Lund" is shared by every user: the walk in list order meets matches at once.
+        // Every trigram of "Lund" is shared by more users than a search should read (another project's): the walk
+        // in list order meets matches at once.
+        f.store.insert_project(&project("other")).await.unwrap();
+        let others = FILL_SQLITE
+            .replace("'big'", "'other'")
+            .replace("printf('%028d', i)", "printf('%028d', i + 1000000)")
+            .replace("printf('%024d', i)", "printf('%024d', i + 1000000)");
+        sqlite(&f).execute(&others, [query::SELECTIVE_TRIGRAM as i64]).unwrap();
         let page = page_query(&f, backend, &live(r#"last_name co "Lund""#), &PageRequest::first(20));
         let plan = plans(&f, backend, &page).await.join("\n");
         assert!(walks_the_project(&plan) && !plan.contains("_trigrams"), "{plan}");
