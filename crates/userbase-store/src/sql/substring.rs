@@ -100,17 +100,6 @@ impl Substrings {
         let value = folded(attr, value);
         self.served.iter().find(|s| s.table == table && s.value == value).map(|s| (s.table, s.query.as_str()))
     }
-
-    /// Whether a comparison served here is a conjunct at the top of `filter`: its few candidates are then
-    /// better read through the index and sorted than met while walking the project in list order.
-    pub fn lead(&self, filter: Option<&Filter>) -> bool {
-        let served = |f: &Filter| matches!(f, Filter::Compare { attr, op, value: Value::Text(v) } if self.search(attr, *op, v).is_some());
-        match filter {
-            Some(Filter::And(parts)) => parts.iter().any(served),
-            Some(other) => served(other),
-            None => false,
-        }
-    }
 }
 
 /// The value as the compiler compares it (emails lowercased, like the column).

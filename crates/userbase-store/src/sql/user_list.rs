@@ -17,8 +17,9 @@ use crate::sql::users::USER_COLUMNS;
 /// conditions, the order, and one row more than the limit (to learn whether more follow).
 ///
 /// `range`: how SQLite reads a filter's time range (`RangePlan`); `Plain` on PostgreSQL. `substrings`: the
-/// substring comparisons SQLite's trigram tables serve; when one of them must hold for every match, its few
-/// candidates are read and sorted, as for a narrow range.
+/// substring comparisons SQLite's trigram tables serve. One that must hold for every match leads by itself:
+/// SQLite reads the candidates of `users.id IN (...)` in id order, so the order needs no sort and the page
+/// stops at its last row (an `ORDER BY +id` would read and sort every candidate).
 pub fn push_page<'a, S: SqlSink<'a>>(
     qb: &mut S,
     project: &'a str,
@@ -33,8 +34,7 @@ pub fn push_page<'a, S: SqlSink<'a>>(
     qb.push(" FROM users");
     let compiler = Compiler { flavor, project, unindexed_times: range == RangePlan::Wide, substrings };
     push_conditions(qb, project, filter, &page.sort, &page.position, &compiler);
-    let narrow = range == RangePlan::Narrow || substrings.lead(filter.expr());
-    if narrow && page.sort.is_empty() {
+    if range == RangePlan::Narrow && page.sort.is_empty() {
         qb.push(if page.position.is_backwards() { " ORDER BY +id ASC" } else { " ORDER BY +id DESC" });
     } else {
         push_order(qb, &page.sort, page.position.is_backwards());
