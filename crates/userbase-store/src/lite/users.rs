@@ -389,11 +389,12 @@ impl UserStore for SqliteStore {
         let everyone = UserFilter::live().including_deleted(filter.include_deleted());
         let p = project.as_str();
         self.lite.read_budgeted(budget, |conn, extend| {
-            let substrings = substrings(conn, filter)?;
-            match count(conn, &count_query(p, filter, &substrings)) {
+            // The probe counts against the budget too; past it, the estimate probes again with the time left.
+            match substrings(conn, filter).and_then(|s| count(conn, &count_query(p, filter, &s))) {
                 Ok(n) => Ok(Total::exact(n)),
                 Err(StoreError::Timeout) => {
                     extend();
+                    let substrings = substrings(conn, filter)?;
                     let (mut sample, mut all) = (LiteQuery::new(""), LiteQuery::new(""));
                     user_list::push_sample_count(&mut sample, p, filter, Flavor::Sqlite, &substrings);
                     user_list::push_count(&mut all, p, &everyone, Flavor::Sqlite, &substring::NONE);
