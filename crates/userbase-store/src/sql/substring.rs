@@ -21,6 +21,9 @@ const PROBED: usize = 8;
 /// The search ANDs at most this many selective trigrams; more would read more ids and rarely remove any.
 const ENOUGH: usize = 4;
 
+/// The trigram tables of migration 0013.
+pub const TRIGRAM_TABLES: [&str; 3] = ["users_email_trigrams", "users_first_name_trigrams", "users_last_name_trigrams"];
+
 /// The trigram table (migration 0013) of a substring or suffix comparison, if it has one.
 fn trigram_table(attr: &Scalar, op: Op) -> Option<&'static str> {
     if !matches!(op, Op::Co | Op::Ew) {

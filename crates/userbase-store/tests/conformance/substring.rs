@@ -136,4 +136,25 @@ async fn substring_filters_match_exactly_and_follow_every_write(backend: Backend
     }
 }
 
-backend_tests!(substring_filters_match_exactly_and_follow_every_write);
+/// A store whose connections loaded the schema keeps writing users after another connection changed the schema
+/// (`userbase import` runs `ANALYZE`): the triggers' trigram tables are connected again on the way.
+async fn writes_go_on_after_another_connection_changes_the_schema(backend: Backend) {
+    let Some(f) = fixture(backend).await else { return };
+    if backend != Backend::Sqlite {
+        return;
+    }
+    let acme = project("acme");
+    f.store.insert_project(&acme).await.unwrap();
+    let conn = rusqlite::Connection::open(f.url().trim_start_matches("sqlite://")).unwrap();
+    conn.execute_batch("CREATE TABLE schema_change (x INTEGER); ANALYZE users").unwrap();
+    let user = f.store.insert_user(&named(&acme, Some("a@example.com"), "Ann", "Lundqvist")).await.unwrap();
+    conn.execute_batch("DROP TABLE schema_change").unwrap();
+    let user = update(&f, user, |u| u.profile.last_name = Some("Berg".into())).await;
+    assert_eq!(listed(&f, r#"last_name co "ERG""#).await, vec![user.numeric_id]);
+    f.store.erase_user(&acme.id, user.numeric_id).await.unwrap().unwrap();
+}
+
+backend_tests!(
+    substring_filters_match_exactly_and_follow_every_write,
+    writes_go_on_after_another_connection_changes_the_schema
+);
