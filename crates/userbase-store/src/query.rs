@@ -8,6 +8,9 @@ use userbase_core::store::{StoreError, UpsertKey, UserFilter};
 
 pub use crate::sql::filter::Flavor;
 use crate::sql::sink::{Arg, JsonArg, LiteQuery, SqlSink};
+use crate::sql::substring;
+/// Trigrams held by this many users or more do not lead a substring search on SQLite (`sql/substring.rs`).
+pub use crate::sql::substring::SELECTIVE as SELECTIVE_TRIGRAM;
 use crate::sql::time::DbTime;
 use crate::sql::user_list;
 
@@ -125,7 +128,7 @@ macro_rules! built {
 pub fn postgres_list_users(project: &str, filter: &UserFilter, page: &PageRequest) -> BuiltQuery {
     built!(Flavor::Postgres, user_list::keeps_prepared(filter), |qb| {
         qb.push("SELECT ");
-        user_list::push_page(qb, project, filter, page, Flavor::Postgres, user_list::RangePlan::Plain)
+        user_list::push_page(qb, project, filter, page, Flavor::Postgres, user_list::RangePlan::Plain, &substring::NONE)
     })
 }
 
@@ -137,18 +140,44 @@ pub fn sqlite_list_users(
     filter: &UserFilter,
     page: &PageRequest,
 ) -> Result<BuiltQuery, StoreError> {
-    let query = crate::lite::users::page_query(conn, project, filter, page)?;
+    let substrings = crate::lite::users::substrings(conn, filter)?;
+    let query = crate::lite::users::page_query(conn, project, filter, page, &substrings)?;
     Ok(BuiltQuery { sql: query.sql.clone(), params: query.args.iter().map(param).collect(), prepared: false })
 }
 
-/// The exact count `count_users` (and `total_users`, within its budget) runs.
+/// The exact count `count_users` runs on SQLite, on this database: its substring comparisons are probed first
+/// (`sql/substring.rs`).
+pub fn sqlite_count_users(
+    conn: &rusqlite::Connection,
+    project: &str,
+    filter: &UserFilter,
+) -> Result<BuiltQuery, StoreError> {
+    let substrings = crate::lite::users::substrings(conn, filter)?;
+    let query = crate::lite::users::count_query(project, filter, &substrings);
+    Ok(BuiltQuery { sql: query.sql.clone(), params: query.args.iter().map(param).collect(), prepared: false })
+}
+
+/// The exact count `count_users` (and `total_users`, within its budget) runs; on SQLite without substring
+/// comparisons served by its trigram tables (`sqlite_count_users` probes them).
 pub fn count_users(flavor: Flavor, project: &str, filter: &UserFilter) -> BuiltQuery {
-    built!(flavor, user_list::keeps_prepared(filter), |qb| user_list::push_count(qb, project, filter, flavor))
+    built!(flavor, user_list::keeps_prepared(filter), |qb| user_list::push_count(
+        qb,
+        project,
+        filter,
+        flavor,
+        &substring::NONE
+    ))
 }
 
 /// The sample count `total_users` estimates from when the exact count ran out of its budget.
 pub fn sample_count(flavor: Flavor, project: &str, filter: &UserFilter) -> BuiltQuery {
-    built!(flavor, user_list::keeps_prepared(filter), |qb| user_list::push_sample_count(qb, project, filter, flavor))
+    built!(flavor, user_list::keeps_prepared(filter), |qb| user_list::push_sample_count(
+        qb,
+        project,
+        filter,
+        flavor,
+        &substring::NONE
+    ))
 }
 
 /// The lookup `find_users_by` runs: the live users whose upsert key is one of `values` (bulk upserts, BoltonSea's

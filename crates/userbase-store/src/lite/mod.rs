@@ -383,6 +383,12 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // ANALYZE reads a sample of each index rather than all of it: statistics as good for the planner's choices,
     // without holding the writer for seconds on a project of millions of users.
     conn.pragma_update(None, "analysis_limit", ANALYSIS_ROWS)?;
+    // Each connection reads the trigram tables (migration 0013) once here, at the top level. A connection that
+    // first met them inside the users triggers, while preparing again after another connection changed the
+    // schema (an `ANALYZE` by `userbase import`, a migration), failed with "no such table: users".
+    for table in crate::sql::substring::TRIGRAM_TABLES {
+        conn.query_row(&format!("SELECT count(*) FROM {table} WHERE rowid = 0"), [], |_| Ok(()))?;
+    }
     Ok(())
 }
 

@@ -19,6 +19,7 @@ use crate::sql::filter::Flavor;
 use crate::sql::paging::Assembled;
 use crate::sql::rows::UserRow;
 use crate::sql::sink::{LiteQuery, SqlSink};
+use crate::sql::substring::{self, Substrings};
 use crate::sql::time::DbTime;
 use crate::sql::user_list::{self, RangePlan};
 use crate::sql::users::{self as sql, UserWrite, HUMAN_ID_ATTEMPTS};
@@ -265,17 +266,31 @@ fn conditions<'a>(
     filter: &'a UserFilter,
     sort: &[SortKey],
     position: &'a Position,
+    substrings: &'a Substrings,
 ) {
-    user_list::push_user_conditions(query, project.as_str(), filter, sort, position, Flavor::Sqlite);
+    user_list::push_user_conditions(query, project.as_str(), filter, sort, position, Flavor::Sqlite, substrings);
+}
+
+/// The substring comparisons of `filter` that the trigram tables serve, probed on this database
+/// (`sql/substring.rs`).
+pub(crate) fn substrings(conn: &Connection, filter: &UserFilter) -> Result<Substrings, StoreError> {
+    Substrings::probe(filter.expr(), |sql, query| {
+        let n: i64 = conn
+            .prepare_cached(sql)
+            .and_then(|mut stmt| stmt.query_row([query], |row| row.get(0)))
+            .map_err(store_error)?;
+        Ok(n.max(0) as u64)
+    })
 }
 
 /// The page query the SQLite store runs: the size of a filter's time range is probed first
-/// (`user_list::RangePlan`).
+/// (`user_list::RangePlan`), and its substring comparisons (`substrings`).
 pub(crate) fn page_query<'a>(
     conn: &Connection,
     project: &'a str,
     filter: &'a UserFilter,
     page: &'a PageRequest,
+    substrings: &'a Substrings,
 ) -> Result<LiteQuery<'a>, StoreError> {
     let mut probe = LiteQuery::new("");
     let range = if page.sort.is_empty() && user_list::push_range_probe(&mut probe, project, filter, Flavor::Sqlite) {
@@ -287,8 +302,15 @@ pub(crate) fn page_query<'a>(
         RangePlan::Plain
     };
     let mut query = LiteQuery::new("SELECT ");
-    user_list::push_page(&mut query, project, filter, page, Flavor::Sqlite, range);
+    user_list::push_page(&mut query, project, filter, page, Flavor::Sqlite, range, substrings);
     Ok(query)
+}
+
+/// The exact count the SQLite store runs (`user_list::push_count`).
+pub(crate) fn count_query<'a>(project: &'a str, filter: &'a UserFilter, substrings: &'a Substrings) -> LiteQuery<'a> {
+    let mut query = LiteQuery::new("");
+    user_list::push_count(&mut query, project, filter, Flavor::Sqlite, substrings);
+    query
 }
 
 /// Runs a query of one count.
@@ -306,9 +328,10 @@ fn any_user(
     filter: &UserFilter,
     sort: &[SortKey],
     position: &Position,
+    substrings: &Substrings,
 ) -> Result<bool, StoreError> {
     let mut query = LiteQuery::new("SELECT id FROM users");
-    conditions(&mut query, project, filter, sort, position);
+    conditions(&mut query, project, filter, sort, position, substrings);
     query.push(" LIMIT 1");
     let mut stmt = conn.prepare_cached(&query.sql).map_err(store_error)?;
     stmt.exists(rusqlite::params_from_iter(query.args.iter())).map_err(store_error)
@@ -395,9 +418,7 @@ impl UserStore for SqliteStore {
             true => None,
             false => Some(self.gate.enter(project.as_str()).await?),
         };
-        let mut query = LiteQuery::new("");
-        user_list::push_count(&mut query, project.as_str(), filter, Flavor::Sqlite);
-        self.lite.read_long(|conn| count(conn, &query))
+        self.lite.read_long(|conn| count(conn, &count_query(project.as_str(), filter, &substrings(conn, filter)?)))
     }
 
     async fn total_users(&self, project: &ProjectId, filter: &UserFilter) -> Result<Total, StoreError> {
@@ -407,17 +428,21 @@ impl UserStore for SqliteStore {
         };
         let _turn = self.gate.enter(project.as_str()).await?;
         let everyone = UserFilter::live().including_deleted(filter.include_deleted());
-        let (mut exact, mut sample, mut all) = (LiteQuery::new(""), LiteQuery::new(""), LiteQuery::new(""));
-        user_list::push_count(&mut exact, project.as_str(), filter, Flavor::Sqlite);
-        user_list::push_sample_count(&mut sample, project.as_str(), filter, Flavor::Sqlite);
-        user_list::push_count(&mut all, project.as_str(), &everyone, Flavor::Sqlite);
-        self.lite.read_budgeted(budget, |conn, extend| match count(conn, &exact) {
-            Ok(n) => Ok(Total::exact(n)),
-            Err(StoreError::Timeout) => {
-                extend();
-                Ok(user_list::estimate(count(conn, &sample)?, count(conn, &all)?))
+        let p = project.as_str();
+        self.lite.read_budgeted(budget, |conn, extend| {
+            // The probe counts against the budget too; past it, the estimate probes again with the time left.
+            match substrings(conn, filter).and_then(|s| count(conn, &count_query(p, filter, &s))) {
+                Ok(n) => Ok(Total::exact(n)),
+                Err(StoreError::Timeout) => {
+                    extend();
+                    let substrings = substrings(conn, filter)?;
+                    let (mut sample, mut all) = (LiteQuery::new(""), LiteQuery::new(""));
+                    user_list::push_sample_count(&mut sample, p, filter, Flavor::Sqlite, &substrings);
+                    user_list::push_count(&mut all, p, &everyone, Flavor::Sqlite, &substring::NONE);
+                    Ok(user_list::estimate(count(conn, &sample)?, count(conn, &all)?))
+                }
+                Err(e) => Err(e),
             }
-            Err(e) => Err(e),
         })
     }
 
@@ -437,14 +462,15 @@ impl UserStore for SqliteStore {
             false => None,
         };
         let read = |conn: &Connection| {
-            let query = page_query(conn, project.as_str(), filter, &page)?;
+            let substrings = substrings(conn, filter)?;
+            let query = page_query(conn, project.as_str(), filter, &page, &substrings)?;
             let (users, more) = query_users(conn, &query, page.limit as usize, |row, user| {
                 let key = if page.sort.is_empty() { None } else { Some(sort_key(row, &page.sort, user.numeric_id)?) };
                 Ok((user, key))
             })?;
             let assembled = Assembled::new(&page, users, more);
             let more_opposite = match &assembled.opposite {
-                Some(position) => any_user(conn, project, filter, &page.sort, position)?,
+                Some(position) => any_user(conn, project, filter, &page.sort, position, &substrings)?,
                 None => false,
             };
             Ok(assembled.finish(more_opposite))

@@ -15,6 +15,7 @@ use crate::pg::{coalesce, store_error, PgStore};
 use crate::sql::filter::Flavor;
 use crate::sql::paging::Assembled;
 use crate::sql::rows::UserRow;
+use crate::sql::substring;
 use crate::sql::time::DbTime;
 use crate::sql::users::UserWrite;
 use crate::sql::violation::{classify, Violation};
@@ -240,7 +241,7 @@ impl UserStore for PgStore {
             false => Some(self.gate.enter(project.as_str()).await?),
         };
         let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("");
-        user_list::push_count(&mut qb, project.as_str(), filter, Flavor::Postgres);
+        user_list::push_count(&mut qb, project.as_str(), filter, Flavor::Postgres, &substring::NONE);
         let prepared = user_list::keeps_prepared(filter);
         let count: i64 =
             qb.build_query_scalar().persistent(prepared).fetch_one(&self.reader).await.map_err(store_error)?;
@@ -255,7 +256,7 @@ impl UserStore for PgStore {
         let _turn = self.gate.enter(project.as_str()).await?;
         let started = std::time::Instant::now();
         let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("");
-        user_list::push_count(&mut qb, project.as_str(), filter, Flavor::Postgres);
+        user_list::push_count(&mut qb, project.as_str(), filter, Flavor::Postgres, &substring::NONE);
         match self.count_within(budget, &mut qb, filter).await {
             Err(StoreError::Timeout) => {}
             counted => return counted.map(Total::exact),
@@ -266,11 +267,11 @@ impl UserStore for PgStore {
             None => Duration::ZERO,
         };
         let mut sample = sqlx::QueryBuilder::<sqlx::Postgres>::new("");
-        user_list::push_sample_count(&mut sample, project.as_str(), filter, Flavor::Postgres);
+        user_list::push_sample_count(&mut sample, project.as_str(), filter, Flavor::Postgres, &substring::NONE);
         let matches = self.count_within(rest, &mut sample, filter).await?;
         let everyone = UserFilter::live().including_deleted(filter.include_deleted());
         let mut all = sqlx::QueryBuilder::<sqlx::Postgres>::new("");
-        user_list::push_count(&mut all, project.as_str(), &everyone, Flavor::Postgres);
+        user_list::push_count(&mut all, project.as_str(), &everyone, Flavor::Postgres, &substring::NONE);
         let all: i64 = all.build_query_scalar().fetch_one(&self.reader).await.map_err(store_error)?;
         Ok(user_list::estimate(matches, all.max(0) as u64))
     }
@@ -290,7 +291,15 @@ impl UserStore for PgStore {
             false => None,
         };
         let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
-        user_list::push_page(&mut qb, project.as_str(), filter, &page, Flavor::Postgres, user_list::RangePlan::Plain);
+        user_list::push_page(
+            &mut qb,
+            project.as_str(),
+            filter,
+            &page,
+            Flavor::Postgres,
+            user_list::RangePlan::Plain,
+            &substring::NONE,
+        );
         let prepared = user_list::keeps_prepared(filter);
         let rows = qb.build().persistent(prepared).fetch_all(&self.reader).await.map_err(store_error)?;
         let limit = page.limit as usize;
@@ -359,7 +368,15 @@ impl PgStore {
         position: &Position,
     ) -> Result<bool, StoreError> {
         let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT id FROM users");
-        user_list::push_user_conditions(&mut qb, project.as_str(), filter, sort, position, Flavor::Postgres);
+        user_list::push_user_conditions(
+            &mut qb,
+            project.as_str(),
+            filter,
+            sort,
+            position,
+            Flavor::Postgres,
+            &substring::NONE,
+        );
         qb.push(" LIMIT 1");
         let prepared = user_list::keeps_prepared(filter);
         let row = qb.build().persistent(prepared).fetch_optional(&self.reader).await.map_err(store_error)?;

@@ -10,12 +10,17 @@
 //! ref that names its `source_id`, which becomes `users.id IN (<the project's refs with that id>)` so that the
 //! refs' `(project_id, source_id)` index leads instead of a walk of the project's users. Which index leads when
 //! several could is the planner's choice, from the statistics the stores keep fresh.
+//!
+//! Substring filters: on PostgreSQL `email ew` is a prefix of the reversed email (its index, migration 0013), and
+//! `co` stays a LIKE for the trigram index; on SQLite a `co`/`ew` that a trigram table serves is narrowed to its
+//! candidates first (`sql/substring.rs`).
 
 use userbase_core::filter::{
     AddressField, Collection, ElementField, ElementFilter, Filter, Op, Scalar, TextField, TimeField, Value,
 };
 
 use crate::sql::sink::SqlSink;
+use crate::sql::substring::Substrings;
 use crate::sql::time::DbTime;
 
 /// The backend-specific SQL a filter needs (JSON access).
@@ -106,6 +111,9 @@ pub struct Compiler<'a> {
     /// Write `created_at` and `updated_at` as `+column`, which no index serves (SQLite, for a time range too wide
     /// for its index to beat a walk in list order; see `user_list::RangePlan`).
     pub unindexed_times: bool,
+    /// The substring comparisons served by SQLite's trigram tables (`sql/substring.rs`; `substring::NONE` on
+    /// PostgreSQL, whose trigram index needs no help).
+    pub substrings: &'a Substrings,
 }
 
 /// Where a condition stands: directly in a WHERE clause (under ANDs, ORs and EXISTS only), where NULL filters
@@ -261,7 +269,23 @@ impl<'a> Compiler<'a> {
         };
     }
 
+    /// A comparison of one attribute; a substring one that a trigram table serves is narrowed to its candidates
+    /// first (the comparison itself still decides).
     fn push_scalar_compare<S: SqlSink<'a>>(&self, qb: &mut S, attr: &'a Scalar, op: Op, value: &'a Value) {
+        let searched = match value {
+            Value::Text(v) => self.substrings.search(attr, op, v),
+            _ => None,
+        };
+        let Some((table, query)) = searched else {
+            return self.push_value_compare(qb, attr, op, value);
+        };
+        qb.push(format!("(users.id IN (SELECT rowid FROM {table} WHERE {table} MATCH "));
+        qb.push_bind(query).push(") AND ");
+        self.push_value_compare(qb, attr, op, value);
+        qb.push(")");
+    }
+
+    fn push_value_compare<S: SqlSink<'a>>(&self, qb: &mut S, attr: &'a Scalar, op: Op, value: &'a Value) {
         match (attr, value) {
             (Scalar::Metadata(key), Value::Text(v)) => {
                 let is_like = matches!(op, Op::Co | Op::Sw | Op::Ew);
@@ -272,6 +296,13 @@ impl<'a> Compiler<'a> {
                 } else {
                     qb.push_bind(v.as_str());
                 }
+            }
+            // A suffix is a prefix of the reversed email, which PostgreSQL's reversed-email index serves
+            // (migration 0013).
+            (Scalar::Email, Value::Text(v)) if op == Op::Ew && self.flavor == Flavor::Postgres => {
+                let reversed: String = v.to_lowercase().chars().rev().collect();
+                qb.push("reverse(email_normalized) LIKE ").push_bind(like_pattern(Op::Sw, &reversed));
+                qb.push(" ESCAPE '\\'");
             }
             // Stored lowercased by the same Rust code, so the index serves `eq`.
             (Scalar::Email, Value::Text(v)) => {

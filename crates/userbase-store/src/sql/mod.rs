@@ -17,6 +17,7 @@ pub mod projects;
 pub mod records;
 pub mod rows;
 pub mod sink;
+pub mod substring;
 pub mod time;
 pub mod user_list;
 pub mod users;

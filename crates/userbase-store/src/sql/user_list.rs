@@ -9,13 +9,17 @@ use userbase_core::store::{UpsertKey, UserFilter};
 use crate::sql::filter::{email_column, Compiler, Flavor, EMAIL_KEY};
 use crate::sql::paging::push_offset;
 use crate::sql::sink::SqlSink;
+use crate::sql::substring::{self, Substrings};
 use crate::sql::time::DbTime;
 use crate::sql::users::USER_COLUMNS;
 
 /// A page of users after `SELECT `: the user columns and the sort key values (`push_sort_columns`), the
 /// conditions, the order, and one row more than the limit (to learn whether more follow).
 ///
-/// `range`: how SQLite reads a filter's time range (`RangePlan`); `Plain` on PostgreSQL.
+/// `range`: how SQLite reads a filter's time range (`RangePlan`); `Plain` on PostgreSQL. `substrings`: the
+/// substring comparisons SQLite's trigram tables serve. One that must hold for every match leads by itself:
+/// SQLite reads the candidates of `users.id IN (...)` in id order, so the order needs no sort and the page
+/// stops at its last row (an `ORDER BY +id` would read and sort every candidate).
 pub fn push_page<'a, S: SqlSink<'a>>(
     qb: &mut S,
     project: &'a str,
@@ -23,11 +27,12 @@ pub fn push_page<'a, S: SqlSink<'a>>(
     page: &'a PageRequest,
     flavor: Flavor,
     range: RangePlan,
+    substrings: &'a Substrings,
 ) {
     qb.push(USER_COLUMNS);
     push_sort_columns(qb, &page.sort);
     qb.push(" FROM users");
-    let compiler = Compiler { flavor, project, unindexed_times: range == RangePlan::Wide };
+    let compiler = Compiler { flavor, project, unindexed_times: range == RangePlan::Wide, substrings };
     push_conditions(qb, project, filter, &page.sort, &page.position, &compiler);
     if range == RangePlan::Narrow && page.sort.is_empty() {
         qb.push(if page.position.is_backwards() { " ORDER BY +id ASC" } else { " ORDER BY +id DESC" });
@@ -107,7 +112,7 @@ pub fn push_range_probe<'a, S: SqlSink<'a>>(
     qb.push("SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE project_id = ").push_bind(project);
     for bound in bounds {
         qb.push(" AND ");
-        Compiler { flavor, project, unindexed_times: false }.push(qb, bound);
+        Compiler { flavor, project, unindexed_times: false, substrings: &substring::NONE }.push(qb, bound);
     }
     qb.push(" LIMIT ").push_bind(NARROW_RANGE as i64).push(")");
     true
@@ -121,14 +126,20 @@ pub fn counted_by_project(filter: &UserFilter) -> bool {
 
 /// The number of users matching `filter` (one `BIGINT`): from the project's maintained counts when nothing is
 /// filtered, else a count of the matching rows.
-pub fn push_count<'a, S: SqlSink<'a>>(qb: &mut S, project: &'a str, filter: &'a UserFilter, flavor: Flavor) {
+pub fn push_count<'a, S: SqlSink<'a>>(
+    qb: &mut S,
+    project: &'a str,
+    filter: &'a UserFilter,
+    flavor: Flavor,
+    substrings: &'a Substrings,
+) {
     if counted_by_project(filter) {
         let column = if filter.include_deleted() { "total" } else { "live" };
         qb.push(format!("SELECT CAST(COALESCE(SUM({column}), 0) AS BIGINT) FROM user_counts WHERE project_id = "));
         qb.push_bind(project);
     } else {
         qb.push("SELECT COUNT(*) FROM users");
-        push_user_conditions(qb, project, filter, &[], &Position::First, flavor);
+        push_user_conditions(qb, project, filter, &[], &Position::First, flavor, substrings);
     }
 }
 
@@ -137,13 +148,19 @@ pub const ESTIMATE_SAMPLE: u64 = 10_000;
 
 /// How many of the project's newest `ESTIMATE_SAMPLE` users (live ones unless `filter` includes deleted users)
 /// match `filter` (one `BIGINT`): a walk of the project's index, bounded whatever the filter.
-pub fn push_sample_count<'a, S: SqlSink<'a>>(qb: &mut S, project: &'a str, filter: &'a UserFilter, flavor: Flavor) {
+pub fn push_sample_count<'a, S: SqlSink<'a>>(
+    qb: &mut S,
+    project: &'a str,
+    filter: &'a UserFilter,
+    flavor: Flavor,
+    substrings: &'a Substrings,
+) {
     qb.push("SELECT COUNT(*) FROM (SELECT * FROM users WHERE project_id = ").push_bind(project);
     if !filter.include_deleted() {
         qb.push(" AND deleted_at IS NULL");
     }
     qb.push(" ORDER BY id DESC LIMIT ").push_bind(ESTIMATE_SAMPLE as i64).push(") AS users");
-    push_user_conditions(qb, project, filter, &[], &Position::First, flavor);
+    push_user_conditions(qb, project, filter, &[], &Position::First, flavor, substrings);
 }
 
 /// The estimated total from a sample count (`push_sample_count`) and the project's count: exact when the
@@ -219,8 +236,9 @@ pub fn push_user_conditions<'a, S: SqlSink<'a>>(
     sort: &[SortKey],
     position: &'a Position,
     flavor: Flavor,
+    substrings: &'a Substrings,
 ) {
-    let compiler = Compiler { flavor, project, unindexed_times: false };
+    let compiler = Compiler { flavor, project, unindexed_times: false, substrings };
     push_conditions(qb, project, filter, sort, position, &compiler);
 }
 

@@ -13,6 +13,7 @@ mod plans;
 mod projects;
 mod propeller;
 mod records;
+mod substring;
 mod users;
 
 use std::sync::Arc;

@@ -1,0 +1,141 @@
+//! Substring and suffix filters (`co`, `ew`) on `email`, `first_name` and `last_name`, served on SQLite by the
+//! trigram tables of migration 0013 (README "Limits"). The filter compiler keeps the LIKE it always wrote and
+//! adds `users.id IN (<the ids whose column holds the value's trigrams>)`, which the index answers: the LIKE
+//! then checks only those candidates, so the meaning (case folding, escaping, `not`) is the LIKE's, unchanged.
+//!
+//! A trigram shared by many users costs in proportion to them (its whole list of ids is read) and narrows
+//! little, so the store first asks the value's trigrams (the first `PROBED`) for up to `SELECTIVE` ids each and
+//! keeps those that have fewer (`Substrings::probe`), up to `ENOUGH` of them. A value with no such trigram
+//! matches many users in all likelihood: its LIKE alone is checked while the project is walked in list order, as
+//! before. Values shorter than three characters have no trigram and are always checked that way.
+
+use userbase_core::filter::{Filter, Op, Scalar, TextField, Value};
+
+/// Trigrams in the index of fewer users (of every project) than this narrow the search. Reading this many
+/// ids takes about a millisecond; a trigram of digits is held by about 5,000 of a million generated users.
+pub const SELECTIVE: u64 = 20_000;
+
+/// At most this many trigrams of a value are probed (a long value's first ones), bounding the probe's time.
+const PROBED: usize = 8;
+
+/// The search ANDs at most this many selective trigrams; more would read more ids and rarely remove any.
+const ENOUGH: usize = 4;
+
+/// The trigram tables of migration 0013.
+pub const TRIGRAM_TABLES: [&str; 3] = ["users_email_trigrams", "users_first_name_trigrams", "users_last_name_trigrams"];
+
+/// The trigram table (migration 0013) of a substring or suffix comparison, if it has one.
+fn trigram_table(attr: &Scalar, op: Op) -> Option<&'static str> {
+    if !matches!(op, Op::Co | Op::Ew) {
+        return None;
+    }
+    match attr {
+        Scalar::Email => Some("users_email_trigrams"),
+        Scalar::Text(TextField::FirstName) => Some("users_first_name_trigrams"),
+        Scalar::Text(TextField::LastName) => Some("users_last_name_trigrams"),
+        _ => None,
+    }
+}
+
+/// The distinct trigrams of `value`, each as an FTS5 string (the tokenizer folds their case as it folded the
+/// indexed text); none when it is shorter than three characters.
+fn trigrams(value: &str) -> Vec<String> {
+    let chars: Vec<char> = value.chars().collect();
+    let mut out: Vec<String> = Vec::new();
+    for window in chars.windows(3) {
+        let quoted = format!("\"{}\"", window.iter().collect::<String>().replace('"', "\"\""));
+        if !out.contains(&quoted) {
+            out.push(quoted);
+        }
+    }
+    out
+}
+
+/// A comparison the index serves: its table, its value, and the FTS5 query of its selective trigrams.
+struct Served {
+    table: &'static str,
+    value: String,
+    query: String,
+}
+
+/// The substring comparisons of one filter that the trigram tables serve (SQLite; none on PostgreSQL).
+#[derive(Default)]
+pub struct Substrings {
+    served: Vec<Served>,
+}
+
+/// No comparison served by trigram tables: PostgreSQL, or a SQLite query not probed.
+pub static NONE: Substrings = Substrings { served: Vec::new() };
+
+impl Substrings {
+    /// Probes each substring comparison of `filter` on an indexed field: `count(sql, query)` runs `sql` (one
+    /// count of at most `SELECTIVE` rows, its FTS5 query bound at `?1`).
+    pub fn probe<E>(filter: Option<&Filter>, mut count: impl FnMut(&str, &str) -> Result<u64, E>) -> Result<Self, E> {
+        let mut served = Vec::new();
+        let mut found = Vec::new();
+        if let Some(filter) = filter {
+            comparisons(filter, &mut found);
+        }
+        for (table, value) in found {
+            if served.iter().any(|s: &Served| s.table == table && s.value == value) {
+                continue;
+            }
+            let sql = format!("SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH ?1 LIMIT {SELECTIVE})");
+            let mut selective = Vec::new();
+            for trigram in trigrams(&value).into_iter().take(PROBED) {
+                if count(&sql, &trigram)? < SELECTIVE {
+                    selective.push(trigram);
+                    if selective.len() == ENOUGH {
+                        break;
+                    }
+                }
+            }
+            if !selective.is_empty() {
+                served.push(Served { table, value, query: selective.join(" AND ") });
+            }
+        }
+        Ok(Self { served })
+    }
+
+    /// The table and FTS5 query that serve the comparison of `attr` with `value`, if the probe chose to.
+    pub fn search(&self, attr: &Scalar, op: Op, value: &str) -> Option<(&'static str, &str)> {
+        let table = trigram_table(attr, op)?;
+        let value = folded(attr, value);
+        self.served.iter().find(|s| s.table == table && s.value == value).map(|s| (s.table, s.query.as_str()))
+    }
+}
+
+/// The value as the compiler compares it (emails lowercased, like the column).
+fn folded(attr: &Scalar, value: &str) -> String {
+    match attr {
+        Scalar::Email => value.to_lowercase(),
+        _ => value.to_owned(),
+    }
+}
+
+/// Every substring comparison in `filter` on a field with a trigram table, wherever it stands.
+fn comparisons(filter: &Filter, out: &mut Vec<(&'static str, String)>) {
+    match filter {
+        Filter::And(parts) | Filter::Or(parts) => parts.iter().for_each(|p| comparisons(p, out)),
+        Filter::Not(inner) => comparisons(inner, out),
+        Filter::Compare { attr, op, value: Value::Text(v) } => {
+            if let Some(table) = trigram_table(attr, *op) {
+                out.push((table, folded(attr, v)));
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trigrams_are_distinct_quoted_and_need_three_characters() {
+        assert_eq!(trigrams("ab"), Vec::<String>::new());
+        assert_eq!(trigrams("aaaa"), vec!["\"aaa\""]);
+        assert_eq!(trigrams("a\"bc"), vec!["\"a\"\"b\"", "\"\"\"bc\""]);
+        assert_eq!(trigrams("é%_x"), vec!["\"é%_\"", "\"%_x\""]);
+    }
+}
