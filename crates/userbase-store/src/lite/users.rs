@@ -36,6 +36,12 @@ static USER_BY_AUTH_SUBJECT: LazyLock<String> = LazyLock::new(|| numbered(&sql::
 static INSERT_REF: LazyLock<String> = LazyLock::new(|| numbered(sql::INSERT_REF));
 static DELETE_REFS: LazyLock<String> = LazyLock::new(|| numbered(sql::DELETE_REFS));
 const DELETE_USER: &str = "DELETE FROM users WHERE id = ?1";
+/// The trigram tables (migration 0013) and the column each indexes.
+const TRIGRAM_COLUMNS: [(&str, &str); 3] = [
+    ("users_email_trigrams", "email_normalized"),
+    ("users_first_name_trigrams", "first_name"),
+    ("users_last_name_trigrams", "last_name"),
+];
 /// The project's user count (migration 0011) after inserts; see `Inserter::count`.
 const COUNT_INSERTED: &str =
     "UPDATE user_counts SET live = live + ?2, total = total + ?3 WHERE project_id = ?1 AND slot = 0";
@@ -52,10 +58,12 @@ fn bind_write(stmt: &mut CachedStatement<'_>, first: usize, w: &UserWrite<'_>) -
 /// all-or-nothing: a user whose external ref is held elsewhere is removed again. The caller provides the
 /// transaction, and calls `finish` before committing it.
 ///
-/// The project's user count is kept here rather than by an insert trigger (migration 0014): a trigger makes
-/// every single-row insert a multi-row write, which SQLite guards with a statement journal, a copy of each
-/// page the insert touches (a fifth of a bulk import's time, bench/RESULTS.md). Deletes keep their trigger;
-/// the delete of a user whose ref was refused counts itself down.
+/// The project's user count and the trigram tables (migrations 0011, 0013) are kept here for inserts rather than
+/// by insert triggers (migration 0014), once per call: a trigger makes every single-row insert a write of several
+/// rows, which SQLite guards with a statement journal (a copy of each page the insert touches, a fifth of a bulk
+/// import's time), and FTS5 writes its pending terms out at every statement of a transaction, so a row per
+/// statement made a segment per user (half the import rate). Updates and deletes keep their triggers; a user
+/// removed again for a refused ref is put in the trigram tables first, so that its delete trigger finds it there.
 struct Inserter<'c> {
     conn: &'c Connection,
     users: CachedStatement<'c>,
@@ -63,6 +71,9 @@ struct Inserter<'c> {
     returning: bool,
     /// Users inserted per project (live ones, all), not yet added to `user_counts`.
     inserted: Vec<(&'c str, i64, i64)>,
+    /// The integer id of the first user inserted: every row from it on is this call's (one writer, ids ascending),
+    /// and is not yet in the trigram tables.
+    first_id: Option<i64>,
 }
 
 impl<'c> Inserter<'c> {
@@ -75,14 +86,18 @@ impl<'c> Inserter<'c> {
             refs: None,
             returning,
             inserted: Vec::new(),
+            first_id: None,
         })
     }
 
-    /// Adds the users inserted to their projects' counts, in the caller's transaction.
+    /// Adds the users inserted to their projects' counts and to the trigram tables, in the caller's transaction.
     fn finish(self) -> Result<(), StoreError> {
         let mut count = self.conn.prepare_cached(COUNT_INSERTED).map_err(store_error)?;
         for (project, live, total) in self.inserted {
             count.execute(rusqlite::params![project, live, total]).map_err(store_error)?;
+        }
+        if let Some(first) = self.first_id {
+            index_trigrams(self.conn, ">=", first)?;
         }
         Ok(())
     }
@@ -109,6 +124,7 @@ impl<'c> Inserter<'c> {
                     self.count(rec.project_id.as_str(), write.deleted_at.is_none());
                     // Read before the refs are inserted, which move `last_insert_rowid` on.
                     let id = self.conn.last_insert_rowid();
+                    self.first_id.get_or_insert(id);
                     return match self.insert_refs(rec, id)? {
                         Ok(()) => Ok(Ok((id, row))),
                         Err(conflict) => Ok(Err(conflict)),
@@ -167,13 +183,24 @@ impl<'c> Inserter<'c> {
             ]);
             if let Err(e) = inserted {
                 let Some(Violation::Conflict(conflict)) = violation(&e) else { return Err(store_error(e)) };
-                // Its refs go with it (ON DELETE CASCADE).
+                // Its refs go with it (ON DELETE CASCADE); its delete trigger takes it out of the trigram tables.
+                index_trigrams(self.conn, "=", id)?;
                 self.conn.prepare_cached(DELETE_USER).and_then(|mut s| s.execute([id])).map_err(store_error)?;
                 return Ok(Err(conflict));
             }
         }
         Ok(Ok(()))
     }
+}
+
+/// Puts the users whose id compares `op` (`>=` or `=`) to `id` in the trigram tables (migration 0013), one
+/// statement per table.
+fn index_trigrams(conn: &Connection, op: &str, id: i64) -> Result<(), StoreError> {
+    for (table, column) in TRIGRAM_COLUMNS {
+        let sql = format!("INSERT INTO {table} (rowid, {column}) SELECT id, {column} FROM users WHERE id {op} ?1");
+        conn.prepare_cached(&sql).and_then(|mut s| s.execute([id])).map_err(store_error)?;
+    }
+    Ok(())
 }
 
 /// Inserts one user and its external refs inside the caller's write, answering its stored row; a broken

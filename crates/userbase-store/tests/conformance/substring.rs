@@ -3,12 +3,13 @@
 //! matched) now that an index serves them (SQLite's trigram tables and PostgreSQL's reversed-email index,
 //! migration 0013), and every write is reflected at once. Their plans are checked in `plans.rs`.
 
+use userbase_core::error::Conflict;
 use userbase_core::filter::parse;
 use userbase_core::page::PageRequest;
-use userbase_core::store::{NewUserRecord, RefsChange, UniqueClaims, UserFilter};
+use userbase_core::store::{InsertOutcome, NewUserRecord, RefsChange, UniqueClaims, UserFilter};
 use userbase_core::time_util::now_utc;
 use userbase_core::user::{User, UserStatus};
-use userbase_core::values::Email;
+use userbase_core::values::{Email, ExternalRef};
 use userbase_store::query::{self, Flavor};
 use userbase_testing::{backend_tests, Backend};
 
@@ -126,6 +127,25 @@ async fn substring_filters_match_exactly_and_follow_every_write(backend: Backend
     f.store.erase_user(&acme.id, bob.numeric_id).await.unwrap().unwrap();
     assert_eq!(count(&f, "acme", &live(r#"last_name co "0%_""#)).await, 0);
     assert_eq!(listed(&f, r#"email co "example""#).await, Vec::<i64>::new());
+
+    // A bulk insert's users are found at once; one taken back for an external ref another user holds leaves
+    // nothing behind (on SQLite the inserter, not a trigger, fills the trigram tables: migration 0014).
+    let held = ExternalRef::parse("r", "erp", "held").unwrap();
+    let mut holder = named(&acme, None, "Hal", "Holder");
+    holder.profile.external_refs = vec![held.clone()];
+    f.store.insert_user(&holder).await.unwrap();
+    let mut refused = named(&acme, Some("refused@bulk.io"), "Rita", "Refusedqq");
+    refused.profile.external_refs = vec![held];
+    let records = [
+        named(&acme, Some("one@bulk.io"), "Olle", "Bulkqq"),
+        refused,
+        named(&acme, Some("two@bulk.io"), "Tove", "Bulkqq"),
+    ];
+    let outcomes = f.store.insert_users(&records).await.unwrap();
+    assert_eq!(outcomes[1], InsertOutcome::Conflict(Conflict::ExternalRef));
+    assert_eq!(count(&f, "acme", &live(r#"last_name co "ULKQ""#)).await, 2);
+    assert_eq!(count(&f, "acme", &live(r#"email ew "@bulk.io""#)).await, 2);
+    assert_eq!(count(&f, "acme", &live(r#"last_name co "efusedq""#)).await, 0);
     if backend == Backend::Sqlite {
         // FTS5 compares each trigram table with the rows of `users` (rank 1: against the external content).
         let conn = rusqlite::Connection::open(f.url().trim_start_matches("sqlite://")).unwrap();
