@@ -15,12 +15,16 @@ async fn bulk_inserts_classify_conflicts_and_retry_human_id_collisions(backend: 
     }
     let p = project("clean");
     f.store.insert_project(&p).await.unwrap();
-    let records: Vec<_> = (0..1_100).map(|i| new_user(&p, Some(&format!("u{i}@example.com")))).collect();
+    let first = f.store.insert_user(&new_user(&p, None)).await.unwrap();
+    let mut records: Vec<_> = (0..1_100).map(|i| new_user(&p, Some(&format!("u{i}@example.com")))).collect();
+    // A human id that is taken is drawn again, without giving up the rest of the batch.
+    records[700].human_id = first.human_id.clone();
     let outcomes = f.store.insert_users(&records).await.unwrap();
     for (record, outcome) in records.iter().zip(&outcomes) {
         let InsertOutcome::Inserted(id) = outcome else { panic!("{outcome:?}") };
         let stored = f.store.find_user(&p.id, &userbase_core::user::UserKey::Numeric(*id)).await.unwrap().unwrap();
         assert_eq!(stored.public_id, record.public_id);
+        assert_ne!(stored.human_id, first.human_id, "{}", record.public_id);
     }
 }
 
