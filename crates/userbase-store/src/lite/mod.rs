@@ -22,6 +22,7 @@ mod projects;
 mod records;
 mod rows;
 mod store;
+mod trigrams;
 pub(crate) mod users;
 
 use std::path::{Path, PathBuf};
@@ -273,7 +274,9 @@ impl Lite {
             return;
         }
         let ran: Vec<Box<dyn RanWrite>> = jobs.into_iter().map(|job| job.run(conn)).collect();
-        match conn.execute_batch("COMMIT") {
+        // The users these jobs created go into the trigram tables together (migration 0014).
+        let committed = trigrams::flush(conn).and_then(|()| conn.execute_batch("COMMIT"));
+        match committed {
             Ok(()) => {
                 self.commits.fetch_add(1, Ordering::Relaxed);
                 ran.into_iter().for_each(|job| job.finish(None));

@@ -36,12 +36,6 @@ static USER_BY_AUTH_SUBJECT: LazyLock<String> = LazyLock::new(|| numbered(&sql::
 static INSERT_REF: LazyLock<String> = LazyLock::new(|| numbered(sql::INSERT_REF));
 static DELETE_REFS: LazyLock<String> = LazyLock::new(|| numbered(sql::DELETE_REFS));
 const DELETE_USER: &str = "DELETE FROM users WHERE id = ?1";
-/// The trigram tables (migration 0013) and the column each indexes.
-const TRIGRAM_COLUMNS: [(&str, &str); 3] = [
-    ("users_email_trigrams", "email_normalized"),
-    ("users_first_name_trigrams", "first_name"),
-    ("users_last_name_trigrams", "last_name"),
-];
 /// The project's user count (migration 0011) after inserts; see `Inserter::count`.
 const COUNT_INSERTED: &str =
     "UPDATE user_counts SET live = live + ?2, total = total + ?3 WHERE project_id = ?1 AND slot = 0";
@@ -62,8 +56,9 @@ fn bind_write(stmt: &mut CachedStatement<'_>, first: usize, w: &UserWrite<'_>) -
 /// by insert triggers (migration 0014), once per call: a trigger makes every single-row insert a write of several
 /// rows, which SQLite guards with a statement journal (a copy of each page the insert touches, a fifth of a bulk
 /// import's time), and FTS5 writes its pending terms out at every statement of a transaction, so a row per
-/// statement made a segment per user (half the import rate). Updates and deletes keep their triggers; a user
-/// removed again for a refused ref is put in the trigram tables first, so that its delete trigger finds it there.
+/// statement made a segment per user (half the import rate). Inserted users are listed as pending and written to
+/// the trigram tables by the transaction's end (`trigrams.rs`). Updates and deletes keep their triggers, which
+/// leave pending users alone.
 struct Inserter<'c> {
     conn: &'c Connection,
     users: CachedStatement<'c>,
@@ -71,8 +66,8 @@ struct Inserter<'c> {
     returning: bool,
     /// Users inserted per project (live ones, all), not yet added to `user_counts`.
     inserted: Vec<(&'c str, i64, i64)>,
-    /// The integer id of the first user inserted: every row from it on is this call's (one writer, ids ascending),
-    /// and is not yet in the trigram tables.
+    /// The integer id of the first user inserted and not yet listed for the trigram tables: every row from it on
+    /// is this call's (one writer, ids ascending).
     first_id: Option<i64>,
 }
 
@@ -90,16 +85,22 @@ impl<'c> Inserter<'c> {
         })
     }
 
-    /// Adds the users inserted to their projects' counts and to the trigram tables, in the caller's transaction.
-    fn finish(self) -> Result<(), StoreError> {
+    /// Adds the users inserted to their projects' counts and lists them for the trigram tables, in the caller's
+    /// transaction, which writes them there before it commits (`trigrams::flush`).
+    fn finish(mut self) -> Result<(), StoreError> {
         let mut count = self.conn.prepare_cached(COUNT_INSERTED).map_err(store_error)?;
-        for (project, live, total) in self.inserted {
+        for (project, live, total) in std::mem::take(&mut self.inserted) {
             count.execute(rusqlite::params![project, live, total]).map_err(store_error)?;
         }
-        if let Some(first) = self.first_id {
-            index_trigrams(self.conn, ">=", first)?;
+        self.list_pending()
+    }
+
+    /// Lists the users inserted so far as pending for the trigram tables.
+    fn list_pending(&mut self) -> Result<(), StoreError> {
+        match self.first_id.take() {
+            Some(first) => super::trigrams::list_from(self.conn, first).map_err(store_error),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     fn count(&mut self, project: &'c str, live: bool) {
@@ -183,24 +184,14 @@ impl<'c> Inserter<'c> {
             ]);
             if let Err(e) = inserted {
                 let Some(Violation::Conflict(conflict)) = violation(&e) else { return Err(store_error(e)) };
-                // Its refs go with it (ON DELETE CASCADE); its delete trigger takes it out of the trigram tables.
-                index_trigrams(self.conn, "=", id)?;
+                // Its refs go with it (ON DELETE CASCADE). Listed as pending, it is in no trigram table yet.
+                self.list_pending()?;
                 self.conn.prepare_cached(DELETE_USER).and_then(|mut s| s.execute([id])).map_err(store_error)?;
                 return Ok(Err(conflict));
             }
         }
         Ok(Ok(()))
     }
-}
-
-/// Puts the users whose id compares `op` (`>=` or `=`) to `id` in the trigram tables (migration 0013), one
-/// statement per table.
-fn index_trigrams(conn: &Connection, op: &str, id: i64) -> Result<(), StoreError> {
-    for (table, column) in TRIGRAM_COLUMNS {
-        let sql = format!("INSERT INTO {table} (rowid, {column}) SELECT id, {column} FROM users WHERE id {op} ?1");
-        conn.prepare_cached(&sql).and_then(|mut s| s.execute([id])).map_err(store_error)?;
-    }
-    Ok(())
 }
 
 /// Inserts one user and its external refs inside the caller's write, answering its stored row; a broken
@@ -391,6 +382,7 @@ impl UserStore for SqliteStore {
                         });
                     }
                     inserter.finish()?;
+                    super::trigrams::flush(&tx).map_err(store_error)?;
                 }
                 tx.commit().map_err(store_error)?;
                 if records.len() >= crate::sql::ANALYZE_MIN_ROWS && self.analysis_due() {
