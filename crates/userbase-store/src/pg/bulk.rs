@@ -23,6 +23,44 @@ pub const ROWS_PER_STATEMENT: usize = 500;
 /// a conflict costs as much as the saving.
 const PLAIN_FIRST_MIN: usize = 100;
 
+/// `INSERT INTO users ... VALUES` of the records at `rows`, each with its write (`writes`, in the same order) and
+/// the human id drawn for it (`human_ids`, by record); the caller appends its conflict and returning clauses.
+fn user_rows<'a>(
+    records: &'a [NewUserRecord],
+    rows: &[usize],
+    human_ids: &'a [String],
+    writes: &'a [UserWrite<'a>],
+) -> sqlx::QueryBuilder<'a, sqlx::Postgres> {
+    let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(sql::INSERT_USER_COLUMNS.as_str());
+    qb.push_values(rows.iter().zip(writes), |mut b, (&i, w)| {
+        let r = &records[i];
+        b.push_bind(r.project_id.as_str())
+            .push_bind(r.public_id.as_str())
+            .push_bind(r.object_id.as_str())
+            .push_bind(human_ids[i].as_str())
+            .push_bind(DbTime(r.created_at));
+        for arg in w.args() {
+            b.push_bind(arg);
+        }
+    });
+    qb
+}
+
+/// `INSERT INTO user_external_refs ... VALUES` of these refs, each with its user's integer id and record.
+fn ref_rows<'a>(refs: &'a [(i64, &'a NewUserRecord, &'a ExternalRef)]) -> sqlx::QueryBuilder<'a, sqlx::Postgres> {
+    let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+        "INSERT INTO user_external_refs (user_id, project_id, source, source_id, live) ",
+    );
+    qb.push_values(refs, |mut b, (id, rec, r)| {
+        b.push_bind(*id)
+            .push_bind(rec.project_id.as_str())
+            .push_bind(r.source())
+            .push_bind(r.source_id())
+            .push_bind(rec.claims.live);
+    });
+    qb
+}
+
 /// 23505 unique_violation.
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error().and_then(|db| db.code()).is_some_and(|code| code == "23505")
@@ -53,18 +91,7 @@ impl PgStore {
         for _ in 0..sql::HUMAN_ID_ATTEMPTS {
             for chunk in pending.chunks(ROWS_PER_STATEMENT) {
                 let writes: Vec<UserWrite<'_>> = chunk.iter().map(|&i| UserWrite::for_insert(&records[i])).collect();
-                let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(sql::INSERT_USER_COLUMNS.as_str());
-                qb.push_values(chunk.iter().zip(&writes), |mut b, (&i, w)| {
-                    let r = &records[i];
-                    b.push_bind(r.project_id.as_str())
-                        .push_bind(r.public_id.as_str())
-                        .push_bind(r.object_id.as_str())
-                        .push_bind(human_ids[i].as_str())
-                        .push_bind(DbTime(r.created_at));
-                    for arg in w.args() {
-                        b.push_bind(arg);
-                    }
-                });
+                let mut qb = user_rows(records, chunk, &human_ids, &writes);
                 // Human ids are short and random: in a project of a million users about one insert in 2,000
                 // draws a taken one. Only that index is probed first, and such rows are left out and drawn again.
                 qb.push(" ON CONFLICT (project_id, human_id) DO NOTHING RETURNING id, public_id");
@@ -103,16 +130,7 @@ impl PgStore {
             .flat_map(|(&id, rec)| rec.profile.external_refs.iter().map(move |r| (id, rec, r)))
             .collect();
         for chunk in refs.chunks(ROWS_PER_STATEMENT * 4) {
-            let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(
-                "INSERT INTO user_external_refs (user_id, project_id, source, source_id, live) ",
-            );
-            qb.push_values(chunk, |mut b, (id, rec, r)| {
-                b.push_bind(*id)
-                    .push_bind(rec.project_id.as_str())
-                    .push_bind(r.source())
-                    .push_bind(r.source_id())
-                    .push_bind(rec.claims.live);
-            });
+            let mut qb = ref_rows(chunk);
             let full = chunk.len() == ROWS_PER_STATEMENT * 4 || self.prepare_every_size;
             match qb.build().persistent(full).execute(&mut *tx).await {
                 Ok(_) => {}
@@ -143,18 +161,7 @@ impl PgStore {
             }
             for chunk in pending.chunks(ROWS_PER_STATEMENT) {
                 let writes: Vec<UserWrite<'_>> = chunk.iter().map(|&i| UserWrite::for_insert(&records[i])).collect();
-                let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(sql::INSERT_USER_COLUMNS.as_str());
-                qb.push_values(chunk.iter().zip(&writes), |mut b, (&i, w)| {
-                    let r = &records[i];
-                    b.push_bind(r.project_id.as_str())
-                        .push_bind(r.public_id.as_str())
-                        .push_bind(r.object_id.as_str())
-                        .push_bind(human_ids[i].as_str())
-                        .push_bind(DbTime(r.created_at));
-                    for arg in w.args() {
-                        b.push_bind(arg);
-                    }
-                });
+                let mut qb = user_rows(records, chunk, &human_ids, &writes);
                 qb.push(" ON CONFLICT DO NOTHING RETURNING id, public_id");
                 // Only the full-size statement is worth keeping prepared on every pooled connection; the sizes of
                 // the others vary from call to call (see `PgStore::prepare_every_size`).
@@ -245,16 +252,7 @@ impl PgStore {
             .collect();
         let mut rejected: HashSet<i64> = HashSet::new();
         for chunk in refs.chunks(ROWS_PER_STATEMENT * 4) {
-            let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(
-                "INSERT INTO user_external_refs (user_id, project_id, source, source_id, live) ",
-            );
-            qb.push_values(chunk, |mut b, (id, rec, r)| {
-                b.push_bind(*id)
-                    .push_bind(rec.project_id.as_str())
-                    .push_bind(r.source())
-                    .push_bind(r.source_id())
-                    .push_bind(rec.claims.live);
-            });
+            let mut qb = ref_rows(chunk);
             qb.push(" ON CONFLICT DO NOTHING RETURNING user_id, source, source_id");
             let full = chunk.len() == ROWS_PER_STATEMENT * 4 || self.prepare_every_size;
             let rows: Vec<(i64, String, String)> = qb.build_query_as().persistent(full).fetch_all(&mut *tx).await?;
