@@ -389,7 +389,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // Each connection reads the trigram tables (migration 0013) once here, at the top level. A connection that
     // first met them inside the users triggers, while preparing again after another connection changed the
     // schema (an `ANALYZE` by `userbase import`, a migration), failed with "no such table: users".
-    for table in crate::sql::substring::TRIGRAM_TABLES {
+    for (table, _) in crate::sql::substring::TRIGRAM_TABLES {
         conn.query_row(&format!("SELECT count(*) FROM {table} WHERE rowid = 0"), [], |_| Ok(()))?;
     }
     Ok(())

@@ -2,14 +2,23 @@
 //! transaction writes every pending user to the three tables together (migration 0014 says why). The writer
 //! calls `flush` before every commit of a transaction that may have inserted users.
 
+use std::sync::LazyLock;
+
 use rusqlite::Connection;
 
-/// The trigram tables and the column each indexes.
-const TABLES: [(&str, &str); 3] = [
-    ("users_email_trigrams", "email_normalized"),
-    ("users_first_name_trigrams", "first_name"),
-    ("users_last_name_trigrams", "last_name"),
-];
+use crate::sql::substring::TRIGRAM_TABLES;
+
+/// Per trigram table, the statement that adds the pending users that still exist. CROSS JOIN fixes the order:
+/// the few pending ids first, each user by its id. The planner, without statistics for the pending list, walked
+/// `users` instead (a create took four times as long).
+static FLUSH: LazyLock<[String; 3]> = LazyLock::new(|| {
+    TRIGRAM_TABLES.map(|(table, column)| {
+        format!(
+            "INSERT INTO {table} (rowid, {column}) \
+             SELECT u.id, u.{column} FROM users_trigrams_pending p CROSS JOIN users u ON u.id = p.user_id"
+        )
+    })
+});
 
 /// Lists the users of this transaction from `first_id` on (every row from it is this transaction's: one writer,
 /// ids ascending) as pending.
@@ -26,14 +35,8 @@ pub(crate) fn flush(conn: &Connection) -> rusqlite::Result<()> {
     if !pending {
         return Ok(());
     }
-    for (table, column) in TABLES {
-        // CROSS JOIN fixes the order: the few pending ids first, each user by its id. The planner, without
-        // statistics for the pending list, walked `users` instead (a create took four times as long).
-        let sql = format!(
-            "INSERT INTO {table} (rowid, {column}) \
-             SELECT u.id, u.{column} FROM users_trigrams_pending p CROSS JOIN users u ON u.id = p.user_id"
-        );
-        conn.prepare_cached(&sql)?.execute([])?;
+    for sql in FLUSH.iter() {
+        conn.prepare_cached(sql)?.execute([])?;
     }
     conn.prepare_cached("DELETE FROM users_trigrams_pending")?.execute([]).map(drop)
 }

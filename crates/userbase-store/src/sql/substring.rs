@@ -21,18 +21,23 @@ const PROBED: usize = 8;
 /// The search ANDs at most this many selective trigrams; more would read more ids and rarely remove any.
 const ENOUGH: usize = 4;
 
-/// The trigram tables of migration 0013.
-pub const TRIGRAM_TABLES: [&str; 3] = ["users_email_trigrams", "users_first_name_trigrams", "users_last_name_trigrams"];
+/// The trigram tables of migration 0013 and the `users` column each indexes: email, first name, last name.
+pub const TRIGRAM_TABLES: [(&str, &str); 3] = [
+    ("users_email_trigrams", "email_normalized"),
+    ("users_first_name_trigrams", "first_name"),
+    ("users_last_name_trigrams", "last_name"),
+];
 
 /// The trigram table (migration 0013) of a substring or suffix comparison, if it has one.
 fn trigram_table(attr: &Scalar, op: Op) -> Option<&'static str> {
     if !matches!(op, Op::Co | Op::Ew) {
         return None;
     }
+    let [email, first_name, last_name] = TRIGRAM_TABLES;
     match attr {
-        Scalar::Email => Some("users_email_trigrams"),
-        Scalar::Text(TextField::FirstName) => Some("users_first_name_trigrams"),
-        Scalar::Text(TextField::LastName) => Some("users_last_name_trigrams"),
+        Scalar::Email => Some(email.0),
+        Scalar::Text(TextField::FirstName) => Some(first_name.0),
+        Scalar::Text(TextField::LastName) => Some(last_name.0),
         _ => None,
     }
 }
