@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use crate::error::FieldError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PricingTargetKind {
     Category,
     Product,
@@ -30,7 +30,7 @@ impl PricingTargetKind {
 }
 
 /// What a pricing item applies to: an id, or a `(source, source_id)` reference.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PricingTarget {
     Id(i64),
     External { source: String, source_id: String },

@@ -405,6 +405,17 @@ pub trait OrganizationStore: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<crate::organization::Membership, StoreError>;
 
+    /// Makes each user of `pairs` (organization id, user id) a member of its organization with `role` where it is
+    /// not one already (an existing membership keeps its role); one transaction, not a statement per pair where
+    /// the backend has round trips. The ids are of the project's organizations and users (the caller read them).
+    async fn add_memberships(
+        &self,
+        project: &ProjectId,
+        pairs: &[(i64, i64)],
+        role: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
     async fn delete_membership(
         &self,
         project: &ProjectId,
@@ -479,6 +490,16 @@ pub trait PricingStore: Send + Sync {
         project: &ProjectId,
         user_id: i64,
         items: &[crate::pricing::PricingItem],
+    ) -> Result<(), StoreError> {
+        self.put_pricing_of_users(project, &[(user_id, items.to_vec())]).await
+    }
+
+    /// `put_pricing` for many users (user id, items) in one transaction, with a statement per kind of row
+    /// rather than per item where the backend has round trips. The ids are of the project's users.
+    async fn put_pricing_of_users(
+        &self,
+        project: &ProjectId,
+        users: &[(i64, Vec<crate::pricing::PricingItem>)],
     ) -> Result<(), StoreError>;
 
     async fn list_pricing(
@@ -544,4 +565,10 @@ pub trait Store:
 {
     /// Succeeds when the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Ends a bulk load (`userbase import`): leaves the indexes as queries expect them after one, e.g. work
+    /// a store deferred during the load done now. Nothing to do by default.
+    async fn finish_bulk_load(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }

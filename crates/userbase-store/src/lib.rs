@@ -34,6 +34,9 @@ pub struct OpenOptions {
     /// SQLite only: the writer connection's page cache, in MiB; `None`: `DEFAULT_SQLITE_WRITER_CACHE_MIB`.
     /// Pages are cached as the writer touches them, so this bounds memory rather than reserving it.
     pub sqlite_writer_cache_mib: Option<u32>,
+    /// The store is opened for a bulk load (`userbase import`): its connections trade memory for faster index
+    /// maintenance, and `Store::finish_bulk_load` ends the load.
+    pub bulk_load: bool,
 }
 
 impl OpenOptions {

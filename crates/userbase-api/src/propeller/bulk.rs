@@ -3,8 +3,8 @@
 //!
 //! The body is bounded (`MAX_BULK_BYTES`, `MAX_BULK_USERS`) rather than streamed: the contract answers a
 //! schema error anywhere in the payload with a 400 for the whole request, so every item is checked before
-//! any is written. Items are then written in batches of `BULK_BATCH` (multi-row statements, one
-//! transaction per batch and per kind of row); each item succeeds or fails on its own, and the answer has one
+//! any is written. Items are then written together, as one batch (`NestedBulkService::apply`: one lookup, one
+//! store write per kind of row); each item succeeds or fails on its own, and the answer has one
 //! result per item, in input order.
 
 use std::collections::BTreeMap;
@@ -16,7 +16,7 @@ use axum::response::Response;
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 use userbase_core::patch::Patch;
-use userbase_core::services::{BulkAction, BulkItem, BulkMode, NestedItem, BULK_BATCH};
+use userbase_core::services::{BulkAction, BulkItem, BulkMode, NestedItem};
 use userbase_core::store::UpsertKey;
 use userbase_core::values::MetadataLimits;
 
@@ -142,47 +142,41 @@ async fn bulk(
         BulkKey::Id => UpsertKey::NumericId,
     });
     let lookup_key = key.name();
-    let mut data = Vec::with_capacity(checked.len());
-    let mut batch: Vec<NestedItem> = Vec::with_capacity(BULK_BATCH);
-    let mut shown: Vec<(Value, Option<String>)> = Vec::with_capacity(BULK_BATCH);
-    let mut rest = checked.into_iter().peekable();
-    while rest.peek().is_some() {
-        for c in rest.by_ref().take(BULK_BATCH) {
-            match c.item {
-                Ok(item) => {
-                    batch.push(item);
-                    shown.push((c.shown, None));
-                }
-                Err(message) => shown.push((c.shown, Some(message))),
+    let mut items = Vec::with_capacity(checked.len());
+    let mut shown: Vec<(Value, Option<String>)> = Vec::with_capacity(checked.len());
+    for c in checked {
+        match c.item {
+            Ok(item) => {
+                items.push(item);
+                shown.push((c.shown, None));
             }
+            Err(message) => shown.push((c.shown, Some(message))),
         }
-        let mut outcomes = state
-            .nested_bulk
-            .apply(&principal.project, &mode, std::mem::take(&mut batch), MetadataLimits::DEFAULT)
-            .await?
-            .into_iter();
-        for (key_value, refused) in shown.drain(..) {
-            let outcome = match refused {
-                Some(message) => Err(message),
-                None => match outcomes.next() {
-                    Some(Ok(done)) => Ok(done),
-                    Some(Err(userbase_core::DomainError::Internal(m))) => {
-                        return Err(userbase_core::DomainError::Internal(m).into())
-                    }
-                    Some(Err(e)) => Err(PropellerError::from(e).message()),
-                    None => return Err(userbase_core::DomainError::Internal("missing bulk outcome".into()).into()),
-                },
-            };
-            data.push(match outcome {
-                Ok(done) => {
-                    let action = if done.user.action == BulkAction::Created { "create" } else { "update" };
-                    json!({"action": action, "id": done.user.numeric_id, "key": key_value,
-                           "lookupKey": lookup_key, "success": true})
+    }
+    let mut outcomes =
+        state.nested_bulk.apply(&principal.project, &mode, items, MetadataLimits::DEFAULT).await?.into_iter();
+    let mut data = Vec::with_capacity(shown.len());
+    for (key_value, refused) in shown {
+        let outcome = match refused {
+            Some(message) => Err(message),
+            None => match outcomes.next() {
+                Some(Ok(done)) => Ok(done),
+                Some(Err(userbase_core::DomainError::Internal(m))) => {
+                    return Err(userbase_core::DomainError::Internal(m).into())
                 }
-                Err(error) => json!({"action": "create", "error": error, "key": key_value,
-                                     "lookupKey": lookup_key, "success": false}),
-            });
-        }
+                Some(Err(e)) => Err(PropellerError::from(e).message()),
+                None => return Err(userbase_core::DomainError::Internal("missing bulk outcome".into()).into()),
+            },
+        };
+        data.push(match outcome {
+            Ok(done) => {
+                let action = if done.user.action == BulkAction::Created { "create" } else { "update" };
+                json!({"action": action, "id": done.user.numeric_id, "key": key_value,
+                       "lookupKey": lookup_key, "success": true})
+            }
+            Err(error) => json!({"action": "create", "error": error, "key": key_value,
+                                 "lookupKey": lookup_key, "success": false}),
+        });
     }
     let total = data.len();
     Ok(envelope(StatusCode::OK, Value::Array(data), "Completed", Some(total)))

@@ -19,7 +19,7 @@ use crate::values::{GroupRef, MetadataLimits};
 use super::addresses::UpsertedAddresses;
 use super::{
     AddressAction, AddressBatch, AddressPatch, AddressPlan, AddressService, BulkAction, BulkDone, BulkItem, BulkMode,
-    BulkService, OrganizationService, PlannedUser, MAX_ADDRESSES_PER_USER,
+    BulkService, OrganizationService, PlannedUser, MAX_ADDRESSES_PER_USER, MEMBER_ROLE,
 };
 
 /// One item: the user and what it carries.
@@ -62,7 +62,8 @@ impl NestedBulkService {
         }
     }
 
-    /// Applies a batch (at most `BULK_BATCH` items); one outcome per item, in order. Each item is all or
+    /// Applies a batch (of any size: the store splits its statements as it needs); one outcome per item, in
+    /// order. Each item is all or
     /// nothing: everything that can refuse it (a parent that names no organization, a field, an address
     /// without a type, more addresses than a user may have) is checked against the users and addresses as read
     /// before anything of the batch is written. Only a failure of the store itself fails the call.
@@ -139,6 +140,8 @@ impl NestedBulkService {
         // addresses are upserted against that user's, as read then.
         let mut late: Vec<(i64, Vec<AddressPatch>)> = Vec::new();
         let mut attributes = Vec::new();
+        let mut memberships = Vec::new();
+        let mut pricing = Vec::new();
         let mut written: Vec<(usize, BulkDone, Place)> = Vec::with_capacity(users.len());
         for (((outcome, r), address_plan), target) in users.into_iter().zip(rest).zip(planned).zip(targets) {
             let done = match outcome {
@@ -149,10 +152,10 @@ impl NestedBulkService {
                 }
             };
             if let Some(org_id) = r.org_id {
-                self.organizations.ensure_member(project, org_id, done.numeric_id).await?;
+                memberships.push((org_id, done.numeric_id));
             }
             if !r.pricing.is_empty() {
-                self.store.put_pricing(&project.id, done.numeric_id, &r.pricing).await?;
+                pricing.push((done.numeric_id, r.pricing));
             }
             if let Some(attrs) = r.attributes {
                 attributes.push((done.numeric_id, attrs));
@@ -171,6 +174,9 @@ impl NestedBulkService {
             };
             written.push((r.n, done, place));
         }
+        // What the items carry beside the user, a store call per kind for the whole batch.
+        self.store.add_memberships(&project.id, &memberships, MEMBER_ROLE, now_utc()).await?;
+        self.store.put_pricing_of_users(&project.id, &pricing).await?;
         self.store.put_attributes(&project.id, &attributes).await?;
         let mut in_batch = self.write_batch(project, batch, again).await?;
         let mut in_late: Vec<Option<UpsertedAddresses>> = match late.is_empty() {

@@ -23,7 +23,7 @@ pub use bulk::{BulkAction, BulkCounts, BulkDone, BulkItem, BulkMode, BulkOutcome
 pub use bulk_nested::{NestedBulkService, NestedDone, NestedItem};
 pub use bulk_plan::{BulkPlan, PlannedUser};
 pub use keys::{KeyService, DEFAULT_KEY_CACHE_TTL};
-pub use organizations::{check_role, OrganizationPatch, OrganizationService};
+pub use organizations::{check_role, OrganizationPatch, OrganizationService, MEMBER_ROLE};
 pub use personal_data::{Erasure, PersonalDataService, RemovedTotals, SubjectData, PURGE_BATCH};
 pub use pricing::PricingService;
 pub use projects::{NewProject, ProjectService, ProjectUpdate};

@@ -20,6 +20,9 @@ use super::{UserPatch, UserService};
 /// How deep parents may nest; also bounds the cycle check.
 const MAX_DEPTH: usize = 32;
 
+/// The role of a membership that a user's parent group made (Propeller's `parent`).
+pub const MEMBER_ROLE: &str = "member";
+
 /// A change to an organization (also a create, applied to a blank one).
 #[derive(Debug, Clone, Default)]
 pub struct OrganizationPatch {
@@ -181,13 +184,9 @@ impl OrganizationService {
         Err(DomainError::Internal("an organization's external ref was taken and not found".into()))
     }
 
-    /// Makes a live user a member of an organization (role `member`) unless they are one already.
+    /// Makes a user a member of an organization (role `MEMBER_ROLE`) unless they are one already.
     pub async fn ensure_member(&self, project: &Project, org_id: i64, user_id: i64) -> Result<(), DomainError> {
-        let held = self.store.list_memberships(&project.id, Some(org_id), Some(user_id)).await?;
-        if held.is_empty() {
-            self.store.put_membership(&project.id, org_id, user_id, "member", now_utc()).await?;
-        }
-        Ok(())
+        Ok(self.store.add_memberships(&project.id, &[(org_id, user_id)], MEMBER_ROLE, now_utc()).await?)
     }
 
     pub async fn update(

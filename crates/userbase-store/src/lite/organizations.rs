@@ -33,6 +33,7 @@ static INSERT: LazyLock<String> = LazyLock::new(|| numbered(sql::INSERT_ORGANIZA
 static UPDATE: LazyLock<String> = LazyLock::new(|| numbered(sql::UPDATE_ORGANIZATION));
 static DELETE: LazyLock<String> = LazyLock::new(|| numbered(sql::DELETE_ORGANIZATION));
 static PUT_MEMBERSHIP: LazyLock<String> = LazyLock::new(|| numbered(sql::PUT_MEMBERSHIP));
+static ADD_MEMBERSHIP: LazyLock<String> = LazyLock::new(|| numbered(sql::ADD_MEMBERSHIP));
 static DELETE_MEMBERSHIP: LazyLock<String> = LazyLock::new(|| numbered(sql::DELETE_MEMBERSHIP));
 static MEMBERSHIPS: LazyLock<String> = LazyLock::new(|| numbered(sql::SELECT_MEMBERSHIPS));
 
@@ -146,6 +147,28 @@ impl OrganizationStore for SqliteStore {
                 memberships(conn, &project, Some(organization_id), Some(user_id))?
                     .pop()
                     .ok_or_else(|| StoreError::Backend("membership vanished".into()))
+            })
+            .await
+    }
+
+    async fn add_memberships(
+        &self,
+        project: &ProjectId,
+        pairs: &[(i64, i64)],
+        role: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        if pairs.is_empty() {
+            return Ok(());
+        }
+        let (project, pairs, role) = (project.clone(), pairs.to_vec(), role.to_owned());
+        self.lite
+            .write(move |conn| {
+                for (organization_id, user_id) in &pairs {
+                    let params = rusqlite::params![organization_id, user_id, project.as_str(), role, DbTime(now)];
+                    execute(conn, &ADD_MEMBERSHIP, params)?;
+                }
+                Ok(())
             })
             .await
     }

@@ -19,24 +19,22 @@ static DELETE_ALL: LazyLock<String> = LazyLock::new(|| numbered(sql::DELETE_ALL)
 
 #[async_trait::async_trait]
 impl PricingStore for SqliteStore {
-    async fn put_pricing(&self, project: &ProjectId, user_id: i64, items: &[PricingItem]) -> Result<(), StoreError> {
-        let (project, items) = (project.clone(), items.to_vec());
+    async fn put_pricing_of_users(
+        &self,
+        project: &ProjectId,
+        users: &[(i64, Vec<PricingItem>)],
+    ) -> Result<(), StoreError> {
+        if users.iter().all(|(_, items)| items.is_empty()) {
+            return Ok(());
+        }
+        let (project, users) = (project.clone(), users.to_vec());
+        // Prepared single-row statements run in place: SQLite has no round trips to save.
         self.lite
             .write(move |conn| {
-                for item in &items {
-                    let kind = item.target_kind.as_str();
-                    match &item.target {
-                        PricingTarget::Id(id) => {
-                            execute(conn, &DELETE_BY_ID, rusqlite::params![project.as_str(), user_id, kind, id])?;
-                        }
-                        PricingTarget::External { source, source_id } => {
-                            let params = rusqlite::params![project.as_str(), user_id, kind, source, source_id];
-                            execute(conn, &DELETE_BY_REF, params)?;
-                        }
-                    };
-                    let rule = item.rule.to_json();
-                    let params = rusqlite::params_from_iter(sql::insert_args(project.as_str(), user_id, item, &rule));
-                    execute(conn, &INSERT, params)?;
+                for (user_id, items) in &users {
+                    for item in items {
+                        put_one(conn, &project, *user_id, item)?;
+                    }
                 }
                 Ok(())
             })
@@ -58,4 +56,25 @@ impl PricingStore for SqliteStore {
             .await?;
         Ok(done as u64)
     }
+}
+
+/// Stores one item, replacing the user's item for the same target.
+fn put_one(
+    conn: &rusqlite::Connection,
+    project: &ProjectId,
+    user_id: i64,
+    item: &PricingItem,
+) -> Result<(), StoreError> {
+    let kind = item.target_kind.as_str();
+    match &item.target {
+        PricingTarget::Id(id) => {
+            execute(conn, &DELETE_BY_ID, rusqlite::params![project.as_str(), user_id, kind, id])?;
+        }
+        PricingTarget::External { source, source_id } => {
+            execute(conn, &DELETE_BY_REF, rusqlite::params![project.as_str(), user_id, kind, source, source_id])?;
+        }
+    };
+    let rule = item.rule.to_json();
+    execute(conn, &INSERT, rusqlite::params_from_iter(sql::insert_args(project.as_str(), user_id, item, &rule)))?;
+    Ok(())
 }

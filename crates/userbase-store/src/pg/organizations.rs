@@ -191,6 +191,29 @@ impl OrganizationStore for PgStore {
             .ok_or_else(|| StoreError::Backend("membership vanished".into()))
     }
 
+    async fn add_memberships(
+        &self,
+        project: &ProjectId,
+        pairs: &[(i64, i64)],
+        role: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        if pairs.is_empty() {
+            return Ok(());
+        }
+        let (organizations, users): (Vec<i64>, Vec<i64>) = pairs.iter().copied().unzip();
+        sqlx::query(sql::ADD_MEMBERSHIPS_PG)
+            .bind(organizations)
+            .bind(users)
+            .bind(project.as_str())
+            .bind(role)
+            .bind(DbTime(now))
+            .execute(&self.writer)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
     async fn delete_membership(
         &self,
         project: &ProjectId,

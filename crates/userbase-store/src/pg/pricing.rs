@@ -11,43 +11,45 @@ use crate::sql::pricing::PricingRow;
 /// The PostgreSQL pricing store.
 #[async_trait::async_trait]
 impl PricingStore for PgStore {
-    async fn put_pricing(&self, project: &ProjectId, user_id: i64, items: &[PricingItem]) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await.map_err(store_error)?;
-        for item in items {
-            let kind = item.target_kind.as_str();
-            match &item.target {
-                PricingTarget::Id(id) => {
-                    sqlx::query(sql::DELETE_BY_ID)
-                        .bind(project.as_str())
-                        .bind(user_id)
-                        .bind(kind)
-                        .bind(*id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(store_error)?;
-                }
-                PricingTarget::External { source, source_id } => {
-                    sqlx::query(sql::DELETE_BY_REF)
-                        .bind(project.as_str())
-                        .bind(user_id)
-                        .bind(kind)
-                        .bind(source.as_str())
-                        .bind(source_id.as_str())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(store_error)?;
-                }
-            };
-            let rule = item.rule.to_json();
-            sql::insert_args(project.as_str(), user_id, item, &rule)
-                .into_iter()
-                .fold(sqlx::query(sql::INSERT), |query, arg| query.bind(arg))
-                .execute(&mut *tx)
-                .await
-                .map_err(store_error)?;
+    /// Two statements for the whole batch (arrays through `UNNEST`), whatever its size.
+    async fn put_pricing_of_users(
+        &self,
+        project: &ProjectId,
+        users: &[(i64, Vec<PricingItem>)],
+    ) -> Result<(), StoreError> {
+        let kept = sql::last_per_target(users);
+        if kept.is_empty() {
+            return Ok(());
         }
-        tx.commit().await.map_err(store_error)?;
-        Ok(())
+        let mut columns = PricingColumns::default();
+        for (user_id, item) in &kept {
+            columns.push(*user_id, item);
+        }
+        let mut tx = self.begin_write().await.map_err(store_error)?;
+        sqlx::query(sql::DELETE_REPLACED_PG)
+            .bind(project.as_str())
+            .bind(&columns.user_ids)
+            .bind(&columns.kinds)
+            .bind(&columns.ids)
+            .bind(&columns.sources)
+            .bind(&columns.source_ids)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        sqlx::query(sql::INSERT_MANY_PG)
+            .bind(project.as_str())
+            .bind(&columns.user_ids)
+            .bind(&columns.kinds)
+            .bind(&columns.ids)
+            .bind(&columns.sources)
+            .bind(&columns.source_ids)
+            .bind(&columns.shop_ids)
+            .bind(&columns.rules)
+            .bind(&columns.at)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)
     }
 
     async fn list_pricing(&self, project: &ProjectId, user_id: i64) -> Result<Vec<PricingItem>, StoreError> {
@@ -68,5 +70,35 @@ impl PricingStore for PgStore {
             .await
             .map_err(store_error)?;
         Ok(done.rows_affected())
+    }
+}
+
+/// A batch of pricing items as one array per column, for `UNNEST`.
+#[derive(Default)]
+struct PricingColumns {
+    user_ids: Vec<i64>,
+    kinds: Vec<&'static str>,
+    ids: Vec<Option<i64>>,
+    sources: Vec<Option<String>>,
+    source_ids: Vec<Option<String>>,
+    shop_ids: Vec<Option<i64>>,
+    rules: Vec<sqlx::types::Json<serde_json::Value>>,
+    at: Vec<time::OffsetDateTime>,
+}
+
+impl PricingColumns {
+    fn push(&mut self, user_id: i64, item: &PricingItem) {
+        let (id, source, source_id) = match &item.target {
+            PricingTarget::Id(id) => (Some(*id), None, None),
+            PricingTarget::External { source, source_id } => (None, Some(source.clone()), Some(source_id.clone())),
+        };
+        self.user_ids.push(user_id);
+        self.kinds.push(item.target_kind.as_str());
+        self.ids.push(id);
+        self.sources.push(source);
+        self.source_ids.push(source_id);
+        self.shop_ids.push(item.shop_id);
+        self.rules.push(sqlx::types::Json(item.rule.to_json()));
+        self.at.push(item.updated_at);
     }
 }

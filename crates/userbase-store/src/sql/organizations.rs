@@ -72,6 +72,14 @@ pub const DELETE_ORGANIZATION: &str =
     "DELETE FROM organizations WHERE project_id = $1 AND id = $2 AND version = COALESCE($3, version)";
 pub const PUT_MEMBERSHIP: &str = "INSERT INTO memberships (organization_id, user_id, project_id, role, created_at) \
     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organization_id, user_id) DO UPDATE SET role = excluded.role";
+/// A membership where there is none (an existing one keeps its role).
+pub const ADD_MEMBERSHIP: &str = "INSERT INTO memberships (organization_id, user_id, project_id, role, created_at) \
+    VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organization_id, user_id) DO NOTHING";
+/// PostgreSQL: `ADD_MEMBERSHIP` for many pairs in one statement (`$1`, `$2`: arrays of organization and user
+/// ids).
+pub const ADD_MEMBERSHIPS_PG: &str = "INSERT INTO memberships (organization_id, user_id, project_id, role, created_at) \
+    SELECT t.organization_id, t.user_id, $3, $4, $5 FROM UNNEST($1::bigint[], $2::bigint[]) AS t(organization_id, user_id) \
+    ON CONFLICT (organization_id, user_id) DO NOTHING";
 pub const DELETE_MEMBERSHIP: &str =
     "DELETE FROM memberships WHERE project_id = $1 AND organization_id = $2 AND user_id = $3";
 /// Memberships of live users; `$2`/`$3` narrow to one organization and/or one user when not NULL.

@@ -127,9 +127,100 @@ async fn attributes_are_kept_per_user(backend: Backend) {
     assert_eq!(f.store.get_attributes(&q.id, u1).await.unwrap(), None, "scoped by project");
 }
 
+fn organization(p: &userbase_core::project::Project, name: &str) -> NewOrganizationRecord {
+    NewOrganizationRecord {
+        project_id: p.id.clone(),
+        public_id: OrganizationId::generate(now_utc()),
+        fields: OrganizationFields {
+            name: name.into(),
+            parent_id: None,
+            external_ref: None,
+            plan: None,
+            metadata: Default::default(),
+        },
+        created_at: now_utc(),
+    }
+}
+
+/// Bulk items' parents: memberships added for many users at once, an existing one keeping its role, a pair
+/// listed twice added once; nothing of another project's listing changes.
+async fn memberships_of_many_users_are_added_in_one_call(backend: Backend) {
+    let Some(f) = fixture(backend).await else { return };
+    let p = project("acme");
+    f.store.insert_project(&p).await.unwrap();
+    let org = f.store.insert_organization(&organization(&p, "Shops")).await.unwrap();
+    let other = f.store.insert_organization(&organization(&p, "Others")).await.unwrap();
+    let mut users = Vec::new();
+    for _ in 0..3 {
+        users.push(f.store.insert_user(&new_user(&p, None)).await.unwrap().numeric_id);
+    }
+    f.store.put_membership(&p.id, org.numeric_id, users[0], "Owner", now_utc()).await.unwrap();
+    let pairs = [
+        (org.numeric_id, users[0]),
+        (org.numeric_id, users[1]),
+        (org.numeric_id, users[1]),
+        (other.numeric_id, users[2]),
+    ];
+    f.store.add_memberships(&p.id, &pairs, "member", now_utc()).await.unwrap();
+    let held = f.store.list_memberships(&p.id, Some(org.numeric_id), None).await.unwrap();
+    let roles: Vec<&str> = held.iter().map(|m| m.role.as_str()).collect();
+    assert_eq!(held.len(), 2, "{roles:?}");
+    assert!(held.iter().any(|m| m.role == "Owner") && held.iter().any(|m| m.role == "member"), "{roles:?}");
+    assert_eq!(f.store.list_memberships(&p.id, Some(other.numeric_id), None).await.unwrap().len(), 1);
+    // Again: nothing changes.
+    f.store.add_memberships(&p.id, &pairs, "member", now_utc()).await.unwrap();
+    assert_eq!(f.store.list_memberships(&p.id, None, None).await.unwrap().len(), 3);
+    f.store.add_memberships(&p.id, &[], "member", now_utc()).await.unwrap();
+}
+
+/// Bulk items' pricing: many users in one call; an item replaces the user's item for the same target (stored
+/// or earlier in the same call), items for other targets or other users stay, in the order given.
+async fn pricing_of_many_users_is_stored_in_one_call(backend: Backend) {
+    use userbase_core::pricing::{PricingItem, PricingRule, PricingTarget, PricingTargetKind};
+    let Some(f) = fixture(backend).await else { return };
+    let p = project("acme");
+    f.store.insert_project(&p).await.unwrap();
+    let a = f.store.insert_user(&new_user(&p, None)).await.unwrap().numeric_id;
+    let b = f.store.insert_user(&new_user(&p, None)).await.unwrap().numeric_id;
+    let item = |kind, target: PricingTarget, price: f64| PricingItem {
+        target_kind: kind,
+        target,
+        rule: PricingRule::Net { price },
+        shop_id: Some(3),
+        updated_at: now_utc(),
+    };
+    let external = || PricingTarget::External { source: "erp".into(), source_id: "X1".into() };
+    f.store.put_pricing(&p.id, a, &[item(PricingTargetKind::Category, PricingTarget::Id(7), 1.0)]).await.unwrap();
+    let batch = vec![
+        (
+            a,
+            vec![
+                item(PricingTargetKind::Category, PricingTarget::Id(7), 2.0),
+                item(PricingTargetKind::Product, external(), 3.0),
+                item(PricingTargetKind::Product, PricingTarget::Id(7), 4.0),
+                item(PricingTargetKind::Product, external(), 5.0),
+            ],
+        ),
+        (b, vec![item(PricingTargetKind::Category, PricingTarget::Id(7), 6.0)]),
+    ];
+    f.store.put_pricing_of_users(&p.id, &batch).await.unwrap();
+    let price = |i: &PricingItem| match i.rule {
+        PricingRule::Net { price } => price,
+        _ => f64::NAN,
+    };
+    let of_a: Vec<f64> = f.store.list_pricing(&p.id, a).await.unwrap().iter().map(price).collect();
+    assert_eq!(of_a, vec![2.0, 4.0, 5.0]);
+    let of_b = f.store.list_pricing(&p.id, b).await.unwrap();
+    assert_eq!((of_b.len(), of_b[0].shop_id, price(&of_b[0])), (1, Some(3), 6.0));
+    assert_eq!(of_b[0].target, PricingTarget::Id(7));
+    f.store.put_pricing_of_users(&p.id, &[]).await.unwrap();
+}
+
 backend_tests!(
     users_are_found_by_integer_id_and_by_source_id_of_any_source,
     organizations_are_found_by_external_ref,
     addresses_of_many_users_are_written_in_one_call,
     attributes_are_kept_per_user,
+    memberships_of_many_users_are_added_in_one_call,
+    pricing_of_many_users_is_stored_in_one_call,
 );

@@ -35,6 +35,7 @@ pub async fn run(database: &str, args: ServeArgs) -> anyhow::Result<()> {
             query_timeout: Some(std::time::Duration::from_millis(args.query_timeout_ms)),
             count_budget: Some(std::time::Duration::from_millis(args.count_budget_ms)),
             sqlite_writer_cache_mib: Some(args.sqlite_cache_mib),
+            bulk_load: false,
         },
     )
     .await?;

@@ -205,6 +205,7 @@ pub async fn import(database: &str, args: ImportArgs<'_>) -> anyhow::Result<()> 
         &userbase_store::OpenOptions {
             max_connections: Some(2),
             sqlite_writer_cache_mib: Some(IMPORT_CACHE_MIB),
+            bulk_load: true,
             ..Default::default()
         },
     )
@@ -218,7 +219,7 @@ pub async fn import(database: &str, args: ImportArgs<'_>) -> anyhow::Result<()> 
     let counted = Counting { inner: file, bar: bar.clone() };
     let with_id = matches!(&mode, BulkMode::Upsert(UpsertKey::Id));
     let format = args.format.unwrap_or_else(|| Format::guess(args.file));
-    let mut importer = Importer { bulk: BulkService::new(store), project, mode, tally: BulkCounts::default() };
+    let mut importer = Importer { bulk: BulkService::new(store.clone()), project, mode, tally: BulkCounts::default() };
     let started = Instant::now();
     let (send, mut batches) = tokio::sync::mpsc::channel(READ_AHEAD);
     let reading = std::thread::Builder::new()
@@ -255,7 +256,10 @@ pub async fn import(database: &str, args: ImportArgs<'_>) -> anyhow::Result<()> 
     // Dropping the receiver stops the reader at its next batch.
     drop(batches);
     let _ = reading.join();
+    // What the store deferred during the load is done whatever ended it.
+    let finished = store.finish_bulk_load().await.context("cannot finish the import");
     ended?;
+    finished?;
     bar.finish_and_clear();
     let t = &importer.tally;
     let total = t.total();
