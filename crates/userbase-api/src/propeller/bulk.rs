@@ -8,6 +8,7 @@
 //! result per item, in input order.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::State;
@@ -19,6 +20,7 @@ use userbase_core::patch::Patch;
 use userbase_core::services::{BulkAction, BulkItem, BulkMode, NestedItem};
 use userbase_core::store::UpsertKey;
 use userbase_core::values::MetadataLimits;
+use userbase_core::DomainError;
 
 use super::address_input::read_address;
 use super::error::PropellerError;
@@ -111,39 +113,48 @@ async fn bulk(
     if !v.is_empty() {
         return Err(PropellerError::schema(v.0));
     }
-    let mut checked = Vec::with_capacity(raw_users.len());
-    let mut missing_keys = Vec::new();
-    for (i, raw) in raw_users.iter().enumerate() {
-        let at = format!("#/users/{i}");
-        let map: Map<String, Value> = match serde_json::from_str(raw.get()) {
-            Ok(Value::Object(map)) => map,
-            Ok(other) => {
-                v.push(&at, format_args!("expected type: JSONObject, found: {}", type_name(&other)));
-                continue;
-            }
-            Err(_) => return Err(PropellerError::invalid_json("Invalid JSON payload")),
-        };
-        if let Some(c) = check_item(&Obj::new(at, &map), key, &mut v, &mut missing_keys) {
-            checked.push(c);
-        }
-    }
+    // Each item as a range of the body, so that half of them can be checked on another thread.
+    let base = bytes.as_ptr() as usize;
+    let ranges: Vec<Range<usize>> = raw_users
+        .iter()
+        .map(|raw| {
+            let start = raw.get().as_ptr() as usize - base;
+            start..start + raw.get().len()
+        })
+        .collect();
     drop(raw_users);
+    let (first, second) = if ranges.len() >= PARALLEL_CHECK_FROM {
+        let half = ranges.len() / 2;
+        let (body, tail) = (bytes.clone(), ranges[half..].to_vec());
+        let second = tokio::task::spawn_blocking(move || check_part(&body, half, &tail, key));
+        let first = check_part(&bytes, 0, &ranges[..half], key);
+        let second = second.await.map_err(|e| DomainError::Internal(format!("a bulk check failed: {e}")))?;
+        (first, second)
+    } else {
+        (check_part(&bytes, 0, &ranges, key), CheckedPart::default())
+    };
+    if first.invalid_json || second.invalid_json {
+        return Err(PropellerError::invalid_json("Invalid JSON payload"));
+    }
+    v.0.extend(first.violations.0.into_iter().chain(second.violations.0));
     if !v.is_empty() {
         v.0.truncate(100);
         return Err(PropellerError::schema(v.0));
     }
+    let mut missing_keys: Vec<String> = first.missing.into_iter().chain(second.missing).collect();
     if !missing_keys.is_empty() {
         missing_keys.truncate(100);
         return Err(PropellerError::lookup_key_not_found(missing_keys));
     }
+    let checked = first.checked.into_iter().chain(second.checked);
     drop(bytes);
     let mode = BulkMode::Upsert(match key {
         BulkKey::SourceId => UpsertKey::AnyExternalRef,
         BulkKey::Id => UpsertKey::NumericId,
     });
     let lookup_key = key.name();
-    let mut items = Vec::with_capacity(checked.len());
-    let mut shown: Vec<(Value, Option<String>)> = Vec::with_capacity(checked.len());
+    let mut items = Vec::with_capacity(ranges.len());
+    let mut shown: Vec<(Value, Option<String>)> = Vec::with_capacity(ranges.len());
     for c in checked {
         match c.item {
             Ok(item) => {
@@ -161,11 +172,9 @@ async fn bulk(
             Some(message) => Err(message),
             None => match outcomes.next() {
                 Some(Ok(done)) => Ok(done),
-                Some(Err(userbase_core::DomainError::Internal(m))) => {
-                    return Err(userbase_core::DomainError::Internal(m).into())
-                }
+                Some(Err(DomainError::Internal(m))) => return Err(DomainError::Internal(m).into()),
                 Some(Err(e)) => Err(PropellerError::from(e).message()),
-                None => return Err(userbase_core::DomainError::Internal("missing bulk outcome".into()).into()),
+                None => return Err(DomainError::Internal("missing bulk outcome".into()).into()),
             },
         };
         data.push(match outcome {
@@ -180,6 +189,42 @@ async fn bulk(
     }
     let total = data.len();
     Ok(envelope(StatusCode::OK, Value::Array(data), "Completed", Some(total)))
+}
+
+/// From this many items on, the second half of a request is checked on another thread (about 8 µs an item;
+/// the check of 10,000 items took a fifth of the request).
+const PARALLEL_CHECK_FROM: usize = 2_000;
+
+/// What checking a run of items found.
+#[derive(Default)]
+struct CheckedPart {
+    checked: Vec<Checked>,
+    violations: Violations,
+    missing: Vec<String>,
+    invalid_json: bool,
+}
+
+/// Checks the items at `ranges` of `body`, the first of which is item number `first` of the request.
+fn check_part(body: &[u8], first: usize, ranges: &[Range<usize>], key: BulkKey) -> CheckedPart {
+    let mut part = CheckedPart { checked: Vec::with_capacity(ranges.len()), ..CheckedPart::default() };
+    for (i, range) in (first..).zip(ranges) {
+        let at = format!("#/users/{i}");
+        let map: Map<String, Value> = match serde_json::from_slice(&body[range.clone()]) {
+            Ok(Value::Object(map)) => map,
+            Ok(other) => {
+                part.violations.push(&at, format_args!("expected type: JSONObject, found: {}", type_name(&other)));
+                continue;
+            }
+            Err(_) => {
+                part.invalid_json = true;
+                return part;
+            }
+        };
+        if let Some(c) = check_item(&Obj::new(at, &map), key, &mut part.violations, &mut part.missing) {
+            part.checked.push(c);
+        }
+    }
+    part
 }
 
 /// Checks one item: schema violations go to `v`, a missing lookup key to `missing`; values that are not

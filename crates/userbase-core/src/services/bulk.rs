@@ -296,7 +296,7 @@ fn lost_on_key(mode: &BulkMode, conflict: Conflict) -> bool {
 }
 
 /// The value an item is matched on.
-fn key_of(key: &UpsertKey, item: &BulkItem) -> Result<String, DomainError> {
+pub(super) fn key_of(key: &UpsertKey, item: &BulkItem) -> Result<String, DomainError> {
     let missing = |field: &str, what: &str| DomainError::Invalid(vec![FieldError::new(field, "required", what)]);
     match key {
         UpsertKey::Id | UpsertKey::NumericId => {

@@ -61,6 +61,22 @@ fn ref_rows<'a>(refs: &'a [(i64, &'a NewUserRecord, &'a ExternalRef)]) -> sqlx::
     qb
 }
 
+/// From this many users a batch defers its trigram index merges (`defer_trigram_merges`).
+pub(crate) const LARGE_BATCH: usize = 1_000;
+
+/// In a large batch's transaction, lets the trigram index's pending list grow to 64 MB before it is merged, and
+/// sorts it in as much memory (the defaults, 4 MB, merged every ~5,000 users; larger merges share index pages
+/// among more users: see `bulk_load_settings`, which does the same for a whole import). Local to the
+/// transaction: the server's other writes keep the defaults.
+async fn defer_trigram_merges(tx: &mut sqlx::PgConnection, records: usize) -> Result<(), sqlx::Error> {
+    if records >= LARGE_BATCH {
+        sqlx::query("SELECT set_config('gin_pending_list_limit', '64MB', true), set_config('work_mem', '64MB', true)")
+            .execute(tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// 23505 unique_violation.
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error().and_then(|db| db.code()).is_some_and(|code| code == "23505")
@@ -85,6 +101,7 @@ impl PgStore {
         use std::collections::HashMap;
 
         let mut tx = self.begin_write().await?;
+        defer_trigram_merges(&mut tx, records.len()).await?;
         let mut found: Vec<Option<i64>> = vec![None; records.len()];
         let mut human_ids: Vec<String> = records.iter().map(|r| r.human_id.as_str().to_owned()).collect();
         let mut pending: Vec<usize> = (0..records.len()).collect();
@@ -155,6 +172,7 @@ impl PgStore {
         let mut ids: HashMap<usize, i64> = HashMap::with_capacity(records.len());
         let mut pending: Vec<usize> = (0..records.len()).collect();
         let mut tx = self.begin_write().await?;
+        defer_trigram_merges(&mut tx, records.len()).await?;
         for _ in 0..sql::HUMAN_ID_ATTEMPTS {
             if pending.is_empty() {
                 break;

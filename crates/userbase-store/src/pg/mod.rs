@@ -183,17 +183,15 @@ impl Store for PgStore {
         // Maintenance, not a query: the query time bound does not apply.
         let mut tx = self.writer.begin().await.map_err(store_error)?;
         sqlx::query("SET LOCAL statement_timeout = 0").execute(&mut *tx).await.map_err(store_error)?;
-        sqlx::query(
-            "SELECT gin_clean_pending_list(c.oid) FROM pg_class c \
-             WHERE c.relname = 'users_text_trgm_idx' AND c.relnamespace = current_schema()::regnamespace",
-        )
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?;
+        sqlx::query(MERGE_TRIGRAM_PENDING).execute(&mut *tx).await.map_err(store_error)?;
         sqlx::query("ANALYZE users").execute(&mut *tx).await.map_err(store_error)?;
         tx.commit().await.map_err(store_error)
     }
 }
+
+/// Merges the trigram index's pending list into the index (none without pg_trgm, migration 0011).
+pub(crate) const MERGE_TRIGRAM_PENDING: &str = "SELECT gin_clean_pending_list(c.oid) FROM pg_class c \
+    WHERE c.relname = 'users_text_trgm_idx' AND c.relnamespace = current_schema()::regnamespace";
 
 /// Settings of a bulk load's connections. The trigram index (GIN) takes new entries into a pending list and
 /// merges the list into the index when it outgrows `gin_pending_list_limit`, sorting it in `work_mem`; at the

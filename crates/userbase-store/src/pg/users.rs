@@ -148,12 +148,19 @@ impl UserStore for PgStore {
         // Two bulk inserts running at once (an import writes two batches at a time) that hold some of the same
         // new keys in crossed order deadlock; PostgreSQL then aborts one of them, whole, and it can simply run again.
         let mut attempts = 0;
-        loop {
+        let done = loop {
             match self.bulk_insert_users(records).await {
                 Err(e) if is_deadlock(&e) && attempts < DEADLOCK_RETRIES => attempts += 1,
-                done => return done.map_err(store_error),
+                done => break done.map_err(store_error)?,
             }
+        };
+        // A large batch left its trigram entries in the pending list (`bulk::defer_trigram_merges`): merged now,
+        // in one pass, rather than by the next single create that finds the list over its limit. A bulk load
+        // merges once, at its end.
+        if records.len() >= crate::pg::bulk::LARGE_BATCH && !self.bulk_load {
+            sqlx::query(crate::pg::MERGE_TRIGRAM_PENDING).execute(&self.writer).await.map_err(store_error)?;
         }
+        Ok(done)
     }
 
     async fn find_users_by(

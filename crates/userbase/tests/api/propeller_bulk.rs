@@ -137,14 +137,24 @@ async fn bulk_schema_errors_refuse_the_whole_payload(backend: Backend) {
     assert_eq!(app.get("/v1/users").await.body["data"].as_array().map(Vec::len), Some(0), "nothing was written");
 }
 
+/// A request of 10,000 users is written in two lanes at once: results stay in input order, a failing item
+/// fails alone, two items naming the same user apply in input order (create, then update), and what items carry
+/// beside the user (addresses, pricing) is written for each.
 async fn ten_thousand_users_with_addresses_in_one_request(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
     let users: Vec<Value> = (0..10_000)
         .map(|i| {
             let email = if i == 5_000 { "broken".to_owned() } else { format!("u{i}@example.com") };
-            json!({"source": "ERP", "sourceId": format!("S{i}"), "firstName": format!("F{i}"), "email": email,
+            // Item 7,000 names the user of item 10 again.
+            let source_id = if i == 7_000 { "S10".to_owned() } else { format!("S{i}") };
+            let mut user = json!({"source": "ERP", "sourceId": source_id, "firstName": format!("F{i}"), "email": email,
                    "addresses": [{"type": "delivery", "code": format!("C{i}"), "street": "Main", "number": i,
-                                  "city": "Oslo", "country": "NO"}]})
+                                  "city": "Oslo", "country": "NO"}]});
+            if i % 1_000 == 1 {
+                user["pricing"] = json!({"categories": [{"id": i, "pricing": {"type": "SP", "amount": 10}},
+                                                        {"id": i, "pricing": {"type": "SP", "amount": 20}}]});
+            }
+            user
         })
         .collect();
     let r = prop(&app, Method::POST, "/users/bulk/sourceId", Some(&json!({"users": users}))).await;
@@ -152,14 +162,41 @@ async fn ten_thousand_users_with_addresses_in_one_request(backend: Backend) {
     let data = r.body["data"].as_array().unwrap();
     assert_eq!(data.len(), 10_000);
     for (i, item) in data.iter().enumerate() {
-        assert_eq!(item["key"], format!("S{i}"), "results are in input order");
+        let key = if i == 7_000 { "S10".to_owned() } else { format!("S{i}") };
+        assert_eq!(item["key"], key, "results are in input order");
         assert_eq!(item["success"].as_bool(), Some(i != 5_000), "{item}");
     }
+    assert_eq!((data[10]["action"].as_str(), data[7_000]["action"].as_str()), (Some("create"), Some("update")));
+    assert_eq!(data[10]["id"], data[7_000]["id"]);
     let listed = prop(&app, Method::GET, "/users?offset=1", None).await;
-    assert_eq!(listed.body["itemsFound"], 9_999);
+    assert_eq!(listed.body["itemsFound"], 9_998);
+    let twice = prop(&app, Method::GET, "/users/sourceId/S10", None).await;
+    assert_eq!(twice.body["data"]["firstName"], "F7000", "the later item applies last");
+    let addresses = prop(&app, Method::GET, "/users/sourceId/S10/addresses", None).await;
+    assert_eq!(addresses.body["total"], 2, "{:?}", addresses.body);
     let last = prop(&app, Method::GET, "/users/sourceId/S9999/addresses", None).await;
     assert_eq!((last.body["total"].as_i64(), last.body["data"][0]["number"].as_str()), (Some(1), Some("9999")));
     assert_error(&prop(&app, Method::GET, "/users/sourceId/S5000", None).await, 404, 70006);
+    for i in [1, 9_001] {
+        let id = prop(&app, Method::GET, &format!("/users/sourceId/S{i}"), None).await.body["data"]["id"].clone();
+        let public = app.get(&format!("/v1/users?filter=numeric_id%20eq%20{id}")).await.body["data"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let pricing = app.get(&format!("/v1/users/{public}/pricing")).await.body["data"].clone();
+        let pricing = pricing.as_array().unwrap();
+        assert_eq!(pricing.len(), 1, "the later item for the same category replaces the earlier: {pricing:?}");
+        assert_eq!(pricing[0]["pricing"]["amount"], 20.0, "{pricing:?}");
+    }
+
+    // A schema error anywhere, here in the half checked on another thread, refuses the whole request.
+    let mut users: Vec<Value> =
+        (0..3_000).map(|i| json!({"source": "ERP", "sourceId": format!("N{i}"), "firstName": "N"})).collect();
+    users[2_400]["firstName"] = json!(5);
+    let r = prop(&app, Method::POST, "/users/bulk/sourceId", Some(&json!({"users": users}))).await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    assert!(r.body.to_string().contains("#/users/2400/firstName"), "{:?}", r.body);
+    assert_eq!(prop(&app, Method::GET, "/users?offset=1", None).await.body["itemsFound"], 9_998);
 }
 
 /// An item refused for its addresses (more than a user may have) leaves its user as it was, while the
