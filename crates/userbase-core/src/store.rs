@@ -52,6 +52,15 @@ pub enum RefsChange {
     Rewrite,
 }
 
+/// One user of `UserStore::update_users`: the user as it should be stored (at the version read), and what it
+/// claims and changes beside its row (`update_user`'s arguments).
+#[derive(Debug, Clone)]
+pub struct UserUpdate {
+    pub user: User,
+    pub claims: UniqueClaims,
+    pub refs: RefsChange,
+}
+
 /// Everything needed to insert a user; the store assigns `numeric_id` and `version`.
 #[derive(Debug, Clone)]
 pub struct NewUserRecord {
@@ -268,6 +277,17 @@ pub trait UserStore: Send + Sync {
     /// Writes every mutable field of `user` if the stored version is still `user.version`; the stored
     /// version becomes `user.version + 1`. External refs are replaced in the same transaction.
     async fn update_user(&self, user: &User, claims: UniqueClaims, refs: RefsChange) -> Result<User, StoreError>;
+
+    /// `update_user` for many users, each on its own: a stale version or a broken uniqueness rule fails that
+    /// item only. One outcome per item, in order; only a failure of the store itself fails the call. Backends
+    /// write them together (one transaction, not a commit per user); this default writes them one by one.
+    async fn update_users(&self, updates: &[UserUpdate]) -> Result<Vec<Result<User, StoreError>>, StoreError> {
+        let mut done = Vec::with_capacity(updates.len());
+        for u in updates {
+            done.push(self.update_user(&u.user, u.claims, u.refs).await);
+        }
+        Ok(done)
+    }
 
     /// How many users match the filter, exactly, however long that takes (within the query time bound).
     async fn count_users(&self, project: &ProjectId, filter: &UserFilter) -> Result<u64, StoreError>;

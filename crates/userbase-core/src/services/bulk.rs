@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::error::{Conflict, DomainError, FieldError};
 use crate::ids::PublicUserId;
 use crate::project::Project;
-use crate::store::{InsertOutcome, NewUserRecord, Store, StoreError, UpsertKey};
+use crate::store::{InsertOutcome, NewUserRecord, Store, StoreError, UpsertKey, UserUpdate};
 use crate::time_util::now_utc;
 use crate::user::{User, UserKey};
 use crate::values::MetadataLimits;
@@ -189,8 +189,26 @@ impl BulkService {
         limits: MetadataLimits,
     ) -> Result<Vec<Result<BulkDone, DomainError>>, DomainError> {
         let BulkPlan { mut outcomes, updates, creates } = plan;
+        // The changed users in one store call; one that changed since it was read gets the item's fields
+        // applied to what is stored now (`write_update`'s fallback).
+        let mut changes = Vec::with_capacity(updates.len());
+        let mut items = Vec::with_capacity(updates.len());
         for (n, user, to, fields) in updates {
-            outcomes[n] = Some(self.write_update(project, &user, to, fields, limits).await);
+            let refs = super::users::RefRows::of(project, &user).change_to(project, &to);
+            changes.push(UserUpdate { claims: super::users::claims_of(project, &to), refs, user: to });
+            items.push((n, user.numeric_id, fields));
+        }
+        let written = self.store.update_users(&changes).await?;
+        for ((n, numeric_id, fields), result) in items.into_iter().zip(written) {
+            outcomes[n] = Some(match result {
+                Ok(u) => Ok(done(BulkAction::Updated, &u)),
+                Err(StoreError::VersionMismatch) => self
+                    .users
+                    .update(project, &UserKey::Numeric(numeric_id), fields, limits, None)
+                    .await
+                    .map(|u| done(BulkAction::Updated, &u)),
+                Err(e) => Err(e.into()),
+            });
         }
         let (records, kept): (Vec<NewUserRecord>, Vec<(usize, Option<KeptForRace>)>) =
             creates.into_iter().map(|(n, r, k)| (r, (n, k))).unzip();

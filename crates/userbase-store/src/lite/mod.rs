@@ -364,6 +364,19 @@ where
     }
 }
 
+/// Runs `f` in a savepoint inside the current transaction (a job of many items, each of which may fail alone):
+/// an error undoes what `f` wrote and is returned.
+pub(crate) fn in_savepoint<T>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    conn.execute_batch("SAVEPOINT item").map_err(store_error)?;
+    let result = f(conn);
+    let end = if result.is_ok() { "RELEASE item" } else { "ROLLBACK TO item; RELEASE item" };
+    conn.execute_batch(end).map_err(store_error)?;
+    result
+}
+
 struct Ran<T> {
     result: Result<T, StoreError>,
     reply: oneshot::Sender<Result<T, StoreError>>,

@@ -9,12 +9,12 @@ use userbase_core::error::Conflict;
 use userbase_core::ids::{HumanId, ProjectId};
 use userbase_core::page::{Keyset, Page, PageRequest, Position, SortField, SortKey, SortValue, Total};
 use userbase_core::store::{
-    InsertOutcome, NewUserRecord, RefsChange, StoreError, UniqueClaims, UpsertKey, UserFilter, UserStore,
+    InsertOutcome, NewUserRecord, RefsChange, StoreError, UniqueClaims, UpsertKey, UserFilter, UserStore, UserUpdate,
 };
 use userbase_core::user::{User, UserKey};
 
 use super::rows::{self, USER_COLUMN_COUNT};
-use super::{numbered, store_error, violation};
+use super::{in_savepoint, numbered, store_error, violation};
 use crate::sql::filter::Flavor;
 use crate::sql::paging::Assembled;
 use crate::sql::rows::UserRow;
@@ -28,6 +28,11 @@ use crate::SqliteStore;
 
 static INSERT_USER: LazyLock<String> = LazyLock::new(|| numbered(&sql::INSERT_USER));
 static INSERT_USER_QUIETLY: LazyLock<String> = LazyLock::new(|| numbered(&sql::INSERT_USER_VALUES));
+/// Users updated per writer job by `update_users`. FTS5 writes its pending terms as a new segment at every
+/// savepoint, and refuses a transaction that makes more than 2,000 segments ("database or disk is full"): a job
+/// of 5,000 updates, each in its savepoint, did.
+const UPDATES_PER_JOB: usize = 200;
+
 static UPDATE_USER: LazyLock<String> = LazyLock::new(|| numbered(&sql::UPDATE_USER));
 static USER_BY_PUBLIC_ID: LazyLock<String> = LazyLock::new(|| numbered(&sql::USER_BY_PUBLIC_ID));
 static USER_BY_OBJECT_ID: LazyLock<String> = LazyLock::new(|| numbered(&sql::USER_BY_OBJECT_ID));
@@ -429,6 +434,25 @@ impl UserStore for SqliteStore {
         let user = user.clone();
         let row = self.lite.write(move |conn| update(conn, &user, claims, refs)).await?;
         row.try_into()
+    }
+
+    /// Writer jobs of `UPDATES_PER_JOB` users, each user in a savepoint of its own.
+    async fn update_users(&self, updates: &[UserUpdate]) -> Result<Vec<Result<User, StoreError>>, StoreError> {
+        let mut done = Vec::with_capacity(updates.len());
+        for chunk in updates.chunks(UPDATES_PER_JOB) {
+            let chunk = chunk.to_vec();
+            let rows = self
+                .lite
+                .write(move |conn| {
+                    Ok(chunk
+                        .iter()
+                        .map(|u| in_savepoint(conn, |conn| update(conn, &u.user, u.claims, u.refs)))
+                        .collect::<Vec<_>>())
+                })
+                .await?;
+            done.extend(rows.into_iter().map(|row| row.and_then(TryInto::try_into)));
+        }
+        Ok(done)
     }
 
     async fn count_users(&self, project: &ProjectId, filter: &UserFilter) -> Result<u64, StoreError> {

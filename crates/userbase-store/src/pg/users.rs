@@ -6,7 +6,7 @@ use std::time::Duration;
 use userbase_core::ids::{HumanId, ProjectId};
 use userbase_core::page::{Keyset, Page, PageRequest, Position, SortField, SortKey, SortValue, Total};
 use userbase_core::store::{
-    InsertOutcome, NewUserRecord, RefsChange, StoreError, UniqueClaims, UpsertKey, UserFilter, UserStore,
+    InsertOutcome, NewUserRecord, RefsChange, StoreError, UniqueClaims, UpsertKey, UserFilter, UserStore, UserUpdate,
 };
 use userbase_core::user::{User, UserKey};
 
@@ -208,37 +208,40 @@ impl UserStore for PgStore {
     }
 
     async fn update_user(&self, user: &User, claims: UniqueClaims, refs: RefsChange) -> Result<User, StoreError> {
-        let write = UserWrite::for_update(user, claims);
-        let query = sqlx::query_as::<_, UserRow>(&sql::UPDATE_USER)
-            .bind(user.project_id.as_str())
-            .bind(user.numeric_id)
-            .bind(user.version);
-        let query = write.args().into_iter().fold(query, |query, arg| query.bind(arg));
         if refs == RefsChange::Unchanged {
             // One statement is atomic by itself: no BEGIN and COMMIT round trips.
-            return query
-                .fetch_optional(&self.writer)
-                .await
-                .map_err(store_error)?
-                .ok_or(StoreError::VersionMismatch)?
-                .try_into();
+            let mut conn = self.writer.acquire().await.map_err(store_error)?;
+            let row = update_in(&mut conn, user, claims, refs).await.map_err(store_error)?;
+            return row.ok_or(StoreError::VersionMismatch)?.try_into();
         }
         let mut tx = self.begin_write().await.map_err(store_error)?;
-        let row = query.fetch_optional(&mut *tx).await.map_err(store_error)?.ok_or(StoreError::VersionMismatch)?;
-        sqlx::query(sql::DELETE_REFS).bind(user.numeric_id).execute(&mut *tx).await.map_err(store_error)?;
-        for r in &user.profile.external_refs {
-            sqlx::query(sql::INSERT_REF)
-                .bind(user.numeric_id)
-                .bind(user.project_id.as_str())
-                .bind(r.source())
-                .bind(r.source_id())
-                .bind(claims.live)
-                .execute(&mut *tx)
-                .await
-                .map_err(store_error)?;
-        }
+        let row = update_in(&mut tx, user, claims, refs).await.map_err(store_error)?;
+        let row = row.ok_or(StoreError::VersionMismatch)?;
         tx.commit().await.map_err(store_error)?;
         row.try_into()
+    }
+
+    /// All in one transaction (a commit per user was most of an update's time: 1,200 users/s in bulk). A stale
+    /// version only misses its row; a statement that fails (a uniqueness rule, a deadlock with another batch)
+    /// undoes the transaction, and the users are then written one by one so that it fails its own item only.
+    async fn update_users(&self, updates: &[UserUpdate]) -> Result<Vec<Result<User, StoreError>>, StoreError> {
+        if updates.len() > 1 {
+            match self.update_together(updates).await {
+                Ok(rows) => {
+                    return Ok(rows
+                        .into_iter()
+                        .map(|row| row.ok_or(StoreError::VersionMismatch).and_then(TryInto::try_into))
+                        .collect())
+                }
+                Err(e) if e.as_database_error().is_none() => return Err(store_error(e)),
+                Err(e) => tracing::debug!(error = %e, "a batch of user updates is written again one by one"),
+            }
+        }
+        let mut done = Vec::with_capacity(updates.len());
+        for u in updates {
+            done.push(self.update_user(&u.user, u.claims, u.refs).await);
+        }
+        Ok(done)
     }
 
     async fn count_users(&self, project: &ProjectId, filter: &UserFilter) -> Result<u64, StoreError> {
@@ -397,4 +400,81 @@ const DEADLOCK_RETRIES: usize = 3;
 /// 40P01 deadlock_detected.
 fn is_deadlock(e: &sqlx::Error) -> bool {
     e.as_database_error().and_then(|db| db.code()).is_some_and(|code| code == "40P01")
+}
+
+impl PgStore {
+    /// `update_users` in one transaction: per user its row, `None` where the version was stale. Users that keep
+    /// their external refs are written by multi-row statements; a user with refs to rewrite, or listed again,
+    /// is written alone after them (listed again, its version is then stale, and the caller applies the item
+    /// to what is stored, in order).
+    async fn update_together(&self, updates: &[UserUpdate]) -> Result<Vec<Option<UserRow>>, sqlx::Error> {
+        let mut rows: Vec<Option<UserRow>> = (0..updates.len()).map(|_| None).collect();
+        let mut seen = std::collections::HashSet::with_capacity(updates.len());
+        let (mut together, mut alone) = (Vec::with_capacity(updates.len()), Vec::new());
+        for (i, u) in updates.iter().enumerate() {
+            if u.refs == RefsChange::Unchanged && seen.insert(u.user.numeric_id) {
+                together.push(i);
+            } else {
+                alone.push(i);
+            }
+        }
+        let mut tx = self.begin_write().await?;
+        for chunk in together.chunks(crate::pg::bulk::ROWS_PER_STATEMENT) {
+            let writes: Vec<UserWrite<'_>> =
+                chunk.iter().map(|&i| UserWrite::for_update(&updates[i].user, updates[i].claims)).collect();
+            let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(sql::UPDATE_USERS_HEAD.as_str());
+            qb.push_values(chunk.iter().zip(&writes), |mut b, (&i, write)| {
+                let user = &updates[i].user;
+                b.push_bind(user.project_id.as_str()).push_bind(user.numeric_id).push_bind(user.version);
+                for arg in write.args() {
+                    b.push_bind(arg);
+                }
+            });
+            qb.push(sql::UPDATE_USERS_TAIL.as_str());
+            let full = chunk.len() == crate::pg::bulk::ROWS_PER_STATEMENT;
+            let returned: Vec<UserRow> = qb.build_query_as().persistent(full).fetch_all(&mut *tx).await?;
+            let mut by_id: std::collections::HashMap<i64, UserRow> =
+                returned.into_iter().map(|row| (row.id, row)).collect();
+            for &i in chunk {
+                rows[i] = by_id.remove(&updates[i].user.numeric_id);
+            }
+        }
+        for i in alone {
+            let u = &updates[i];
+            rows[i] = update_in(&mut tx, &u.user, u.claims, u.refs).await?;
+        }
+        tx.commit().await?;
+        Ok(rows)
+    }
+}
+
+/// Writes `user` over the stored row if its version is still `user.version` (`None` if not), and rewrites its
+/// external refs when they changed. In the caller's transaction when there is more than one statement.
+async fn update_in(
+    conn: &mut sqlx::PgConnection,
+    user: &User,
+    claims: UniqueClaims,
+    refs: RefsChange,
+) -> Result<Option<UserRow>, sqlx::Error> {
+    let write = UserWrite::for_update(user, claims);
+    let query = sqlx::query_as::<_, UserRow>(&sql::UPDATE_USER)
+        .bind(user.project_id.as_str())
+        .bind(user.numeric_id)
+        .bind(user.version);
+    let query = write.args().into_iter().fold(query, |query, arg| query.bind(arg));
+    let Some(row) = query.fetch_optional(&mut *conn).await? else { return Ok(None) };
+    if refs == RefsChange::Rewrite {
+        sqlx::query(sql::DELETE_REFS).bind(user.numeric_id).execute(&mut *conn).await?;
+        for r in &user.profile.external_refs {
+            sqlx::query(sql::INSERT_REF)
+                .bind(user.numeric_id)
+                .bind(user.project_id.as_str())
+                .bind(r.source())
+                .bind(r.source_id())
+                .bind(claims.live)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(Some(row))
 }

@@ -100,6 +100,22 @@ pub static UPDATE_USER: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// PostgreSQL, many users in one statement: the start, up to the rows (`UPDATE ... FROM (`); the rows are
+/// `VALUES (project, id, version, <the write columns>), ...`, then `UPDATE_USERS_TAIL`. A row whose version is
+/// stale matches nothing and returns nothing.
+pub static UPDATE_USERS_HEAD: LazyLock<String> = LazyLock::new(|| {
+    let sets: Vec<String> = WRITE_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = v.w{i}")).collect();
+    format!("UPDATE users AS u SET {}, version = u.version + 1 FROM (", sets.join(", "))
+});
+pub static UPDATE_USERS_TAIL: LazyLock<String> = LazyLock::new(|| {
+    let names: Vec<String> = (0..WRITE_COLUMNS.len()).map(|i| format!("w{i}")).collect();
+    format!(
+        ") AS v(k_project, k_id, k_version, {}) \
+         WHERE u.project_id = v.k_project AND u.id = v.k_id AND u.version = v.k_version RETURNING {USER_COLUMNS}",
+        names.join(", ")
+    )
+});
+
 pub static USER_BY_PUBLIC_ID: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {USER_COLUMNS} FROM users WHERE project_id = $1 AND public_id = $2"));
 pub static USER_BY_OBJECT_ID: LazyLock<String> =

@@ -174,7 +174,79 @@ async fn writes_go_on_after_another_connection_changes_the_schema(backend: Backe
     f.store.erase_user(&acme.id, user.numeric_id).await.unwrap().unwrap();
 }
 
+/// Many users updated in one call (`update_users`, a bulk upsert's changed users): each item on its own (a
+/// stale version, a taken email and a listed-twice user fail or win alone), refs rewritten where they changed,
+/// and every change in the substring index. 3,000 users: on SQLite more savepoints than FTS5 takes segments
+/// in one transaction (it refused 5,000 with "database or disk is full").
+async fn many_users_are_updated_in_one_call_each_on_its_own(backend: Backend) {
+    use userbase_core::store::UserUpdate;
+    let Some(f) = fixture(backend).await else { return };
+    let acme = project("acme");
+    f.store.insert_project(&acme).await.unwrap();
+    let records: Vec<NewUserRecord> =
+        (0..3_000).map(|i| named(&acme, Some(&format!("u{i}@many.io")), "Ann", "Before")).collect();
+    let outcomes = f.store.insert_users(&records).await.unwrap();
+    assert!(outcomes.iter().all(|o| matches!(o, InsertOutcome::Inserted(_))));
+    let ids: Vec<i64> = outcomes.iter().map(|o| if let InsertOutcome::Inserted(id) = o { *id } else { 0 }).collect();
+    let mut users = Vec::new();
+    for id in &ids {
+        users.push(f.store.find_user(&acme.id, &userbase_core::user::UserKey::Numeric(*id)).await.unwrap().unwrap());
+    }
+    let claims = UniqueClaims { email: true, live: true };
+    let mut updates: Vec<UserUpdate> = users
+        .iter()
+        .map(|u| {
+            let mut to = u.clone();
+            to.profile.last_name = Some("Afterzz".into());
+            UserUpdate { user: to, claims, refs: RefsChange::Unchanged }
+        })
+        .collect();
+    // Item 10: a stale version. Item 20: the email of user 21. Item 30: new refs. Item 40: user 41 again.
+    updates[10].user.version += 5;
+    updates[20].user.profile.email = Some(Email::parse("email", "u21@many.io").unwrap());
+    updates[30].user.profile.external_refs = vec![ExternalRef::parse("r", "erp", "X30").unwrap()];
+    updates[30].refs = RefsChange::Rewrite;
+    let mut again = updates[41].clone();
+    again.user.profile.first_name = Some("Again".into());
+    updates.insert(42, again);
+    let done = f.store.update_users(&updates).await.unwrap();
+    assert_eq!(done.len(), 3_001);
+    assert!(matches!(done[10], Err(userbase_core::store::StoreError::VersionMismatch)), "{:?}", done[10]);
+    assert!(matches!(done[20], Err(userbase_core::store::StoreError::Conflict(Conflict::Email))), "{:?}", done[20]);
+    assert!(matches!(done[42], Err(userbase_core::store::StoreError::VersionMismatch)), "listed again: {:?}", done[42]);
+    let updated = done.iter().filter(|d| d.is_ok()).count();
+    assert_eq!(updated, 2_998);
+    assert_eq!(done[0].as_ref().unwrap().version, users[0].version + 1);
+    assert_eq!(count(&f, "acme", &live(r#"last_name co "fterz""#)).await, 2_998);
+    assert_eq!(count(&f, "acme", &live(r#"last_name co "efor""#)).await, 2);
+    assert_eq!(count(&f, "acme", &live(r#"external_refs.source_id eq "X30""#)).await, 1);
+    assert_eq!(count(&f, "acme", &live(r#"email eq "u20@many.io""#)).await, 1, "the refused item changed nothing");
+    // Without a conflict (PostgreSQL: multi-row statements, more than one), a user listed twice still loses
+    // its second item to the first.
+    let mut second: Vec<UserUpdate> = done[100..700]
+        .iter()
+        .map(|u| {
+            let mut to = u.as_ref().unwrap().clone();
+            to.profile.first_name = Some("Secondyy".into());
+            UserUpdate { user: to, claims, refs: RefsChange::Unchanged }
+        })
+        .collect();
+    second.push(second[0].clone());
+    let done = f.store.update_users(&second).await.unwrap();
+    assert_eq!(done.iter().filter(|d| d.is_ok()).count(), 600);
+    assert!(matches!(done[600], Err(userbase_core::store::StoreError::VersionMismatch)), "{:?}", done[600]);
+    assert_eq!(count(&f, "acme", &live(r#"first_name co "econdy""#)).await, 600);
+    if backend == Backend::Sqlite {
+        let conn = rusqlite::Connection::open(f.url().trim_start_matches("sqlite://")).unwrap();
+        for table in ["users_email_trigrams", "users_first_name_trigrams", "users_last_name_trigrams"] {
+            let check = format!("INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)");
+            conn.execute(&check, []).unwrap_or_else(|e| panic!("{table}: {e}"));
+        }
+    }
+}
+
 backend_tests!(
     substring_filters_match_exactly_and_follow_every_write,
-    writes_go_on_after_another_connection_changes_the_schema
+    writes_go_on_after_another_connection_changes_the_schema,
+    many_users_are_updated_in_one_call_each_on_its_own
 );
