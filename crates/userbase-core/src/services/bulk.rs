@@ -194,21 +194,12 @@ impl BulkService {
         let mut changes = Vec::with_capacity(updates.len());
         let mut items = Vec::with_capacity(updates.len());
         for (n, user, to, fields) in updates {
-            let refs = super::users::RefRows::of(project, &user).change_to(project, &to);
-            changes.push(UserUpdate { claims: super::users::claims_of(project, &to), refs, user: to });
+            changes.push(change(project, &user, to));
             items.push((n, user.numeric_id, fields));
         }
         let written = self.store.update_users(&changes).await?;
         for ((n, numeric_id, fields), result) in items.into_iter().zip(written) {
-            outcomes[n] = Some(match result {
-                Ok(u) => Ok(done(BulkAction::Updated, &u)),
-                Err(StoreError::VersionMismatch) => self
-                    .users
-                    .update(project, &UserKey::Numeric(numeric_id), fields, limits, None)
-                    .await
-                    .map(|u| done(BulkAction::Updated, &u)),
-                Err(e) => Err(e.into()),
-            });
+            outcomes[n] = Some(self.settle_update(project, numeric_id, fields, limits, result).await);
         }
         let (records, kept): (Vec<NewUserRecord>, Vec<(usize, Option<KeptForRace>)>) =
             creates.into_iter().map(|(n, r, k)| (r, (n, k))).unzip();
@@ -244,10 +235,7 @@ impl BulkService {
                 });
             }
         }
-        Ok(outcomes
-            .into_iter()
-            .map(|o| o.unwrap_or_else(|| Err(DomainError::Internal("bulk item without an outcome".into()))))
-            .collect())
+        Ok(settled(outcomes))
     }
 }
 
@@ -291,17 +279,44 @@ impl BulkService {
         fields: UserPatch,
         limits: MetadataLimits,
     ) -> Result<BulkDone, DomainError> {
-        let refs = super::users::RefRows::of(project, user).change_to(project, &to);
-        match self.store.update_user(&to, super::users::claims_of(project, &to), refs).await {
+        let c = change(project, user, to);
+        let written = self.store.update_user(&c.user, c.claims, c.refs).await;
+        self.settle_update(project, user.numeric_id, fields, limits, written).await
+    }
+
+    /// An item's outcome from the write of its user: if someone else wrote the user since it was read
+    /// (`VersionMismatch`), the item's fields are applied to the current version instead.
+    async fn settle_update(
+        &self,
+        project: &Project,
+        numeric_id: i64,
+        fields: UserPatch,
+        limits: MetadataLimits,
+        written: Result<User, StoreError>,
+    ) -> Result<BulkDone, DomainError> {
+        match written {
             Ok(u) => Ok(done(BulkAction::Updated, &u)),
             Err(StoreError::VersionMismatch) => {
-                let key = UserKey::Numeric(user.numeric_id);
-                let u = self.users.update(project, &key, fields, limits, None).await?;
+                let u = self.users.update(project, &UserKey::Numeric(numeric_id), fields, limits, None).await?;
                 Ok(done(BulkAction::Updated, &u))
             }
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// The store's update of `user`, as read, to `to`: what its row claims and whether its refs change.
+fn change(project: &Project, user: &User, to: User) -> UserUpdate {
+    let refs = super::users::RefRows::of(project, user).change_to(project, &to);
+    UserUpdate { claims: super::users::claims_of(project, &to), refs, user: to }
+}
+
+/// One outcome per item from outcomes filled in by position; a hole is an internal error, not a panic.
+pub(super) fn settled<T>(outcomes: Vec<Option<Result<T, DomainError>>>) -> Vec<Result<T, DomainError>> {
+    outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or_else(|| Err(DomainError::Internal("bulk item without an outcome".into()))))
+        .collect()
 }
 
 /// Whether an insert's conflict is on the upsert key itself (another writer created that user first).

@@ -17,7 +17,7 @@ use crate::time_util::now_utc;
 use crate::values::{GroupRef, MetadataLimits};
 
 use super::addresses::UpsertedAddresses;
-use super::bulk::key_of;
+use super::bulk::{key_of, settled};
 use super::{
     AddressAction, AddressBatch, AddressPatch, AddressPlan, AddressService, BulkAction, BulkDone, BulkItem, BulkMode,
     BulkService, OrganizationService, PlannedUser, MAX_ADDRESSES_PER_USER, MEMBER_ROLE,
@@ -103,10 +103,7 @@ impl NestedBulkService {
         for (at, done) in first_at.into_iter().zip(first?).chain(second_at.into_iter().zip(second?)) {
             outcomes[at] = Some(done);
         }
-        Ok(outcomes
-            .into_iter()
-            .map(|o| o.unwrap_or_else(|| Err(DomainError::Internal("bulk item without an outcome".into()))))
-            .collect())
+        Ok(settled(outcomes))
     }
 
     /// Applies a batch in one lane; one outcome per item, in order. Each item is all or
@@ -244,10 +241,7 @@ impl NestedBulkService {
                 None => return Err(DomainError::Internal("an address result is missing".into())),
             });
         }
-        Ok(outcomes
-            .into_iter()
-            .map(|o| o.unwrap_or_else(|| Err(DomainError::Internal("bulk item without an outcome".into()))))
-            .collect())
+        Ok(settled(outcomes))
     }
 
     /// Plans the addresses of each item against its user's addresses (none for a new user), read in one

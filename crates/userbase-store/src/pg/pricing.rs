@@ -11,7 +11,7 @@ use crate::sql::pricing::PricingRow;
 /// The PostgreSQL pricing store.
 #[async_trait::async_trait]
 impl PricingStore for PgStore {
-    /// Two statements for the whole batch (arrays through `UNNEST`), whatever its size.
+    /// One statement for the whole batch (arrays through `UNNEST`), whatever its size.
     async fn put_pricing_of_users(
         &self,
         project: &ProjectId,
@@ -25,18 +25,7 @@ impl PricingStore for PgStore {
         for (user_id, item) in &kept {
             columns.push(*user_id, item);
         }
-        let mut tx = self.begin_write().await.map_err(store_error)?;
-        sqlx::query(sql::DELETE_REPLACED_PG)
-            .bind(project.as_str())
-            .bind(&columns.user_ids)
-            .bind(&columns.kinds)
-            .bind(&columns.ids)
-            .bind(&columns.sources)
-            .bind(&columns.source_ids)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
-        sqlx::query(sql::INSERT_MANY_PG)
+        sqlx::query(sql::REPLACE_MANY_PG)
             .bind(project.as_str())
             .bind(&columns.user_ids)
             .bind(&columns.kinds)
@@ -46,10 +35,10 @@ impl PricingStore for PgStore {
             .bind(&columns.shop_ids)
             .bind(&columns.rules)
             .bind(&columns.at)
-            .execute(&mut *tx)
+            .execute(&self.writer)
             .await
             .map_err(store_error)?;
-        tx.commit().await.map_err(store_error)
+        Ok(())
     }
 
     async fn list_pricing(&self, project: &ProjectId, user_id: i64) -> Result<Vec<PricingItem>, StoreError> {

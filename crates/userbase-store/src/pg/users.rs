@@ -156,9 +156,12 @@ impl UserStore for PgStore {
         };
         // A large batch left its trigram entries in the pending list (`bulk::defer_trigram_merges`): merged now,
         // in one pass, rather than by the next single create that finds the list over its limit. A bulk load
-        // merges once, at its end.
+        // merges once, at its end. The users are committed: a merge that fails (the query time bound) is left
+        // to the next writer or autovacuum, and the insert still succeeded.
         if records.len() >= crate::pg::bulk::LARGE_BATCH && !self.bulk_load {
-            sqlx::query(crate::pg::MERGE_TRIGRAM_PENDING).execute(&self.writer).await.map_err(store_error)?;
+            if let Err(e) = sqlx::query(crate::pg::MERGE_TRIGRAM_PENDING).execute(&self.writer).await {
+                tracing::warn!(error = %e, "could not merge the trigram index's pending list after a bulk insert");
+            }
         }
         Ok(done)
     }
@@ -412,7 +415,9 @@ impl PgStore {
         let mut seen = std::collections::HashSet::with_capacity(updates.len());
         let (mut together, mut alone) = (Vec::with_capacity(updates.len()), Vec::new());
         for (i, u) in updates.iter().enumerate() {
-            if u.refs == RefsChange::Unchanged && seen.insert(u.user.numeric_id) {
+            // Every user is noted, so that a user listed again after one written alone is written after it.
+            let first = seen.insert(u.user.numeric_id);
+            if u.refs == RefsChange::Unchanged && first {
                 together.push(i);
             } else {
                 alone.push(i);

@@ -17,21 +17,20 @@ pub const LIST: &str = "SELECT target_kind, target_id, target_source, target_sou
     FROM user_pricing WHERE project_id = $1 AND user_id = $2 ORDER BY id";
 pub const DELETE_ALL: &str = "DELETE FROM user_pricing WHERE project_id = $1 AND user_id = $2";
 
-/// PostgreSQL, many users at once: removes the items the new ones replace (same user, kind and target), one
-/// statement for a whole batch. `$2`..`$6`: arrays of user id, kind, target id, source, source id.
-pub const DELETE_REPLACED_PG: &str = "DELETE FROM user_pricing p \
-    USING UNNEST($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[]) AS t(user_id, kind, id, source, source_id) \
+/// PostgreSQL, many users at once, one statement: removes the items the new ones replace (same user, kind and
+/// target) and inserts the new ones. `$2`..`$9`: arrays of the columns of `INSERT` after the project, in order
+/// (`WITH ORDINALITY` keeps the items' order, which is the order they list in). Both parts see the table as it
+/// was, so the items must be distinct per target (`last_per_target`).
+pub const REPLACE_MANY_PG: &str = "WITH t AS (SELECT * FROM UNNEST($2::bigint[], $3::text[], $4::bigint[], \
+    $5::text[], $6::text[], $7::bigint[], $8::jsonb[], $9::timestamptz[]) WITH ORDINALITY \
+    AS t(user_id, kind, id, source, source_id, shop_id, pricing, at, n)), \
+    replaced AS (DELETE FROM user_pricing p USING t \
     WHERE p.project_id = $1 AND p.user_id = t.user_id AND p.target_kind = t.kind \
     AND p.target_id IS NOT DISTINCT FROM t.id AND p.target_source IS NOT DISTINCT FROM t.source \
-    AND p.target_source_id IS NOT DISTINCT FROM t.source_id";
-/// PostgreSQL, many users at once: `$2`..`$9` arrays of the columns of `INSERT` after the project, in order
-/// (`WITH ORDINALITY` keeps the items' order, which is the order they list in).
-pub const INSERT_MANY_PG: &str = "INSERT INTO user_pricing (project_id, user_id, target_kind, target_id, \
-    target_source, target_source_id, shop_id, pricing, created_at, updated_at) \
-    SELECT $1, t.user_id, t.kind, t.id, t.source, t.source_id, t.shop_id, t.pricing, t.at, t.at \
-    FROM UNNEST($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::jsonb[], \
-    $9::timestamptz[]) WITH ORDINALITY AS t(user_id, kind, id, source, source_id, shop_id, pricing, at, n) \
-    ORDER BY t.n";
+    AND p.target_source_id IS NOT DISTINCT FROM t.source_id) \
+    INSERT INTO user_pricing (project_id, user_id, target_kind, target_id, target_source, target_source_id, \
+    shop_id, pricing, created_at, updated_at) \
+    SELECT $1, t.user_id, t.kind, t.id, t.source, t.source_id, t.shop_id, t.pricing, t.at, t.at FROM t ORDER BY t.n";
 
 /// The items that stay of a batch, in order: where one user has two items for the same target, the later
 /// replaces the earlier, as if they were stored one after the other.

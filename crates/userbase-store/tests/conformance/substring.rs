@@ -232,9 +232,18 @@ async fn many_users_are_updated_in_one_call_each_on_its_own(backend: Backend) {
         })
         .collect();
     second.push(second[0].clone());
+    // A user whose refs change, then listed again: the first item is written first, the second finds it stale.
+    let mut with_refs = done[800].as_ref().unwrap().clone();
+    with_refs.profile.external_refs = vec![ExternalRef::parse("r", "erp", "X800").unwrap()];
+    second.push(UserUpdate { user: with_refs.clone(), claims, refs: RefsChange::Rewrite });
+    with_refs.profile.first_name = Some("Later".into());
+    second.push(UserUpdate { user: with_refs, claims, refs: RefsChange::Unchanged });
     let done = f.store.update_users(&second).await.unwrap();
-    assert_eq!(done.iter().filter(|d| d.is_ok()).count(), 600);
+    assert_eq!(done.iter().filter(|d| d.is_ok()).count(), 601);
     assert!(matches!(done[600], Err(userbase_core::store::StoreError::VersionMismatch)), "{:?}", done[600]);
+    assert!(done[601].is_ok(), "{:?}", done[601]);
+    assert!(matches!(done[602], Err(userbase_core::store::StoreError::VersionMismatch)), "{:?}", done[602]);
+    assert_eq!(count(&f, "acme", &live(r#"external_refs.source_id eq "X800""#)).await, 1);
     assert_eq!(count(&f, "acme", &live(r#"first_name co "econdy""#)).await, 600);
     if backend == Backend::Sqlite {
         let conn = rusqlite::Connection::open(f.url().trim_start_matches("sqlite://")).unwrap();

@@ -150,6 +150,9 @@ async fn ten_thousand_users_with_addresses_in_one_request(backend: Backend) {
             let mut user = json!({"source": "ERP", "sourceId": source_id, "firstName": format!("F{i}"), "email": email,
                    "addresses": [{"type": "delivery", "code": format!("C{i}"), "street": "Main", "number": i,
                                   "city": "Oslo", "country": "NO"}]});
+            if i % 1_000 == 2 {
+                user["parent"] = json!({"source": "ERP", "sourceId": "G1"});
+            }
             if i % 1_000 == 1 {
                 user["pricing"] = json!({"categories": [{"id": i, "pricing": {"type": "SP", "amount": 10}},
                                                         {"id": i, "pricing": {"type": "SP", "amount": 20}}]});
@@ -188,6 +191,13 @@ async fn ten_thousand_users_with_addresses_in_one_request(backend: Backend) {
         assert_eq!(pricing.len(), 1, "the later item for the same category replaces the earlier: {pricing:?}");
         assert_eq!(pricing[0]["pricing"]["amount"], 20.0, "{pricing:?}");
     }
+
+    // Items 2, 1,002, ... name a parent group: one organization, and each of them a member of it.
+    let orgs = app.get("/v1/organizations").await;
+    let list = orgs.body["data"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{:?}", orgs.body);
+    let members = app.get(&format!("/v1/organizations/{}/members", list[0]["id"].as_str().unwrap())).await;
+    assert_eq!(members.body["data"].as_array().map(Vec::len), Some(10), "{:?}", members.body);
 
     // A schema error anywhere, here in the half checked on another thread, refuses the whole request.
     let mut users: Vec<Value> =
