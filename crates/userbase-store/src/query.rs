@@ -23,6 +23,8 @@ pub struct BuiltQuery {
     /// PostgreSQL keeps the statement prepared, so it may run on a plan made once for every value (a
     /// "generic plan"); otherwise it is planned for its values each time (`user_list::keeps_prepared`).
     pub prepared: bool,
+    /// Statements the store runs before this one, in its transaction (`SET LOCAL ...`).
+    pub settings: &'static [&'static str],
 }
 
 /// A bound value.
@@ -120,15 +122,34 @@ macro_rules! built {
             Flavor::Sqlite => lite.sql.clone(),
             Flavor::Postgres => pg.sql().to_owned(),
         };
-        BuiltQuery { sql, params: lite.args.iter().map(param).collect(), prepared: $prepared }
+        BuiltQuery { sql, params: lite.args.iter().map(param).collect(), prepared: $prepared, settings: &[] }
     }};
 }
 
-/// The page query `list_users` runs on PostgreSQL for these arguments.
+/// The page query `list_users` runs on PostgreSQL for these arguments; for a filter with a text pattern on a
+/// name or the email, the one it runs when a window of the project did not fill the page
+/// (`postgres_list_users_window`), with the settings that make it read the trigram index.
 pub fn postgres_list_users(project: &str, filter: &UserFilter, page: &PageRequest) -> BuiltQuery {
+    let mut built = postgres_page(project, filter, page, user_list::Source::Table);
+    if substring::has_text_pattern(filter.expr()) {
+        built.settings = &user_list::INDEXED_PATTERN_READ;
+    }
+    built
+}
+
+/// The page query `list_users` runs first on PostgreSQL for a filter with a text pattern on a name or the
+/// email: the filter checked on a window of the project (`user_list::Source::Window`).
+pub fn postgres_list_users_window(project: &str, filter: &UserFilter, page: &PageRequest) -> BuiltQuery {
+    postgres_page(project, filter, page, user_list::Source::Window)
+}
+
+/// Users a window of a PostgreSQL page with a text pattern walks.
+pub const PATTERN_WINDOW: u64 = user_list::PATTERN_WINDOW;
+
+fn postgres_page(project: &str, filter: &UserFilter, page: &PageRequest, source: user_list::Source) -> BuiltQuery {
     built!(Flavor::Postgres, user_list::keeps_prepared(filter), |qb| {
         qb.push("SELECT ");
-        user_list::push_page(qb, project, filter, page, Flavor::Postgres, user_list::RangePlan::Plain, &substring::NONE)
+        user_list::push_page(qb, project, filter, page, user_list::Reading::postgres(source))
     })
 }
 
@@ -142,7 +163,12 @@ pub fn sqlite_list_users(
 ) -> Result<BuiltQuery, StoreError> {
     let substrings = crate::lite::users::substrings(conn, filter)?;
     let query = crate::lite::users::page_query(conn, project, filter, page, &substrings)?;
-    Ok(BuiltQuery { sql: query.sql.clone(), params: query.args.iter().map(param).collect(), prepared: false })
+    Ok(BuiltQuery {
+        sql: query.sql.clone(),
+        params: query.args.iter().map(param).collect(),
+        prepared: false,
+        settings: &[],
+    })
 }
 
 /// The exact count `count_users` runs on SQLite, on this database: its substring comparisons are probed first
@@ -154,7 +180,12 @@ pub fn sqlite_count_users(
 ) -> Result<BuiltQuery, StoreError> {
     let substrings = crate::lite::users::substrings(conn, filter)?;
     let query = crate::lite::users::count_query(project, filter, &substrings);
-    Ok(BuiltQuery { sql: query.sql.clone(), params: query.args.iter().map(param).collect(), prepared: false })
+    Ok(BuiltQuery {
+        sql: query.sql.clone(),
+        params: query.args.iter().map(param).collect(),
+        prepared: false,
+        settings: &[],
+    })
 }
 
 /// The exact count `count_users` (and `total_users`, within its budget) runs; on SQLite without substring

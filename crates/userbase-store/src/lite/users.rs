@@ -21,7 +21,7 @@ use crate::sql::rows::UserRow;
 use crate::sql::sink::{LiteQuery, SqlSink};
 use crate::sql::substring::{self, Substrings};
 use crate::sql::time::DbTime;
-use crate::sql::user_list::{self, RangePlan};
+use crate::sql::user_list::{self, RangePlan, Reading};
 use crate::sql::users::{self as sql, UserWrite, HUMAN_ID_ATTEMPTS};
 use crate::sql::violation::Violation;
 use crate::SqliteStore;
@@ -325,7 +325,7 @@ pub(crate) fn page_query<'a>(
         RangePlan::Plain
     };
     let mut query = LiteQuery::new("SELECT ");
-    user_list::push_page(&mut query, project, filter, page, Flavor::Sqlite, range, substrings);
+    user_list::push_page(&mut query, project, filter, page, Reading::sqlite(range, substrings));
     Ok(query)
 }
 

@@ -184,7 +184,7 @@ impl Store for PgStore {
         let mut tx = self.writer.begin().await.map_err(store_error)?;
         sqlx::query("SET LOCAL statement_timeout = 0").execute(&mut *tx).await.map_err(store_error)?;
         sqlx::query(MERGE_TRIGRAM_PENDING).execute(&mut *tx).await.map_err(store_error)?;
-        sqlx::query("ANALYZE users").execute(&mut *tx).await.map_err(store_error)?;
+        sqlx::query(stats::ANALYZE_USERS).execute(&mut *tx).await.map_err(store_error)?;
         tx.commit().await.map_err(store_error)
     }
 }

@@ -1,4 +1,4 @@
-//! Planner statistics for `users`. A table filled by single creates has none until autovacuum's first pass
+//! Planner statistics for `users` and their external refs. A table filled by single creates has none until autovacuum's first pass
 //! (a minute or more), and without them PostgreSQL guesses that a project has a handful of live users, so a page
 //! of 20 was planned as a sort of every row of the project (60–90 ms on 130,000 rows instead of 0.1 ms). So the
 //! store refreshes them itself: once the rows it inserted since its last refresh reach `ANALYZE_MIN_ROWS`, at
@@ -14,6 +14,10 @@ use std::sync::atomic::Ordering;
 
 use crate::pg::PgStore;
 use crate::sql::{ANALYZE_EVERY_SECONDS, ANALYZE_MIN_ROWS};
+
+/// The tables whose statistics the store refreshes: the users, and their external refs, which the refs'
+/// lookups and filters search (a table without statistics is planned from guesses).
+pub(crate) const ANALYZE_USERS: &str = "ANALYZE users, user_external_refs";
 
 impl PgStore {
     /// Counts `rows` just inserted and starts a refresh when one is due. Not during a bulk load: a refresh a
@@ -53,7 +57,7 @@ impl PgStore {
     fn analyze_in_background(&self) {
         let pool = self.reader.clone();
         tokio::spawn(async move {
-            if let Err(e) = sqlx::query("ANALYZE users").execute(&pool).await {
+            if let Err(e) = sqlx::query(ANALYZE_USERS).execute(&pool).await {
                 tracing::warn!(error = %e, "could not refresh planner statistics");
             }
         });

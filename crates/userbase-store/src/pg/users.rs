@@ -17,6 +17,7 @@ use crate::sql::paging::Assembled;
 use crate::sql::rows::UserRow;
 use crate::sql::substring;
 use crate::sql::time::DbTime;
+use crate::sql::user_list::Source;
 use crate::sql::users::UserWrite;
 use crate::sql::violation::{classify, Violation};
 use crate::sql::{user_list, users as sql};
@@ -303,19 +304,11 @@ impl UserStore for PgStore {
             true => Some(self.gate.enter(project.as_str()).await?),
             false => None,
         };
-        let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
-        user_list::push_page(
-            &mut qb,
-            project.as_str(),
-            filter,
-            &page,
-            Flavor::Postgres,
-            user_list::RangePlan::Plain,
-            &substring::NONE,
-        );
-        let prepared = user_list::keeps_prepared(filter);
-        let rows = qb.build().persistent(prepared).fetch_all(&self.reader).await.map_err(store_error)?;
         let limit = page.limit as usize;
+        let rows = match substring::has_text_pattern(filter.expr()) {
+            true => self.pattern_page_rows(project, filter, &page).await?,
+            false => self.page_rows(project, filter, &page, Source::Table).await?,
+        };
         let mut users = Vec::with_capacity(rows.len().min(limit));
         for row in rows.iter().take(limit) {
             let user: User = UserRow::from_row(row).map_err(store_error)?.try_into()?;
@@ -372,7 +365,8 @@ impl PgStore {
         }
     }
 
-    /// Whether any user matches the filter at the position.
+    /// Whether any user matches the filter at the position; like a page, through a window first when the
+    /// filter has a text pattern.
     async fn any_user(
         &self,
         project: &ProjectId,
@@ -380,21 +374,115 @@ impl PgStore {
         sort: &[SortKey],
         position: &Position,
     ) -> Result<bool, StoreError> {
-        let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT id FROM users");
-        user_list::push_user_conditions(
-            &mut qb,
-            project.as_str(),
-            filter,
-            sort,
-            position,
-            Flavor::Postgres,
-            &substring::NONE,
-        );
-        qb.push(" LIMIT 1");
         let prepared = user_list::keeps_prepared(filter);
-        let row = qb.build().persistent(prepared).fetch_optional(&self.reader).await.map_err(store_error)?;
+        if !substring::has_text_pattern(filter.expr()) {
+            let mut qb = any_query(project, filter, sort, position, Source::Table);
+            let row = qb.build().persistent(prepared).fetch_optional(&self.reader).await.map_err(store_error)?;
+            return Ok(row.is_some());
+        }
+        let mut window = any_query(project, filter, sort, position, Source::Window);
+        if window.build().fetch_optional(&self.reader).await.map_err(store_error)?.is_some() {
+            return Ok(true);
+        }
+        if self.window_saw_all(project, filter).await? {
+            return Ok(false);
+        }
+        let mut tx = self.indexed_read().await?;
+        let mut qb = any_query(project, filter, sort, position, Source::Table);
+        let row = qb.build().fetch_optional(&mut *tx).await.map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
         Ok(row.is_some())
     }
+
+    /// A page whose filter has a text pattern: from a window of the project, or when the window held too few
+    /// matches (and not the whole project), through the trigram index.
+    async fn pattern_page_rows(
+        &self,
+        project: &ProjectId,
+        filter: &UserFilter,
+        page: &PageRequest,
+    ) -> Result<Vec<sqlx::postgres::PgRow>, StoreError> {
+        let windowed = self.page_rows(project, filter, page, Source::Window).await?;
+        if windowed.len() > page.limit as usize {
+            return Ok(windowed);
+        }
+        let saw_all = self.window_saw_all(project, filter).await?;
+        if saw_all {
+            return Ok(windowed);
+        }
+        self.indexed_page_rows(project, filter, page).await
+    }
+
+    /// The page read through the trigram index (`user_list::INDEXED_PATTERN_READ`).
+    async fn indexed_page_rows(
+        &self,
+        project: &ProjectId,
+        filter: &UserFilter,
+        page: &PageRequest,
+    ) -> Result<Vec<sqlx::postgres::PgRow>, StoreError> {
+        let mut tx = self.indexed_read().await?;
+        let mut qb = page_query(project, filter, page, Source::Table);
+        let rows = qb.build().fetch_all(&mut *tx).await.map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(rows)
+    }
+
+    async fn page_rows(
+        &self,
+        project: &ProjectId,
+        filter: &UserFilter,
+        page: &PageRequest,
+        source: Source,
+    ) -> Result<Vec<sqlx::postgres::PgRow>, StoreError> {
+        let prepared = user_list::keeps_prepared(filter);
+        let mut qb = page_query(project, filter, page, source);
+        qb.build().persistent(prepared).fetch_all(&self.reader).await.map_err(store_error)
+    }
+
+    /// Whether a window (`Source::Window`) holds every user a page may read: the project has no more users
+    /// than the window (its maintained count).
+    async fn window_saw_all(&self, project: &ProjectId, filter: &UserFilter) -> Result<bool, StoreError> {
+        let everyone = UserFilter::live().including_deleted(filter.include_deleted());
+        let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("");
+        user_list::push_count(&mut qb, project.as_str(), &everyone, Flavor::Postgres, &substring::NONE);
+        let count: i64 = qb.build_query_scalar().persistent(true).fetch_one(&self.reader).await.map_err(store_error)?;
+        Ok(count <= user_list::PATTERN_WINDOW as i64)
+    }
+
+    /// A read-only transaction in which the planner reads the users through the trigram index
+    /// (`user_list::INDEXED_PATTERN_READ`).
+    async fn indexed_read(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+        let mut tx = self.reader.begin().await.map_err(store_error)?;
+        for setting in user_list::INDEXED_PATTERN_READ {
+            sqlx::query(setting).execute(&mut *tx).await.map_err(store_error)?;
+        }
+        Ok(tx)
+    }
+}
+
+/// Whether a user matches at the position (`LIMIT 1`), read from `source`.
+fn any_query<'a>(
+    project: &'a ProjectId,
+    filter: &'a UserFilter,
+    sort: &'a [SortKey],
+    position: &'a Position,
+    source: Source,
+) -> sqlx::QueryBuilder<'a, sqlx::Postgres> {
+    let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("");
+    user_list::push_any(&mut qb, project.as_str(), filter, sort, position, Flavor::Postgres, source);
+    qb
+}
+
+/// The page query for `page`, read from `source`.
+fn page_query<'a>(
+    project: &'a ProjectId,
+    filter: &'a UserFilter,
+    page: &'a PageRequest,
+    source: Source,
+) -> sqlx::QueryBuilder<'a, sqlx::Postgres> {
+    let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("SELECT ");
+    user_list::push_page(&mut qb, project.as_str(), filter, page, user_list::Reading::postgres(source));
+    qb
 }
 
 /// How often a bulk insert aborted by a deadlock is run again.

@@ -118,6 +118,19 @@ fn folded(attr: &Scalar, value: &str) -> String {
     }
 }
 
+/// Whether `filter` holds, anywhere, a text pattern (`co`, `sw`, `ew`) on a field PostgreSQL's trigram index
+/// covers (email, first name, last name): such a page is read through a window first (`user_list::Source`).
+pub fn has_text_pattern(filter: Option<&Filter>) -> bool {
+    match filter {
+        Some(Filter::And(parts) | Filter::Or(parts)) => parts.iter().any(|p| has_text_pattern(Some(p))),
+        Some(Filter::Not(inner)) => has_text_pattern(Some(inner)),
+        Some(Filter::Compare { attr, op: Op::Co | Op::Sw | Op::Ew, value: Value::Text(_) }) => {
+            matches!(attr, Scalar::Email | Scalar::Text(TextField::FirstName | TextField::LastName))
+        }
+        _ => false,
+    }
+}
+
 /// Every substring comparison in `filter` on a field with a trigram table, wherever it stands.
 fn comparisons(filter: &Filter, out: &mut Vec<(&'static str, String)>) {
     match filter {

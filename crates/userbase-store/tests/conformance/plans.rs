@@ -7,7 +7,7 @@
 
 use sqlx::{Connection, Executor, Row};
 use userbase_core::filter::parse;
-use userbase_core::page::PageRequest;
+use userbase_core::page::{parse_sort, PageRequest, Position};
 use userbase_core::store::{UpsertKey, UserFilter};
 use userbase_store::query::{self, BuiltQuery, Flavor};
 use userbase_testing::{backend_tests, Backend};
@@ -72,6 +72,11 @@ const KEEP_SQLITE: &str = "
     INSERT INTO users_last_name_trigrams (rowid, last_name) SELECT id, last_name FROM users WHERE project_id = 'big';";
 
 async fn filled(backend: Backend) -> Option<Fixture> {
+    filled_with(backend, USERS).await
+}
+
+/// `filled` with `users` users in the big project.
+async fn filled_with(backend: Backend, users: i64) -> Option<Fixture> {
     let f = fixture(backend).await?;
     for p in ["big", "small"] {
         f.store.insert_project(&project(p)).await.unwrap();
@@ -82,12 +87,12 @@ async fn filled(backend: Backend) -> Option<Fixture> {
     match backend {
         Backend::Postgres => {
             let mut conn = sqlx::PgConnection::connect(f.url()).await.unwrap();
-            let fill = FILL_POSTGRES.replace("$1", &USERS.to_string());
+            let fill = FILL_POSTGRES.replace("$1", &users.to_string());
             conn.execute(fill.as_str()).await.unwrap();
         }
         Backend::Sqlite => {
             let conn = sqlite(&f);
-            conn.execute(FILL_SQLITE, [USERS]).unwrap();
+            conn.execute(FILL_SQLITE, [users]).unwrap();
             conn.execute(REFS_SQLITE, []).unwrap();
             conn.execute_batch(KEEP_SQLITE).unwrap();
             conn.execute_batch("ANALYZE").unwrap();
@@ -112,6 +117,10 @@ async fn plans(f: &Fixture, backend: Backend, built: &BuiltQuery) -> Vec<String>
         }
         Backend::Postgres => {
             let mut conn = sqlx::PgConnection::connect(f.url()).await.unwrap();
+            // The store runs them in the read's transaction (`SET LOCAL`); the session is the same here.
+            for setting in built.settings {
+                conn.execute(setting.replace("SET LOCAL", "SET").as_str()).await.unwrap();
+            }
             conn.execute(format!("PREPARE q AS {}", built.sql).as_str()).await.unwrap();
             let values: Vec<String> = built.params.iter().map(|p| p.pg_literal()).collect();
             let mut out = Vec::new();
@@ -336,6 +345,14 @@ async fn substring_filters_search_an_index(backend: Backend) {
         let filter = live(expr);
         let page = page_query(&f, backend, &filter, &PageRequest::first(20));
         assert_searches(&f, backend, expr, &page, &[index]).await;
+        if backend == Backend::Postgres {
+            // First a bounded walk in list order (`user_list::Source::Window`), never the trigram index or a scan.
+            let window = query::postgres_list_users_window("big", &filter, &PageRequest::first(20));
+            for plan in plans(&f, backend, &window).await {
+                assert!(plan.contains("Limit") && plan.contains("Index Scan"), "{expr}: window\n{plan}");
+                assert!(!plan.contains("users_text_trgm_idx") && !scans(&plan, "Seq Scan on users"), "{expr}\n{plan}");
+            }
+        }
         let count = count_query(&f, backend, &filter);
         assert_searches(&f, backend, &format!("count of {expr}"), &count, &[index]).await;
     }
@@ -359,7 +376,84 @@ async fn substring_filters_search_an_index(backend: Backend) {
     }
 }
 
+/// Pages of a text pattern are what the filter alone gives, whichever way the store reads them. The big project
+/// holds `PATTERN_WINDOW` + 3,000 users named `Lund{i}`: `co "und2"` is held by users 2, 20–29, 200–299 and
+/// 2,000–2,999 only, the oldest, so no window of the newest users holds one and PostgreSQL reads them through the
+/// trigram index; `co "und1"` (1, 10–19, ..., 10,000–12,999) fills pages within a window. Checked against the
+/// plain query of the table: every page forwards by cursor (with what lies before and after), a page backwards,
+/// an offset, a sort, and the small project (no more users than a window).
+async fn pattern_pages_are_the_filters_whether_a_window_or_the_index_finds_them(backend: Backend) {
+    let Some(f) = filled_with(backend, query::PATTERN_WINDOW as i64 + 3_000).await else { return };
+    let big = project("big").id;
+    for pattern in ["und2", "und1"] {
+        let filter = live(&format!(r#"last_name co "{pattern}""#));
+        let order = "ORDER BY id DESC";
+        let expected = matching_ids(&f, backend, "big", pattern, order).await;
+        assert!(expected.len() > 1_000, "{pattern}: {}", expected.len());
+        let mut seen = Vec::new();
+        let mut position = Position::First;
+        loop {
+            let page = f.store.list_users(&big, &filter, PageRequest::at(position, 50)).await.unwrap();
+            assert_eq!(page.more_before, !seen.is_empty(), "{pattern} after {} users", seen.len());
+            seen.extend(page.items.iter().map(|u| u.numeric_id));
+            if !page.more_after {
+                break;
+            }
+            position = Position::After(*seen.last().unwrap());
+        }
+        assert_eq!(seen, expected, "{pattern}: every page forwards");
+        let last = expected.len() - 1;
+        let back = f.store.list_users(&big, &filter, PageRequest::at(Position::Before(expected[last]), 50)).await;
+        let back = back.unwrap();
+        let ids: Vec<i64> = back.items.iter().map(|u| u.numeric_id).collect();
+        assert_eq!(ids, expected[last - 50..last], "{pattern}: the page before the last user");
+        assert!(back.more_before && back.more_after);
+        let offset = f.store.list_users(&big, &filter, PageRequest::at(Position::Offset(100), 50)).await.unwrap();
+        let ids: Vec<i64> = offset.items.iter().map(|u| u.numeric_id).collect();
+        assert_eq!(ids, expected[100..150], "{pattern}: at offset 100");
+        let by_name = PageRequest::first(30).sorted(parse_sort("-last_name").unwrap());
+        let sorted = f.store.list_users(&big, &filter, by_name).await.unwrap();
+        let ids: Vec<i64> = sorted.items.iter().map(|u| u.numeric_id).collect();
+        let expected = matching_ids(&f, backend, "big", pattern, "ORDER BY lower(last_name) DESC, id DESC").await;
+        assert_eq!(ids, expected[..30], "{pattern}: sorted by last name, descending");
+    }
+    let small = project("small");
+    for k in 0..5 {
+        let mut user = super::new_user(&small, None);
+        user.profile.last_name = Some(format!("Lund2{k}"));
+        f.store.insert_user(&user).await.unwrap();
+    }
+    let small = small.id;
+    for pattern in ["und2", "und9"] {
+        let filter = live(&format!(r#"last_name co "{pattern}""#));
+        let page = f.store.list_users(&small, &filter, PageRequest::first(50)).await.unwrap();
+        let ids: Vec<i64> = page.items.iter().map(|u| u.numeric_id).collect();
+        assert_eq!(ids, matching_ids(&f, backend, "small", pattern, "ORDER BY id DESC").await, "small: {pattern}");
+        assert_eq!(ids.len(), if pattern == "und2" { 5 } else { 0 });
+    }
+}
+
+/// The live users of `project` whose last name holds `pattern` (any case), in `order`: the plain query.
+async fn matching_ids(f: &Fixture, backend: Backend, project: &str, pattern: &str, order: &str) -> Vec<i64> {
+    let sql = format!(
+        "SELECT id FROM users WHERE project_id = '{project}' AND deleted_at IS NULL \
+         AND lower(last_name) LIKE '%{pattern}%' {order}"
+    );
+    match backend {
+        Backend::Sqlite => {
+            let conn = sqlite(f);
+            let mut stmt = conn.prepare(&sql).unwrap();
+            stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        }
+        Backend::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(f.url()).await.unwrap();
+            sqlx::query_scalar(&sql).fetch_all(&mut conn).await.unwrap()
+        }
+    }
+}
+
 backend_tests!(
+    pattern_pages_are_the_filters_whether_a_window_or_the_index_finds_them,
     every_indexed_equality_searches_its_own_index,
     the_filters_whose_plans_are_checked_find_their_users,
     an_unfiltered_count_reads_the_maintained_counts,

@@ -317,12 +317,15 @@ async fn a_bulk_load_leaves_no_deferred_work(db: &TestDatabase) {
         .await
         .unwrap();
     assert_eq!(pending_pages, 0, "the import left entries in the trigram index's pending list");
-    let analyzed: bool =
-        sqlx::query_scalar("SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'users'")
-            .fetch_one(&mut conn)
-            .await
-            .unwrap();
-    assert!(analyzed, "the import left the users table without planner statistics");
+    for table in ["users", "user_external_refs"] {
+        let analyzed: bool =
+            sqlx::query_scalar("SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = $1")
+                .bind(table)
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+        assert!(analyzed, "the import left {table} without planner statistics");
+    }
 }
 
 async fn jwt_settings_and_user_keys_from_the_cli(backend: Backend) {
