@@ -18,10 +18,10 @@ use super::{in_savepoint, numbered, store_error, violation};
 use crate::sql::filter::Flavor;
 use crate::sql::paging::Assembled;
 use crate::sql::rows::UserRow;
-use crate::sql::sink::{LiteQuery, SqlSink};
+use crate::sql::sink::LiteQuery;
 use crate::sql::substring::{self, Substrings};
 use crate::sql::time::DbTime;
-use crate::sql::user_list::{self, RangePlan, Reading};
+use crate::sql::user_list::{self, RangePlan, Reading, Source};
 use crate::sql::users::{self as sql, UserWrite, HUMAN_ID_ATTEMPTS};
 use crate::sql::violation::Violation;
 use crate::SqliteStore;
@@ -283,17 +283,6 @@ fn sort_key(row: &rusqlite::Row<'_>, sort: &[SortKey], id: i64) -> Result<Keyset
     Ok(Keyset { values, id })
 }
 
-fn conditions<'a>(
-    query: &mut LiteQuery<'a>,
-    project: &'a ProjectId,
-    filter: &'a UserFilter,
-    sort: &[SortKey],
-    position: &'a Position,
-    substrings: &'a Substrings,
-) {
-    user_list::push_user_conditions(query, project.as_str(), filter, sort, position, Flavor::Sqlite, substrings);
-}
-
 /// The substring comparisons of `filter` that the trigram tables serve, probed on this database
 /// (`sql/substring.rs`).
 pub(crate) fn substrings(conn: &Connection, filter: &UserFilter) -> Result<Substrings, StoreError> {
@@ -315,6 +304,18 @@ pub(crate) fn page_query<'a>(
     page: &'a PageRequest,
     substrings: &'a Substrings,
 ) -> Result<LiteQuery<'a>, StoreError> {
+    page_query_from(conn, project, filter, page, substrings, Source::Table)
+}
+
+/// `page_query`, reading from `source`.
+fn page_query_from<'a>(
+    conn: &Connection,
+    project: &'a str,
+    filter: &'a UserFilter,
+    page: &'a PageRequest,
+    substrings: &'a Substrings,
+    source: Source,
+) -> Result<LiteQuery<'a>, StoreError> {
     let mut probe = LiteQuery::new("");
     let range = if page.sort.is_empty() && user_list::push_range_probe(&mut probe, project, filter, Flavor::Sqlite) {
         match count(conn, &probe)? < user_list::NARROW_RANGE {
@@ -325,7 +326,7 @@ pub(crate) fn page_query<'a>(
         RangePlan::Plain
     };
     let mut query = LiteQuery::new("SELECT ");
-    user_list::push_page(&mut query, project, filter, page, Reading::sqlite(range, substrings));
+    user_list::push_page(&mut query, project, filter, page, Reading::sqlite(range, substrings).with_source(source));
     Ok(query)
 }
 
@@ -345,6 +346,8 @@ fn count(conn: &Connection, query: &LiteQuery<'_>) -> Result<u64, StoreError> {
     Ok(n.max(0) as u64)
 }
 
+/// Whether any user matches the filter at the position; like a page, through a window first when a substring
+/// comparison has only common trigrams (`sql/substring.rs`).
 fn any_user(
     conn: &Connection,
     project: &ProjectId,
@@ -353,11 +356,30 @@ fn any_user(
     position: &Position,
     substrings: &Substrings,
 ) -> Result<bool, StoreError> {
-    let mut query = LiteQuery::new("SELECT id FROM users");
-    conditions(&mut query, project, filter, sort, position, substrings);
-    query.push(" LIMIT 1");
-    let mut stmt = conn.prepare_cached(&query.sql).map_err(store_error)?;
-    stmt.exists(rusqlite::params_from_iter(query.args.iter())).map_err(store_error)
+    let exists = |source, substrings: &Substrings| {
+        let mut query = LiteQuery::new("");
+        let reading = Reading::sqlite(RangePlan::Plain, substrings).with_source(source);
+        user_list::push_any(&mut query, project.as_str(), filter, sort, position, reading);
+        let mut stmt = conn.prepare_cached(&query.sql).map_err(store_error)?;
+        stmt.exists(rusqlite::params_from_iter(query.args.iter())).map_err(store_error)
+    };
+    if !substrings.walks_common() {
+        return exists(Source::Table, substrings);
+    }
+    if exists(Source::Window, substrings)? {
+        return Ok(true);
+    }
+    if window_saw_all(conn, project.as_str(), filter)? {
+        return Ok(false);
+    }
+    exists(Source::Table, &substrings.with_common())
+}
+
+/// Whether a window (`user_list::Source::Window`) holds every user a page may read: the project has no more
+/// users than the window (its maintained count).
+fn window_saw_all(conn: &Connection, project: &str, filter: &UserFilter) -> Result<bool, StoreError> {
+    let everyone = UserFilter::live().including_deleted(filter.include_deleted());
+    Ok(count(conn, &count_query(project, &everyone, &substring::NONE))? <= user_list::PATTERN_WINDOW)
 }
 
 #[async_trait::async_trait]
@@ -506,11 +528,24 @@ impl UserStore for SqliteStore {
         };
         let read = |conn: &Connection| {
             let substrings = substrings(conn, filter)?;
-            let query = page_query(conn, project.as_str(), filter, &page, &substrings)?;
-            let (users, more) = query_users(conn, &query, page.limit as usize, |row, user| {
-                let key = if page.sort.is_empty() { None } else { Some(sort_key(row, &page.sort, user.numeric_id)?) };
-                Ok((user, key))
-            })?;
+            let page_from = |source, substrings: &Substrings| {
+                let query = page_query_from(conn, project.as_str(), filter, &page, substrings, source)?;
+                query_users(conn, &query, page.limit as usize, |row, user| {
+                    let key =
+                        if page.sort.is_empty() { None } else { Some(sort_key(row, &page.sort, user.numeric_id)?) };
+                    Ok((user, key))
+                })
+            };
+            let (users, more) = if substrings.walks_common() {
+                let (users, more) = page_from(Source::Window, &substrings)?;
+                if more || window_saw_all(conn, project.as_str(), filter)? {
+                    (users, more)
+                } else {
+                    page_from(Source::Table, &substrings.with_common())?
+                }
+            } else {
+                page_from(Source::Table, &substrings)?
+            };
             let assembled = Assembled::new(&page, users, more);
             let more_opposite = match &assembled.opposite {
                 Some(position) => any_user(conn, project, filter, &page.sort, position, &substrings)?,

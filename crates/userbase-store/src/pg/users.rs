@@ -469,7 +469,7 @@ fn any_query<'a>(
     source: Source,
 ) -> sqlx::QueryBuilder<'a, sqlx::Postgres> {
     let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("");
-    user_list::push_any(&mut qb, project.as_str(), filter, sort, position, Flavor::Postgres, source);
+    user_list::push_any(&mut qb, project.as_str(), filter, sort, position, user_list::Reading::postgres(source));
     qb
 }
 

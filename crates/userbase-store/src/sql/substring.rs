@@ -7,7 +7,11 @@
 //! little, so the store first asks the value's trigrams (the first `PROBED`) for up to `SELECTIVE` ids each and
 //! keeps those that have fewer (`Substrings::probe`), up to `ENOUGH` of them. A value with no such trigram
 //! matches many users in all likelihood: its LIKE alone is checked while the project is walked in list order, as
-//! before. Values shorter than three characters have no trigram and are always checked that way.
+//! before, but only through a window of the project (`user_list::Source::Window`): when the window holds fewer
+//! matches than the page, the value is rare after all (every trigram common, the whole not: "annar" among first
+//! names like "Anna" and "Lars"), and its first trigrams are searched together (`Substrings::with_common`), which
+//! FTS5 does at the pace of the shortest list. Values shorter than three characters have no trigram and are
+//! always walked.
 
 use userbase_core::filter::{Filter, Op, Scalar, TextField, Value};
 
@@ -15,7 +19,8 @@ use userbase_core::filter::{Filter, Op, Scalar, TextField, Value};
 /// ids takes about a millisecond; a trigram of digits is held by about 5,000 of a million generated users.
 pub const SELECTIVE: u64 = 20_000;
 
-/// At most this many trigrams of a value are probed (a long value's first ones), bounding the probe's time.
+/// At most this many trigrams of a value are probed (a long value's first and last ones), bounding the probe's
+/// time.
 const PROBED: usize = 8;
 
 /// The search ANDs at most this many selective trigrams; more would read more ids and rarely remove any.
@@ -56,21 +61,41 @@ fn trigrams(value: &str) -> Vec<String> {
     out
 }
 
-/// A comparison the index serves: its table, its value, and the FTS5 query of its selective trigrams.
+/// The trigrams first, last, second, second to last, ...: what sets a long value apart is as often at its end
+/// (`email co "example.comx"`) as at its start.
+fn from_both_ends(trigrams: Vec<String>) -> impl Iterator<Item = String> {
+    let mut rest = std::collections::VecDeque::from(trigrams);
+    let mut front = false;
+    std::iter::from_fn(move || {
+        front = !front;
+        if front {
+            rest.pop_front()
+        } else {
+            rest.pop_back()
+        }
+    })
+}
+
+/// A comparison the index may serve: its table, its value, and the FTS5 query of its selective trigrams, or
+/// when it has none, of its first (common) trigrams.
+#[derive(Clone)]
 struct Served {
     table: &'static str,
     value: String,
     query: String,
+    selective: bool,
 }
 
 /// The substring comparisons of one filter that the trigram tables serve (SQLite; none on PostgreSQL).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Substrings {
     served: Vec<Served>,
+    /// Comparisons of common trigrams only are served too (`with_common`).
+    common_too: bool,
 }
 
 /// No comparison served by trigram tables: PostgreSQL, or a SQLite query not probed.
-pub static NONE: Substrings = Substrings { served: Vec::new() };
+pub static NONE: Substrings = Substrings { served: Vec::new(), common_too: false };
 
 impl Substrings {
     /// Probes each substring comparison of `filter` on an indexed field: `count(sql, query)` runs `sql` (one
@@ -86,27 +111,44 @@ impl Substrings {
                 continue;
             }
             let sql = format!("SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH ?1 LIMIT {SELECTIVE})");
-            let mut selective = Vec::new();
-            for trigram in trigrams(&value).into_iter().take(PROBED) {
+            let (mut selective, mut common) = (Vec::new(), Vec::new());
+            for trigram in from_both_ends(trigrams(&value)).take(PROBED) {
                 if count(&sql, &trigram)? < SELECTIVE {
                     selective.push(trigram);
                     if selective.len() == ENOUGH {
                         break;
                     }
+                } else if common.len() < ENOUGH {
+                    common.push(trigram);
                 }
             }
             if !selective.is_empty() {
-                served.push(Served { table, value, query: selective.join(" AND ") });
+                served.push(Served { table, value, query: selective.join(" AND "), selective: true });
+            } else if !common.is_empty() {
+                served.push(Served { table, value, query: common.join(" AND "), selective: false });
             }
         }
-        Ok(Self { served })
+        Ok(Self { served, common_too: false })
     }
 
     /// The table and FTS5 query that serve the comparison of `attr` with `value`, if the probe chose to.
     pub fn search(&self, attr: &Scalar, op: Op, value: &str) -> Option<(&'static str, &str)> {
         let table = trigram_table(attr, op)?;
         let value = folded(attr, value);
-        self.served.iter().find(|s| s.table == table && s.value == value).map(|s| (s.table, s.query.as_str()))
+        self.served
+            .iter()
+            .find(|s| s.table == table && s.value == value && (s.selective || self.common_too))
+            .map(|s| (s.table, s.query.as_str()))
+    }
+
+    /// Whether a comparison has trigrams, all of them common: its page walks a window of the project first.
+    pub fn walks_common(&self) -> bool {
+        !self.common_too && self.served.iter().any(|s| !s.selective)
+    }
+
+    /// These comparisons, with those of common trigrams searched too.
+    pub fn with_common(&self) -> Self {
+        Self { served: self.served.clone(), common_too: true }
     }
 }
 
@@ -155,5 +197,13 @@ mod tests {
         assert_eq!(trigrams("aaaa"), vec!["\"aaa\""]);
         assert_eq!(trigrams("a\"bc"), vec!["\"a\"\"b\"", "\"\"\"bc\""]);
         assert_eq!(trigrams("é%_x"), vec!["\"é%_\"", "\"%_x\""]);
+    }
+
+    #[test]
+    fn trigrams_are_probed_from_both_ends() {
+        let order: Vec<String> = from_both_ends(trigrams("abcdefg")).collect();
+        assert_eq!(order, ["\"abc\"", "\"efg\"", "\"bcd\"", "\"def\"", "\"cde\""]);
+        let order: Vec<String> = from_both_ends(trigrams("abcdef")).collect();
+        assert_eq!(order, ["\"abc\"", "\"def\"", "\"bcd\"", "\"cde\""]);
     }
 }

@@ -48,7 +48,7 @@ pub struct Reading<'a> {
     /// itself: SQLite reads the candidates of `users.id IN (...)` in id order, so the order needs no sort and
     /// the page stops at its last row (an `ORDER BY +id` would read and sort every candidate).
     substrings: &'a Substrings,
-    /// The table or a window of it (PostgreSQL).
+    /// The table or a window of it.
     source: Source,
 }
 
@@ -60,9 +60,15 @@ impl<'a> Reading<'a> {
     pub fn postgres(source: Source) -> Self {
         Self { flavor: Flavor::Postgres, range: RangePlan::Plain, substrings: &substring::NONE, source }
     }
+
+    /// This reading, from `source`.
+    pub fn with_source(self, source: Source) -> Self {
+        Self { source, ..self }
+    }
 }
 
-/// The rows a page reads from: the table, or (PostgreSQL, a text pattern in the filter) a window of it.
+/// The rows a page reads from: the table, or (a text pattern in the filter that no index serves for sure) a
+/// window of it. SQLite's use of it: `sql/substring.rs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     Table,
@@ -296,19 +302,19 @@ pub fn push_users_by_key<'a, S: SqlSink<'a>>(qb: &mut S, project: &'a str, key: 
     qb.push(" ORDER BY id");
 }
 
-/// `SELECT id` of a user matching `filter` past the position (whether any does: `LIMIT 1`), from `source`.
+/// `SELECT id` of a user matching `filter` past the position (whether any does: `LIMIT 1`), read as `reading`
+/// says (its time range plan aside).
 pub fn push_any<'a, S: SqlSink<'a>>(
     qb: &mut S,
     project: &'a str,
     filter: &'a UserFilter,
     sort: &[SortKey],
     position: &'a Position,
-    flavor: Flavor,
-    source: Source,
+    reading: Reading<'a>,
 ) {
     qb.push("SELECT id");
-    push_source(qb, project, filter, sort, position, source);
-    push_user_conditions(qb, project, filter, sort, position, flavor, &substring::NONE);
+    push_source(qb, project, filter, sort, position, reading.source);
+    push_user_conditions(qb, project, filter, sort, position, reading.flavor, reading.substrings);
     qb.push(" LIMIT 1");
 }
 

@@ -379,12 +379,26 @@ async fn substring_filters_search_an_index(backend: Backend) {
 /// Pages of a text pattern are what the filter alone gives, whichever way the store reads them. The big project
 /// holds `PATTERN_WINDOW` + 3,000 users named `Lund{i}`: `co "und2"` is held by users 2, 20–29, 200–299 and
 /// 2,000–2,999 only, the oldest, so no window of the newest users holds one and PostgreSQL reads them through the
-/// trigram index; `co "und1"` (1, 10–19, ..., 10,000–12,999) fills pages within a window. Checked against the
+/// trigram index (SQLite, with another project's users making its trigrams common, its trigram tables);
+/// `co "und1"` (1, 10–19, ..., 10,000–12,999) fills pages within a window. Checked against the
 /// plain query of the table: every page forwards by cursor (with what lies before and after), a page backwards,
 /// an offset, a sort, and the small project (no more users than a window).
 async fn pattern_pages_are_the_filters_whether_a_window_or_the_index_finds_them(backend: Backend) {
     let Some(f) = filled_with(backend, query::PATTERN_WINDOW as i64 + 3_000).await else { return };
     let big = project("big").id;
+    if backend == Backend::Sqlite {
+        // Another project's users named `Xund2{i}` make both trigrams of "und2" common, so SQLite too walks a
+        // window first and then searches the common trigrams together (`sql/substring.rs`).
+        f.store.insert_project(&project("other")).await.unwrap();
+        let others = FILL_SQLITE
+            .replace("'big'", "'other'")
+            .replace("'Lund' || i", "'Xund2' || i")
+            .replace("printf('%028d', i)", "printf('%028d', i + 1000000)")
+            .replace("printf('%024d', i)", "printf('%024d', i + 1000000)");
+        let conn = sqlite(&f);
+        conn.execute(&others, [query::SELECTIVE_TRIGRAM as i64]).unwrap();
+        conn.execute_batch(&KEEP_SQLITE.replace("'big'", "'other'")).unwrap();
+    }
     for pattern in ["und2", "und1"] {
         let filter = live(&format!(r#"last_name co "{pattern}""#));
         let order = "ORDER BY id DESC";
