@@ -89,6 +89,9 @@ def queries(c, n):
         ("last_name co (substring)", q('last_name co "und99"')),
         ("email ew (suffix)", q(f'email ew "{i}@d{i % 50}.example.com"')),
         ("first_name co (substring)", q('first_name co "nnaar"')),
+        # Every trigram common (Anna.., ..ard), the whole held by nobody: no list order meets a match.
+        ("first_name co (no match)", q('first_name co "annar"')),
+        ("last_name sw (rare prefix)", q('last_name sw "Lund12345"')),
         ("include=total", "/v1/users?limit=1&include=total"),
         ("include=total tags eq vip", q('tags eq "vip"', "&include=total").replace("limit=20", "limit=1")),
         ("include=total email eq", q(f'email eq "{email}"', "&include=total").replace("limit=20", "limit=1")),
