@@ -131,7 +131,7 @@ macro_rules! built {
 /// (`postgres_list_users_window`), with the settings that make it read the trigram index.
 pub fn postgres_list_users(project: &str, filter: &UserFilter, page: &PageRequest) -> BuiltQuery {
     let mut built = postgres_page(project, filter, page, user_list::Source::Table);
-    if substring::has_text_pattern(filter.expr()) {
+    if substring::window_first(filter.expr()) {
         built.settings = &user_list::INDEXED_PATTERN_READ;
     }
     built
@@ -162,6 +162,25 @@ pub fn sqlite_list_users(
     page: &PageRequest,
 ) -> Result<BuiltQuery, StoreError> {
     let substrings = crate::lite::users::substrings(conn, filter)?;
+    let query = crate::lite::users::page_query(conn, project, filter, page, &substrings)?;
+    Ok(BuiltQuery {
+        sql: query.sql.clone(),
+        params: query.args.iter().map(param).collect(),
+        prepared: false,
+        settings: &[],
+    })
+}
+
+/// The page query `list_users` runs on SQLite when a window of the project did not fill the page of a filter
+/// whose substring comparisons have only common trigrams, or that has a prefix (`sql/substring.rs`): those are
+/// then read through the trigram tables and the sort indexes too.
+pub fn sqlite_list_users_through_indexes(
+    conn: &rusqlite::Connection,
+    project: &str,
+    filter: &UserFilter,
+    page: &PageRequest,
+) -> Result<BuiltQuery, StoreError> {
+    let substrings = crate::lite::users::substrings(conn, filter)?.with_common();
     let query = crate::lite::users::page_query(conn, project, filter, page, &substrings)?;
     Ok(BuiltQuery {
         sql: query.sql.clone(),

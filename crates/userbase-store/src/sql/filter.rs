@@ -20,7 +20,7 @@ use userbase_core::filter::{
 };
 
 use crate::sql::sink::SqlSink;
-use crate::sql::substring::Substrings;
+use crate::sql::substring::{self, Substrings};
 use crate::sql::time::DbTime;
 
 /// The backend-specific SQL a filter needs (JSON access).
@@ -276,6 +276,19 @@ impl<'a> Compiler<'a> {
             Value::Text(v) => self.substrings.search(attr, op, v),
             _ => None,
         };
+        if let (Op::Sw, Value::Text(v), true) = (op, value, self.substrings.ranges_prefixes()) {
+            if let Some((expr, low, high)) = substring::prefix_range(attr, v) {
+                // The prefix as a range of the field's sort index; the comparison itself still decides.
+                qb.push(format!("({expr} >= ")).push_bind(low);
+                if let Some(high) = high {
+                    qb.push(format!(" AND {expr} < ")).push_bind(high);
+                }
+                qb.push(" AND ");
+                self.push_value_compare(qb, attr, op, value);
+                qb.push(")");
+                return;
+            }
+        }
         let Some((table, query)) = searched else {
             return self.push_value_compare(qb, attr, op, value);
         };

@@ -13,7 +13,7 @@
 //! FTS5 does at the pace of the shortest list. Values shorter than three characters have no trigram and are
 //! always walked.
 
-use userbase_core::filter::{Filter, Op, Scalar, TextField, Value};
+use userbase_core::filter::{Collection, Filter, Op, Scalar, TextField, Value};
 
 /// Trigrams in the index of fewer users (of every project) than this narrow the search. Reading this many
 /// ids takes about a millisecond; a trigram of digits is held by about 5,000 of a million generated users.
@@ -90,12 +90,15 @@ struct Served {
 #[derive(Default, Clone)]
 pub struct Substrings {
     served: Vec<Served>,
-    /// Comparisons of common trigrams only are served too (`with_common`).
+    /// The filter has a prefix (`sw`) comparison on a field with a sort index (`prefix_range`).
+    prefixes: bool,
+    /// Comparisons of common trigrams only, and prefixes as ranges of their index, are served too
+    /// (`with_common`).
     common_too: bool,
 }
 
 /// No comparison served by trigram tables: PostgreSQL, or a SQLite query not probed.
-pub static NONE: Substrings = Substrings { served: Vec::new(), common_too: false };
+pub static NONE: Substrings = Substrings { served: Vec::new(), prefixes: false, common_too: false };
 
 impl Substrings {
     /// Probes each substring comparison of `filter` on an indexed field: `count(sql, query)` runs `sql` (one
@@ -128,7 +131,8 @@ impl Substrings {
                 served.push(Served { table, value, query: common.join(" AND "), selective: false });
             }
         }
-        Ok(Self { served, common_too: false })
+        let prefixes = filter.is_some_and(has_prefix);
+        Ok(Self { served, prefixes, common_too: false })
     }
 
     /// The table and FTS5 query that serve the comparison of `attr` with `value`, if the probe chose to.
@@ -141,14 +145,30 @@ impl Substrings {
             .map(|s| (s.table, s.query.as_str()))
     }
 
-    /// Whether a comparison has trigrams, all of them common: its page walks a window of the project first.
+    /// Whether a comparison has trigrams, all of them common, or is a prefix: its page walks a window of the
+    /// project first (when `window_first` allows).
     pub fn walks_common(&self) -> bool {
-        !self.common_too && self.served.iter().any(|s| !s.selective)
+        !self.common_too && (self.prefixes || self.served.iter().any(|s| !s.selective))
     }
 
-    /// These comparisons, with those of common trigrams searched too.
+    /// These comparisons, with those of common trigrams searched too, and prefixes read as ranges.
     pub fn with_common(&self) -> Self {
-        Self { served: self.served.clone(), common_too: true }
+        Self { served: self.served.clone(), prefixes: self.prefixes, common_too: true }
+    }
+
+    /// Whether prefix comparisons are read as ranges of their sort index (`prefix_range`).
+    pub fn ranges_prefixes(&self) -> bool {
+        self.common_too && self.prefixes
+    }
+}
+
+/// Whether `filter` has a `sw` comparison with a `prefix_range`.
+fn has_prefix(filter: &Filter) -> bool {
+    match filter {
+        Filter::And(parts) | Filter::Or(parts) => parts.iter().any(has_prefix),
+        Filter::Not(inner) => has_prefix(inner),
+        Filter::Compare { attr, op: Op::Sw, value: Value::Text(v) } => prefix_range(attr, v).is_some(),
+        _ => false,
     }
 }
 
@@ -160,17 +180,81 @@ fn folded(attr: &Scalar, value: &str) -> String {
     }
 }
 
-/// Whether `filter` holds, anywhere, a text pattern (`co`, `sw`, `ew`) on a field PostgreSQL's trigram index
-/// covers (email, first name, last name): such a page is read through a window first (`user_list::Source`).
-pub fn has_text_pattern(filter: Option<&Filter>) -> bool {
+/// Whether a page of `filter` is read through a window first (`user_list::Source::Window`): it holds, anywhere,
+/// a text pattern (`co`, `sw`, `ew`) on a field with a trigram index (email, first name, last name), and no part
+/// of it that every match must meet is an equality an index of its own finds (`email eq`, ids, the auth subject,
+/// an external ref), which the planners read first whatever the pattern.
+pub fn window_first(filter: Option<&Filter>) -> bool {
+    let Some(filter) = filter else { return false };
+    let parts = match filter {
+        Filter::And(parts) => parts.iter().collect(),
+        other => vec![other],
+    };
+    has_text_pattern(filter) && !parts.into_iter().any(is_indexed_equality)
+}
+
+fn has_text_pattern(filter: &Filter) -> bool {
     match filter {
-        Some(Filter::And(parts) | Filter::Or(parts)) => parts.iter().any(|p| has_text_pattern(Some(p))),
-        Some(Filter::Not(inner)) => has_text_pattern(Some(inner)),
-        Some(Filter::Compare { attr, op: Op::Co | Op::Sw | Op::Ew, value: Value::Text(_) }) => {
-            matches!(attr, Scalar::Email | Scalar::Text(TextField::FirstName | TextField::LastName))
-        }
+        Filter::And(parts) | Filter::Or(parts) => parts.iter().any(has_text_pattern),
+        Filter::Not(inner) => has_text_pattern(inner),
+        Filter::Compare { attr, op: Op::Co | Op::Sw | Op::Ew, value: Value::Text(_) } => is_pattern_field(attr),
         _ => false,
     }
+}
+
+fn is_pattern_field(attr: &Scalar) -> bool {
+    matches!(attr, Scalar::Email | Scalar::Text(TextField::FirstName | TextField::LastName))
+}
+
+fn is_indexed_equality(filter: &Filter) -> bool {
+    match filter {
+        Filter::Compare { attr, op: Op::Eq, .. } => matches!(
+            attr,
+            Scalar::Email
+                | Scalar::Id
+                | Scalar::ObjectId
+                | Scalar::HumanId
+                | Scalar::NumericId
+                | Scalar::Text(TextField::AuthSubject)
+        ),
+        Filter::Any { collection: Collection::ExternalRefs, .. } => true,
+        _ => false,
+    }
+}
+
+/// The index expression and the lowest and the next value past every value that `sw` of `value` on `attr`
+/// matches (SQLite): the prefix as a range of the field's sort index (migration 0002), which holds what the LIKE
+/// compares, lowercased by SQLite's ASCII-only `lower()` (emails are stored lowercased). `None` when the field
+/// has no such index or the prefix is empty; no upper value when none is past it.
+pub fn prefix_range(attr: &Scalar, value: &str) -> Option<(&'static str, String, Option<String>)> {
+    let (expr, low) = match attr {
+        Scalar::Email => ("COALESCE(email_normalized, '')", value.to_lowercase()),
+        Scalar::Text(TextField::FirstName) => ("COALESCE(lower(first_name), '')", value.to_ascii_lowercase()),
+        Scalar::Text(TextField::LastName) => ("COALESCE(lower(last_name), '')", value.to_ascii_lowercase()),
+        _ => return None,
+    };
+    if low.is_empty() {
+        return None;
+    }
+    let high = past_prefix(&low);
+    Some((expr, low, high))
+}
+
+/// The least string greater than every string that starts with `prefix` (strings compare as UTF-8 bytes, which
+/// is code point order): the prefix with its last character raised by one, dropping characters that cannot be.
+fn past_prefix(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = match u32::from(last) + 1 {
+            0xD800 => Some('\u{E000}'),
+            n => char::from_u32(n),
+        };
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
 }
 
 /// Every substring comparison in `filter` on a field with a trigram table, wherever it stands.
@@ -197,6 +281,18 @@ mod tests {
         assert_eq!(trigrams("aaaa"), vec!["\"aaa\""]);
         assert_eq!(trigrams("a\"bc"), vec!["\"a\"\"b\"", "\"\"\"bc\""]);
         assert_eq!(trigrams("é%_x"), vec!["\"é%_\"", "\"%_x\""]);
+    }
+
+    #[test]
+    fn a_prefix_range_ends_past_every_value_with_the_prefix() {
+        assert_eq!(past_prefix("lund12345").as_deref(), Some("lund12346"));
+        assert_eq!(past_prefix("ab\u{D7FF}").as_deref(), Some("ab\u{E000}"));
+        assert_eq!(past_prefix("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(past_prefix("\u{10FFFF}"), None);
+        let (expr, low, high) = prefix_range(&Scalar::Text(TextField::LastName), "LUND1é").unwrap();
+        assert_eq!((expr, low.as_str(), high.as_deref()), ("COALESCE(lower(last_name), '')", "lund1é", Some("lund1ê")));
+        assert!(prefix_range(&Scalar::Email, "").is_none());
+        assert!(prefix_range(&Scalar::Text(TextField::CompanyName), "a").is_none());
     }
 
     #[test]

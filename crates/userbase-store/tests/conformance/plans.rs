@@ -399,8 +399,13 @@ async fn pattern_pages_are_the_filters_whether_a_window_or_the_index_finds_them(
         conn.execute(&others, [query::SELECTIVE_TRIGRAM as i64]).unwrap();
         conn.execute_batch(&KEEP_SQLITE.replace("'big'", "'other'")).unwrap();
     }
-    for pattern in ["und2", "und1"] {
-        let filter = live(&format!(r#"last_name co "{pattern}""#));
+    let cases = [
+        (r#"last_name co "und2""#, "%und2%"),
+        (r#"last_name co "und1""#, "%und1%"),
+        (r#"last_name sw "LUND2""#, "lund2%"),
+    ];
+    for (expr, pattern) in cases {
+        let filter = live(expr);
         let order = "ORDER BY id DESC";
         let expected = matching_ids(&f, backend, "big", pattern, order).await;
         assert!(expected.len() > 1_000, "{pattern}: {}", expected.len());
@@ -431,6 +436,19 @@ async fn pattern_pages_are_the_filters_whether_a_window_or_the_index_finds_them(
         let expected = matching_ids(&f, backend, "big", pattern, "ORDER BY lower(last_name) DESC, id DESC").await;
         assert_eq!(ids, expected[..30], "{pattern}: sorted by last name, descending");
     }
+    if backend == Backend::Sqlite {
+        // Read through the indexes: the common trigrams together, the prefix as a range of the sort index.
+        for (expr, index) in [
+            (r#"last_name co "und2""#, "users_last_name_trigrams"),
+            (r#"last_name sw "LUND2""#, "users_project_last_name_sort_idx"),
+        ] {
+            let built =
+                query::sqlite_list_users_through_indexes(&sqlite(&f), "big", &live(expr), &PageRequest::first(20))
+                    .unwrap();
+            let plan = plans(&f, backend, &built).await.join("\n");
+            assert!(plan.contains(index) && !walks_the_project(&plan), "{expr}: {plan}");
+        }
+    }
     let small = project("small");
     for k in 0..5 {
         let mut user = super::new_user(&small, None);
@@ -440,18 +458,20 @@ async fn pattern_pages_are_the_filters_whether_a_window_or_the_index_finds_them(
     let small = small.id;
     for pattern in ["und2", "und9"] {
         let filter = live(&format!(r#"last_name co "{pattern}""#));
+        let pattern = format!("%{pattern}%");
+        let pattern = pattern.as_str();
         let page = f.store.list_users(&small, &filter, PageRequest::first(50)).await.unwrap();
         let ids: Vec<i64> = page.items.iter().map(|u| u.numeric_id).collect();
         assert_eq!(ids, matching_ids(&f, backend, "small", pattern, "ORDER BY id DESC").await, "small: {pattern}");
-        assert_eq!(ids.len(), if pattern == "und2" { 5 } else { 0 });
+        assert_eq!(ids.len(), if pattern == "%und2%" { 5 } else { 0 });
     }
 }
 
-/// The live users of `project` whose last name holds `pattern` (any case), in `order`: the plain query.
+/// The live users of `project` whose lowercased last name is LIKE `pattern`, in `order`: the plain query.
 async fn matching_ids(f: &Fixture, backend: Backend, project: &str, pattern: &str, order: &str) -> Vec<i64> {
     let sql = format!(
         "SELECT id FROM users WHERE project_id = '{project}' AND deleted_at IS NULL \
-         AND lower(last_name) LIKE '%{pattern}%' {order}"
+         AND lower(last_name) LIKE '{pattern}' {order}"
     );
     match backend {
         Backend::Sqlite => {
