@@ -171,6 +171,25 @@ pub fn sqlite_list_users(
     })
 }
 
+/// The page query `list_users` runs first on SQLite for a filter whose substring comparisons have only common
+/// trigrams, or that has a prefix: the filter checked on a window of the project (`user_list::Source::Window`).
+pub fn sqlite_list_users_window(
+    conn: &rusqlite::Connection,
+    project: &str,
+    filter: &UserFilter,
+    page: &PageRequest,
+) -> Result<BuiltQuery, StoreError> {
+    let substrings = crate::lite::users::substrings(conn, filter)?;
+    let source = user_list::Source::Window;
+    let query = crate::lite::users::page_query_from(conn, project, filter, page, &substrings, source)?;
+    Ok(BuiltQuery {
+        sql: query.sql.clone(),
+        params: query.args.iter().map(param).collect(),
+        prepared: false,
+        settings: &[],
+    })
+}
+
 /// The page query `list_users` runs on SQLite when a window of the project did not fill the page of a filter
 /// whose substring comparisons have only common trigrams, or that has a prefix (`sql/substring.rs`): those are
 /// then read through the trigram tables and the sort indexes too.

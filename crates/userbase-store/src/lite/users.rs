@@ -308,7 +308,7 @@ pub(crate) fn page_query<'a>(
 }
 
 /// `page_query`, reading from `source`.
-fn page_query_from<'a>(
+pub(crate) fn page_query_from<'a>(
     conn: &Connection,
     project: &'a str,
     filter: &'a UserFilter,

@@ -29,7 +29,11 @@ pub fn push_page<'a, S: SqlSink<'a>>(
     push_source(qb, project, filter, &page.sort, &page.position, source);
     let compiler = Compiler { flavor, project, unindexed_times: range == RangePlan::Wide, substrings };
     push_conditions(qb, project, filter, &page.sort, &page.position, &compiler);
-    if range == RangePlan::Narrow && page.sort.is_empty() {
+    if source == Source::Window && flavor == Flavor::Sqlite {
+        // SQLite reads the window as a co-routine, in the window's order, which is the page's; an ORDER BY here
+        // would sort every row of the window (it does not carry the order out of the subquery), not stop at
+        // the page's last match.
+    } else if range == RangePlan::Narrow && page.sort.is_empty() {
         qb.push(if page.position.is_backwards() { " ORDER BY +id ASC" } else { " ORDER BY +id DESC" });
     } else {
         push_order(qb, &page.sort, page.position.is_backwards());

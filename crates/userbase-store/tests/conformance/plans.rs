@@ -437,6 +437,13 @@ async fn pattern_pages_are_the_filters_whether_a_window_or_the_index_finds_them(
         assert_eq!(ids, expected[..30], "{pattern}: sorted by last name, descending");
     }
     if backend == Backend::Sqlite {
+        // The window: read in its order as a co-routine, stopping at the page's last match (no sort of it).
+        for expr in [r#"last_name co "und1""#, r#"last_name sw "LUND2""#] {
+            let built =
+                query::sqlite_list_users_window(&sqlite(&f), "big", &live(expr), &PageRequest::first(20)).unwrap();
+            let plan = plans(&f, backend, &built).await.join("\n");
+            assert!(plan.contains("CO-ROUTINE") && !plan.contains("TEMP B-TREE"), "{expr}: {plan}");
+        }
         // Read through the indexes: the common trigrams together, the prefix as a range of the sort index.
         for (expr, index) in [
             (r#"last_name co "und2""#, "users_last_name_trigrams"),
