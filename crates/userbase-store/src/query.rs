@@ -131,7 +131,7 @@ macro_rules! built {
 /// (`postgres_list_users_window`), with the settings that make it read the trigram index.
 pub fn postgres_list_users(project: &str, filter: &UserFilter, page: &PageRequest) -> BuiltQuery {
     let mut built = postgres_page(project, filter, page, user_list::Source::Table);
-    if substring::window_first(filter.expr()) {
+    if substring::window_first(filter.expr(), Flavor::Postgres) {
         built.settings = &user_list::INDEXED_PATTERN_READ;
     }
     built

@@ -363,7 +363,7 @@ fn any_user(
         let mut stmt = conn.prepare_cached(&query.sql).map_err(store_error)?;
         stmt.exists(rusqlite::params_from_iter(query.args.iter())).map_err(store_error)
     };
-    if !(substrings.walks_common() && substring::window_first(filter.expr())) {
+    if !(substrings.walks_common() && substring::window_first(filter.expr(), Flavor::Sqlite)) {
         return exists(Source::Table, substrings);
     }
     if exists(Source::Window, substrings)? {
@@ -536,7 +536,7 @@ impl UserStore for SqliteStore {
                     Ok((user, key))
                 })
             };
-            let (users, more) = if substrings.walks_common() && substring::window_first(filter.expr()) {
+            let (users, more) = if substrings.walks_common() && substring::window_first(filter.expr(), Flavor::Sqlite) {
                 let (users, more) = page_from(Source::Window, &substrings)?;
                 if more || window_saw_all(conn, project.as_str(), filter)? {
                     (users, more)

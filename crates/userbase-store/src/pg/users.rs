@@ -305,7 +305,7 @@ impl UserStore for PgStore {
             false => None,
         };
         let limit = page.limit as usize;
-        let rows = match substring::window_first(filter.expr()) {
+        let rows = match substring::window_first(filter.expr(), Flavor::Postgres) {
             true => self.pattern_page_rows(project, filter, &page).await?,
             false => self.page_rows(project, filter, &page, Source::Table).await?,
         };
@@ -375,7 +375,7 @@ impl PgStore {
         position: &Position,
     ) -> Result<bool, StoreError> {
         let prepared = user_list::keeps_prepared(filter);
-        if !substring::window_first(filter.expr()) {
+        if !substring::window_first(filter.expr(), Flavor::Postgres) {
             let mut qb = any_query(project, filter, sort, position, Source::Table);
             let row = qb.build().persistent(prepared).fetch_optional(&self.reader).await.map_err(store_error)?;
             return Ok(row.is_some());

@@ -15,6 +15,8 @@
 
 use userbase_core::filter::{Collection, Filter, Op, Scalar, TextField, Value};
 
+use crate::sql::filter::Flavor;
+
 /// Trigrams in the index of fewer users (of every project) than this narrow the search. Reading this many
 /// ids takes about a millisecond; a trigram of digits is held by about 5,000 of a million generated users.
 pub const SELECTIVE: u64 = 20_000;
@@ -183,20 +185,22 @@ fn folded(attr: &Scalar, value: &str) -> String {
 /// Whether a page of `filter` is read through a window first (`user_list::Source::Window`): it holds, anywhere,
 /// a text pattern (`co`, `sw`, `ew`) on a field with a trigram index (email, first name, last name), and no part
 /// of it that every match must meet is an equality an index of its own finds (`email eq`, ids, the auth subject,
-/// an external ref), which the planners read first whatever the pattern.
-pub fn window_first(filter: Option<&Filter>) -> bool {
+/// an external ref), which the planners read first whatever the pattern. On PostgreSQL not for `email ew`
+/// alone: a suffix is a prefix of its reversed-email btree, whose statistics estimate prefixes well.
+pub fn window_first(filter: Option<&Filter>, flavor: Flavor) -> bool {
     let Some(filter) = filter else { return false };
     let parts = match filter {
         Filter::And(parts) => parts.iter().collect(),
         other => vec![other],
     };
-    has_text_pattern(filter) && !parts.into_iter().any(is_indexed_equality)
+    has_text_pattern(filter, flavor) && !parts.into_iter().any(is_indexed_equality)
 }
 
-fn has_text_pattern(filter: &Filter) -> bool {
+fn has_text_pattern(filter: &Filter, flavor: Flavor) -> bool {
     match filter {
-        Filter::And(parts) | Filter::Or(parts) => parts.iter().any(has_text_pattern),
-        Filter::Not(inner) => has_text_pattern(inner),
+        Filter::And(parts) | Filter::Or(parts) => parts.iter().any(|p| has_text_pattern(p, flavor)),
+        Filter::Not(inner) => has_text_pattern(inner, flavor),
+        Filter::Compare { attr: Scalar::Email, op: Op::Ew, .. } if flavor == Flavor::Postgres => false,
         Filter::Compare { attr, op: Op::Co | Op::Sw | Op::Ew, value: Value::Text(_) } => is_pattern_field(attr),
         _ => false,
     }

@@ -345,8 +345,9 @@ async fn substring_filters_search_an_index(backend: Backend) {
         let filter = live(expr);
         let page = page_query(&f, backend, &filter, &PageRequest::first(20));
         assert_searches(&f, backend, expr, &page, &[index]).await;
-        if backend == Backend::Postgres {
-            // First a bounded walk in list order (`user_list::Source::Window`), never the trigram index or a scan.
+        if backend == Backend::Postgres && !expr.contains("email ew") {
+            // First a bounded walk in list order (`user_list::Source::Window`), never the trigram index or a scan
+            // (not for a suffix of the email, read from the reversed-email index as the planner sees fit).
             let window = query::postgres_list_users_window("big", &filter, &PageRequest::first(20));
             for plan in plans(&f, backend, &window).await {
                 assert!(plan.contains("Limit") && plan.contains("Index Scan"), "{expr}: window\n{plan}");
