@@ -15,7 +15,10 @@
 
 use userbase_core::filter::{Collection, Filter, Op, Scalar, TextField, Value};
 
-use crate::sql::filter::Flavor;
+use userbase_core::page::SortField;
+
+use crate::sql::filter::{Flavor, EMAIL_KEY};
+use crate::sql::user_list::sort_expr;
 
 /// Trigrams in the index of fewer users (of every project) than this narrow the search. Reading this many
 /// ids takes about a millisecond; a trigram of digits is held by about 5,000 of a million generated users.
@@ -232,9 +235,9 @@ fn is_indexed_equality(filter: &Filter) -> bool {
 /// has no such index or the prefix is empty; no upper value when none is past it.
 pub fn prefix_range(attr: &Scalar, value: &str) -> Option<(&'static str, String, Option<String>)> {
     let (expr, low) = match attr {
-        Scalar::Email => ("COALESCE(email_normalized, '')", value.to_lowercase()),
-        Scalar::Text(TextField::FirstName) => ("COALESCE(lower(first_name), '')", value.to_ascii_lowercase()),
-        Scalar::Text(TextField::LastName) => ("COALESCE(lower(last_name), '')", value.to_ascii_lowercase()),
+        Scalar::Email => (EMAIL_KEY, value.to_lowercase()),
+        Scalar::Text(TextField::FirstName) => (sort_expr(SortField::FirstName), value.to_ascii_lowercase()),
+        Scalar::Text(TextField::LastName) => (sort_expr(SortField::LastName), value.to_ascii_lowercase()),
         _ => return None,
     };
     if low.is_empty() {
