@@ -186,7 +186,8 @@ fn folded(attr: &Scalar, value: &str) -> String {
 }
 
 /// Whether a page of `filter` is read through a window first (`user_list::Source::Window`): it holds, anywhere,
-/// a text pattern (`co`, `sw`, `ew`) on a field with a trigram index (email, first name, last name), and no part
+/// a text pattern (`co`, `sw`, `ew`) on a field with a trigram index (email, first name, last name) that an index
+/// can read (`co` and `ew` of three characters or more, a prefix of one or more), and no part
 /// of it that every match must meet is an equality an index of its own finds (`email eq`, ids, the auth subject,
 /// an external ref), which the planners read first whatever the pattern. On PostgreSQL not for `email ew`
 /// alone: a suffix is a prefix of its reversed-email btree, whose statistics estimate prefixes well.
@@ -204,7 +205,11 @@ fn has_text_pattern(filter: &Filter, flavor: Flavor) -> bool {
         Filter::And(parts) | Filter::Or(parts) => parts.iter().any(|p| has_text_pattern(p, flavor)),
         Filter::Not(inner) => has_text_pattern(inner, flavor),
         Filter::Compare { attr: Scalar::Email, op: Op::Ew, .. } if flavor == Flavor::Postgres => false,
-        Filter::Compare { attr, op: Op::Co | Op::Sw | Op::Ew, value: Value::Text(_) } => is_pattern_field(attr),
+        // Shorter values have no trigram: an index read of them would read the whole index.
+        Filter::Compare { attr, op: Op::Co | Op::Ew, value: Value::Text(v) } => {
+            is_pattern_field(attr) && v.chars().count() >= 3
+        }
+        Filter::Compare { attr, op: Op::Sw, value: Value::Text(v) } => is_pattern_field(attr) && !v.is_empty(),
         _ => false,
     }
 }
