@@ -431,6 +431,16 @@ async fn pattern_pages_are_the_filters_whether_a_window_or_the_index_finds_them(
         let offset = f.store.list_users(&big, &filter, PageRequest::at(Position::Offset(100), 50)).await.unwrap();
         let ids: Vec<i64> = offset.items.iter().map(|u| u.numeric_id).collect();
         assert_eq!(ids, expected[100..150], "{pattern}: at offset 100");
+        // A sort key, and the next page from the first's last key (a keyset position inside the window).
+        let newest = parse_sort("-created_at").unwrap();
+        let first = f.store.list_users(&big, &filter, PageRequest::first(30).sorted(newest.clone())).await.unwrap();
+        let ids: Vec<i64> = first.items.iter().map(|u| u.numeric_id).collect();
+        assert_eq!(ids, expected[..30], "{pattern}: sorted by creation, newest first");
+        let after = Position::AfterKey(first.last_key.clone().unwrap());
+        let second = f.store.list_users(&big, &filter, PageRequest::at(after, 30).sorted(newest)).await.unwrap();
+        let ids: Vec<i64> = second.items.iter().map(|u| u.numeric_id).collect();
+        assert_eq!(ids, expected[30..60], "{pattern}: the next page by key");
+        assert!(second.more_before && second.more_after);
         let by_name = PageRequest::first(30).sorted(parse_sort("-last_name").unwrap());
         let sorted = f.store.list_users(&big, &filter, by_name).await.unwrap();
         let ids: Vec<i64> = sorted.items.iter().map(|u| u.numeric_id).collect();
