@@ -185,25 +185,28 @@ fn folded(attr: &Scalar, value: &str) -> String {
     }
 }
 
-/// Whether a page of `filter` is read through a window first (`user_list::Source::Window`): it holds, anywhere,
-/// a text pattern (`co`, `sw`, `ew`) on a field with a trigram index (email, first name, last name) that an index
-/// can read (`co` and `ew` of three characters or more, a prefix of one or more), and no part
-/// of it that every match must meet is an equality an index of its own finds (`email eq`, ids, the auth subject,
-/// an external ref), which the planners read first whatever the pattern. On PostgreSQL not for `email ew`
-/// alone: a suffix is a prefix of its reversed-email btree, whose statistics estimate prefixes well.
+/// Whether a page of `filter` is read through a window first (`user_list::Source::Window`): text patterns
+/// (`co`, `sw`, `ew`) on fields with a trigram index (email, first name, last name) that an index can read (`co`
+/// and `ew` of three characters or more, a prefix of one or more) can lead the read (one must hold, or each
+/// branch of an `or` is one), and no part of the filter that every match must meet is an equality an index of
+/// its own finds (`email eq`, ids, the auth subject, an external ref), which the planners read first whatever
+/// the pattern. On PostgreSQL not for `email ew`: a suffix is a prefix of its reversed-email btree, whose
+/// statistics estimate prefixes well.
 pub fn window_first(filter: Option<&Filter>, flavor: Flavor) -> bool {
     let Some(filter) = filter else { return false };
     let parts = match filter {
         Filter::And(parts) => parts.iter().collect(),
         other => vec![other],
     };
-    has_text_pattern(filter, flavor) && !parts.into_iter().any(is_indexed_equality)
+    patterns_lead(filter, flavor) && !parts.into_iter().any(is_indexed_equality)
 }
 
-fn has_text_pattern(filter: &Filter, flavor: Flavor) -> bool {
+/// Whether an index of text patterns can find every match of `filter`: a read through it would otherwise
+/// scan the project, no better than the walk.
+fn patterns_lead(filter: &Filter, flavor: Flavor) -> bool {
     match filter {
-        Filter::And(parts) | Filter::Or(parts) => parts.iter().any(|p| has_text_pattern(p, flavor)),
-        Filter::Not(inner) => has_text_pattern(inner, flavor),
+        Filter::And(parts) => parts.iter().any(|p| patterns_lead(p, flavor)),
+        Filter::Or(parts) => parts.iter().all(|p| patterns_lead(p, flavor)),
         Filter::Compare { attr: Scalar::Email, op: Op::Ew, .. } if flavor == Flavor::Postgres => false,
         // Shorter values have no trigram: an index read of them would read the whole index.
         Filter::Compare { attr, op: Op::Co | Op::Ew, value: Value::Text(v) } => {
@@ -305,6 +308,25 @@ mod tests {
         assert_eq!((expr, low.as_str(), high.as_deref()), ("COALESCE(lower(last_name), '')", "lund1é", Some("lund1ê")));
         assert!(prefix_range(&Scalar::Email, "").is_none());
         assert!(prefix_range(&Scalar::Text(TextField::CompanyName), "a").is_none());
+    }
+
+    #[test]
+    fn a_window_comes_first_where_patterns_lead_and_no_indexed_equality_does() {
+        let first = |expr: &str, flavor| window_first(Some(&userbase_core::filter::parse(expr).unwrap()), flavor);
+        for flavor in [Flavor::Sqlite, Flavor::Postgres] {
+            assert!(first(r#"last_name co "und99""#, flavor));
+            assert!(first(r#"first_name sw "A""#, flavor));
+            assert!(first(r#"tags eq "vip" and last_name co "und99""#, flavor));
+            assert!(first(r#"last_name co "und99" or first_name sw "Ann""#, flavor));
+            assert!(!first(r#"last_name co "nd""#, flavor), "no trigram");
+            assert!(!first(r#"last_name co "und99" or human_id co "ABC""#, flavor), "a branch no index reads");
+            assert!(!first(r#"not (last_name co "und99")"#, flavor));
+            assert!(!first(r#"email eq "a@b.example" and last_name co "und99""#, flavor));
+            assert!(!first(r#"external_refs.source_id eq "7" and last_name co "und99""#, flavor));
+            assert!(!first(r#"company_name co "acme""#, flavor));
+        }
+        assert!(first(r#"email ew "example.com""#, Flavor::Sqlite));
+        assert!(!first(r#"email ew "example.com""#, Flavor::Postgres), "the reversed-email index");
     }
 
     #[test]
