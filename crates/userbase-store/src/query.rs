@@ -161,14 +161,7 @@ pub fn sqlite_list_users(
     filter: &UserFilter,
     page: &PageRequest,
 ) -> Result<BuiltQuery, StoreError> {
-    let substrings = crate::lite::users::substrings(conn, filter)?;
-    let query = crate::lite::users::page_query(conn, project, filter, page, &substrings)?;
-    Ok(BuiltQuery {
-        sql: query.sql.clone(),
-        params: query.args.iter().map(param).collect(),
-        prepared: false,
-        settings: &[],
-    })
+    sqlite_page(conn, project, filter, page, false, user_list::Source::Table)
 }
 
 /// The page query `list_users` runs first on SQLite for a filter whose substring comparisons have only common
@@ -179,15 +172,7 @@ pub fn sqlite_list_users_window(
     filter: &UserFilter,
     page: &PageRequest,
 ) -> Result<BuiltQuery, StoreError> {
-    let substrings = crate::lite::users::substrings(conn, filter)?;
-    let source = user_list::Source::Window;
-    let query = crate::lite::users::page_query_from(conn, project, filter, page, &substrings, source)?;
-    Ok(BuiltQuery {
-        sql: query.sql.clone(),
-        params: query.args.iter().map(param).collect(),
-        prepared: false,
-        settings: &[],
-    })
+    sqlite_page(conn, project, filter, page, false, user_list::Source::Window)
 }
 
 /// The page query `list_users` runs on SQLite when a window of the project did not fill the page of a filter
@@ -199,14 +184,33 @@ pub fn sqlite_list_users_through_indexes(
     filter: &UserFilter,
     page: &PageRequest,
 ) -> Result<BuiltQuery, StoreError> {
-    let substrings = crate::lite::users::substrings(conn, filter)?.with_common();
-    let query = crate::lite::users::page_query(conn, project, filter, page, &substrings)?;
-    Ok(BuiltQuery {
+    sqlite_page(conn, project, filter, page, true, user_list::Source::Table)
+}
+
+/// A SQLite page query: its substring comparisons probed on this database (`common`: those of common trigrams
+/// and prefixes read through their indexes too), read from `source`.
+fn sqlite_page(
+    conn: &rusqlite::Connection,
+    project: &str,
+    filter: &UserFilter,
+    page: &PageRequest,
+    common: bool,
+    source: user_list::Source,
+) -> Result<BuiltQuery, StoreError> {
+    let probed = crate::lite::users::substrings(conn, filter)?;
+    let substrings = if common { probed.with_common() } else { probed };
+    let query = crate::lite::users::page_query(conn, project, filter, page, &substrings, source)?;
+    Ok(lite_built(&query))
+}
+
+/// A statement the SQLite store built, as it runs it.
+fn lite_built(query: &LiteQuery<'_>) -> BuiltQuery {
+    BuiltQuery {
         sql: query.sql.clone(),
         params: query.args.iter().map(param).collect(),
         prepared: false,
         settings: &[],
-    })
+    }
 }
 
 /// The exact count `count_users` runs on SQLite, on this database: its substring comparisons are probed first
@@ -217,13 +221,7 @@ pub fn sqlite_count_users(
     filter: &UserFilter,
 ) -> Result<BuiltQuery, StoreError> {
     let substrings = crate::lite::users::substrings(conn, filter)?;
-    let query = crate::lite::users::count_query(project, filter, &substrings);
-    Ok(BuiltQuery {
-        sql: query.sql.clone(),
-        params: query.args.iter().map(param).collect(),
-        prepared: false,
-        settings: &[],
-    })
+    Ok(lite_built(&crate::lite::users::count_query(project, filter, &substrings)))
 }
 
 /// The exact count `count_users` (and `total_users`, within its budget) runs; on SQLite without substring

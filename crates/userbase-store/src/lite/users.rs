@@ -296,19 +296,8 @@ pub(crate) fn substrings(conn: &Connection, filter: &UserFilter) -> Result<Subst
 }
 
 /// The page query the SQLite store runs: the size of a filter's time range is probed first
-/// (`user_list::RangePlan`), and its substring comparisons (`substrings`).
+/// (`user_list::RangePlan`), and its substring comparisons (`substrings`); read from the table or a window.
 pub(crate) fn page_query<'a>(
-    conn: &Connection,
-    project: &'a str,
-    filter: &'a UserFilter,
-    page: &'a PageRequest,
-    substrings: &'a Substrings,
-) -> Result<LiteQuery<'a>, StoreError> {
-    page_query_from(conn, project, filter, page, substrings, Source::Table)
-}
-
-/// `page_query`, reading from `source`.
-pub(crate) fn page_query_from<'a>(
     conn: &Connection,
     project: &'a str,
     filter: &'a UserFilter,
@@ -529,7 +518,7 @@ impl UserStore for SqliteStore {
         let read = |conn: &Connection| {
             let substrings = substrings(conn, filter)?;
             let page_from = |source, substrings: &Substrings| {
-                let query = page_query_from(conn, project.as_str(), filter, &page, substrings, source)?;
+                let query = page_query(conn, project.as_str(), filter, &page, substrings, source)?;
                 query_users(conn, &query, page.limit as usize, |row, user| {
                     let key =
                         if page.sort.is_empty() { None } else { Some(sort_key(row, &page.sort, user.numeric_id)?) };

@@ -4,12 +4,12 @@
 //! then checks only those candidates, so the meaning (case folding, escaping, `not`) is the LIKE's, unchanged.
 //!
 //! A trigram shared by many users costs in proportion to them (its whole list of ids is read) and narrows
-//! little, so the store first asks the value's trigrams (the first `PROBED`) for up to `SELECTIVE` ids each and
+//! little, so the store first asks the value's trigrams (`PROBED` of them, from both ends) for up to `SELECTIVE` ids each and
 //! keeps those that have fewer (`Substrings::probe`), up to `ENOUGH` of them. A value with no such trigram
 //! matches many users in all likelihood: its LIKE alone is checked while the project is walked in list order, as
 //! before, but only through a window of the project (`user_list::Source::Window`): when the window holds fewer
 //! matches than the page, the value is rare after all (every trigram common, the whole not: "annar" among first
-//! names like "Anna" and "Lars"), and its first trigrams are searched together (`Substrings::with_common`), which
+//! names like "Anna" and "Lars"), and its probed trigrams are searched together (`Substrings::with_common`), which
 //! FTS5 does at the pace of the shortest list. Values shorter than three characters have no trigram and are
 //! always walked.
 
